@@ -1,0 +1,299 @@
+/**
+ * File and folder readers (node:fs, no vscode). They stream what can be large (JSONL, JSON arrays) and
+ * hand every record to the pure parsers in `records.ts`. Nothing here throws for bad content: problems
+ * become {@link TraceError}s and the rest of the file still loads.
+ */
+import { open, readFile, readdir, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { decodeUtf8, formatBytes, looksBinary } from './bytes';
+import { JsonArrayScanner, type ArrayElement } from './jsonArrayScanner';
+import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, TraceFileError, type IndexOptions } from './jsonlIndex';
+import { detectFormat, parseThoughtAnchors, parseTraceRecord, parseTraceText } from './records';
+import { safeParseJson } from './safeJson';
+import type { ParseOptions, SourceLocation, Trace, TraceError } from './types';
+
+/** Options of {@link readTraces}. */
+export interface ReadOptions extends ParseOptions, IndexOptions {
+  /** Largest whole file read at once (JSON objects, text); default 64 MB. */
+  readonly maxFileBytes?: number;
+}
+
+/** What {@link readTraces} found. */
+export interface ReadResult {
+  readonly traces: Trace[];
+  readonly errors: TraceError[];
+  /** Files in a folder that hold no traces (e.g. a `mapping.json`), with the reason. */
+  readonly skipped: string[];
+}
+
+const TRACE_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.md', '.markdown', '.txt']);
+
+/**
+ * Reads every trace in `path`: a file (JSONL, JSON object or array, text/markdown, chat dump) or a folder
+ * (every trace file inside, recursively; a Thought-Anchors problem folder; a `prompt.md` + `response.md`
+ * folder). Cancellation stops between records and rejects with {@link CancelledError}.
+ */
+export async function readTraces(path: string, opts: ReadOptions = {}): Promise<ReadResult> {
+  const out: ReadResult = { traces: [], errors: [], skipped: [] };
+  let info;
+  try {
+    info = await stat(path);
+  } catch (e) {
+    out.errors.push({ message: `cannot read ${path}: ${(e as Error).message}`, source: { file: path } });
+    return out;
+  }
+  if (info.isDirectory()) await readFolder(path, opts, out, true);
+  else await readFile1(path, opts, out, false);
+  return out;
+}
+
+async function readFolder(dir: string, opts: ReadOptions, out: ReadResult, top: boolean): Promise<void> {
+  if (isCancelled(opts.cancellation)) throw new CancelledError();
+  const names = (await readdir(dir)).sort();
+  if (names.includes('base_solution.json')) {
+    await readThoughtAnchors(dir, opts, out);
+    return;
+  }
+  if (names.includes('response.md')) {
+    await readPromptResponse(dir, opts, out);
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    const p = join(dir, name);
+    const s = await stat(p).catch(() => undefined);
+    if (!s) continue;
+    if (s.isDirectory()) await readFolder(p, opts, out, false);
+    else if (TRACE_EXTENSIONS.has(extname(name).toLowerCase())) await readFile1(p, opts, out, true);
+    else if (top) out.skipped.push(`${p}: not a trace file extension`);
+  }
+}
+
+async function readJson(path: string): Promise<unknown> {
+  const r = safeParseJson(decodeUtf8(await readFile(path)).text);
+  if (!r.ok) throw new TraceFileError(`${path}${r.line ? `:${r.line}:${r.column}` : ''}: ${r.message}`, path);
+  return r.value;
+}
+
+/** A Thought-Anchors problem folder: problem.json, base_solution.json, chunks_labeled.json (+ summary.json). */
+async function readThoughtAnchors(dir: string, _opts: ReadOptions, out: ReadResult): Promise<void> {
+  const optional = async (name: string): Promise<unknown> => {
+    try {
+      return await readJson(join(dir, name));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') out.errors.push({ message: (e as Error).message, source: { file: join(dir, name) } });
+      return undefined;
+    }
+  };
+  const base = await optional('base_solution.json');
+  if (base === undefined) return;
+  const trace = parseThoughtAnchors(
+    { base, problem: await optional('problem.json'), chunks: await optional('chunks_labeled.json'), summary: await optional('summary.json') },
+    { file: dir },
+    idFromDir(dir),
+  );
+  out.traces.push(trace);
+}
+
+/** `…/correct_base_solution/problem_330` → `correct_base_solution/problem_330`. */
+function idFromDir(dir: string): string {
+  const parts = dir.split(/[\\/]/).filter(Boolean);
+  return parts.slice(-2).join('/');
+}
+
+/** A folder with `prompt.md` (optional) and `response.md`: one trace. */
+async function readPromptResponse(dir: string, opts: ReadOptions, out: ReadResult): Promise<void> {
+  const response = await readText(join(dir, 'response.md'), opts, out);
+  if (response === undefined) return;
+  let prompt = opts.prompt;
+  try {
+    prompt ??= decodeUtf8(await readFile(join(dir, 'prompt.md'))).text;
+  } catch {
+    // No prompt.md: the prompt stays empty.
+  }
+  const trace = parseTraceText(response.text, { ...opts, ...(prompt !== undefined ? { prompt } : {}) }, { file: join(dir, 'response.md') }, idFromDir(dir));
+  if (response.invalid) (trace.warnings as string[]).push('invalid UTF-8 replaced with U+FFFD');
+  out.traces.push(trace);
+}
+
+/** Reads a whole (size-limited) text file; binary and oversized files become errors. */
+async function readText(path: string, opts: ReadOptions, out: ReadResult): Promise<{ text: string; invalid: boolean } | undefined> {
+  const max = opts.maxFileBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const size = (await stat(path)).size;
+  if (size > max) {
+    out.errors.push({ message: `${path}: file of ${formatBytes(size)} exceeds the ${formatBytes(max)} size limit for whole-file formats`, source: { file: path } });
+    return undefined;
+  }
+  const bytes = await readFile(path);
+  if (looksBinary(bytes)) {
+    out.errors.push({ message: `not a trace file: ${path} looks binary (NUL bytes or control characters)`, source: { file: path } });
+    return undefined;
+  }
+  return decodeUtf8(bytes);
+}
+
+async function readHead(path: string, n: number): Promise<Buffer> {
+  const h = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await h.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await h.close();
+  }
+}
+
+async function readFile1(path: string, opts: ReadOptions, out: ReadResult, inFolder: boolean): Promise<void> {
+  const before = { traces: out.traces.length, errors: out.errors.length };
+  try {
+    const ext = extname(path).toLowerCase();
+    const head = await readHead(path, 64 * 1024);
+    if (head.length === 0) {
+      out.errors.push({ message: `${path}: empty file`, source: { file: path } });
+      return;
+    }
+    if (looksBinary(head)) {
+      out.errors.push({ message: `not a trace file: ${path} looks binary (NUL bytes or control characters)`, source: { file: path } });
+      return;
+    }
+    const firstChar = decodeUtf8(head.subarray(0, Math.min(head.length, 4096))).text.replace(/^\uFEFF/, '').trimStart()[0];
+    if (ext === '.jsonl' || ext === '.ndjson' || (firstChar === '{' && looksLikeJsonl(head))) await readJsonl(path, opts, out);
+    else if (firstChar === '[') await readJsonArray(path, opts, out);
+    else if (firstChar === '{') await readJsonObject(path, opts, out);
+    else {
+      const t = await readText(path, opts, out);
+      if (!t) return;
+      const trace = parseTraceText(t.text, opts, { file: path }, basename(path));
+      if (inFolder && trace.warnings.some((w) => w.startsWith('no reasoning delimiters'))) {
+        // In a folder, a text file without any reasoning delimiter (README, LICENSE…) is not a trace.
+        out.skipped.push(`${path}: no reasoning delimiters`);
+        return;
+      }
+      if (t.invalid) (trace.warnings as string[]).push('invalid UTF-8 replaced with U+FFFD');
+      out.traces.push(trace);
+    }
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    out.errors.push({ message: e instanceof Error ? e.message : String(e), source: { file: path } });
+  }
+  // In a folder, a JSON file with no trace fields at all (e.g. mapping.json) is skipped, not an error.
+  if (inFolder && out.traces.length === before.traces) {
+    const mine = out.errors.slice(before.errors);
+    if (mine.length > 0 && mine.every((e) => e.message.startsWith('unrecognised record'))) {
+      out.errors.length = before.errors;
+      out.skipped.push(`${path}: ${mine[0].message}`);
+    }
+  }
+}
+
+/** Two or more lines that each start with `{`: JSONL written with a `.json` extension. */
+function looksLikeJsonl(head: Buffer): boolean {
+  const text = decodeUtf8(head).text.replace(/^\uFEFF/, '');
+  const lines = text.split('\n').filter((l) => l.trim());
+  if (lines.length < 2) return false;
+  const complete = lines.slice(0, -1);
+  return complete.every((l) => safeParseJson(l).ok);
+}
+
+async function readJsonl(path: string, opts: ReadOptions, out: ReadResult): Promise<void> {
+  const index = await indexJsonl(path, opts);
+  try {
+    out.errors.push(...index.errors);
+    if (index.count === 0 && index.errors.length === 0) out.errors.push({ message: `${path}: empty file (no records)`, source: { file: path } });
+    for (let i = 0; i < index.count; i++) {
+      if (i % 256 === 0 && isCancelled(opts.cancellation)) throw new CancelledError();
+      const res = index.readTraces(i, opts);
+      out.traces.push(...res.traces);
+      out.errors.push(...res.errors.map((e) => ({ ...e, message: e.message.startsWith('line ') ? e.message : `line ${index.lineOf(i)}: ${e.message}` })));
+    }
+  } finally {
+    index.close();
+  }
+}
+
+async function readJsonObject(path: string, opts: ReadOptions, out: ReadResult): Promise<void> {
+  const t = await readText(path, opts, out);
+  if (!t) return;
+  const parsed = safeParseJson(t.text.replace(/^\uFEFF/, ''));
+  const source: SourceLocation = { file: path, jsonPath: '$', line: 1, byteOffset: 0 };
+  if (!parsed.ok) {
+    out.errors.push({ message: `${path}${parsed.line ? `:${parsed.line}:${parsed.column}` : ''}: ${parsed.message}`, source: { ...source, line: parsed.line }, ...(parsed.column ? { column: parsed.column } : {}) });
+    return;
+  }
+  const res = parseTraceRecord(parsed.value, opts, source, basename(path));
+  if (t.invalid) for (const tr of res.traces) (tr.warnings as string[]).push('invalid UTF-8 replaced with U+FFFD');
+  out.traces.push(...res.traces);
+  out.errors.push(...res.errors);
+}
+
+/**
+ * A JSON array: streamed with {@link JsonArrayScanner} (only element boundaries are kept), then each
+ * element is read by offset and parsed alone. An array of `chat.completion.chunk`s is one trace.
+ */
+async function readJsonArray(path: string, opts: ReadOptions, out: ReadResult): Promise<void> {
+  const maxRecord = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const h = await open(path, 'r');
+  try {
+    const totalBytes = (await h.stat()).size;
+    const scanner = new JsonArrayScanner();
+    const elements: ArrayElement[] = [];
+    const chunkSize = opts.chunkBytes ?? 4 * 1024 * 1024;
+    const buf = Buffer.allocUnsafe(chunkSize);
+    let pos = 0;
+    for (;;) {
+      if (isCancelled(opts.cancellation)) throw new CancelledError();
+      const { bytesRead } = await h.read(buf, 0, chunkSize, pos);
+      if (bytesRead === 0) break;
+      scanner.feed(buf.subarray(0, bytesRead), (e) => elements.push(e));
+      pos += bytesRead;
+      opts.onProgress?.({ bytesRead: pos, totalBytes, records: elements.length });
+      if (scanner.error) break;
+    }
+    const scanError = scanner.finish();
+    if (scanError) out.errors.push({ message: `${path}: ${scanError}`, source: { file: path } });
+    const readElement = async (e: ArrayElement): Promise<{ value?: unknown; error?: TraceError }> => {
+      const source: SourceLocation = { file: path, line: e.line, byteOffset: e.start, jsonPath: `$[${e.index}]` };
+      const len = e.end - e.start;
+      if (len > maxRecord) return { error: { message: `${path}:${e.line}: element $[${e.index}] of ${formatBytes(len)} exceeds the ${formatBytes(maxRecord)} size limit; skipped`, source } };
+      const b = Buffer.allocUnsafe(len);
+      await h.read(b, 0, len, e.start);
+      const parsed = safeParseJson(decodeUtf8(b).text);
+      if (!parsed.ok) {
+        const line = parsed.line !== undefined ? e.line + parsed.line - 1 : e.line;
+        return { error: { message: `${path}:${line}: $[${e.index}]: ${parsed.message}`, source: { ...source, line }, ...(parsed.column ? { column: parsed.column } : {}) } };
+      }
+      return { value: parsed.value };
+    };
+    if (elements.length === 0) {
+      if (!scanError) out.errors.push({ message: `${path}: empty array (no records)`, source: { file: path } });
+      return;
+    }
+    const first = await readElement(elements[0]);
+    if (first.value !== undefined && detectFormat([first.value]) === 'openai-chat-stream') {
+      // A streamed response: every element is a delta of the same answer.
+      const values: unknown[] = [];
+      for (const e of elements) {
+        const r = await readElement(e);
+        if (r.error) out.errors.push(r.error);
+        else values.push(r.value);
+      }
+      const res = parseTraceRecord(values, opts, { file: path, jsonPath: '$', line: 1 }, basename(path));
+      out.traces.push(...res.traces);
+      out.errors.push(...res.errors);
+      return;
+    }
+    for (const e of elements) {
+      if (e.index % 256 === 0 && isCancelled(opts.cancellation)) throw new CancelledError();
+      const r = e.index === 0 ? first : await readElement(e);
+      if (r.error) {
+        out.errors.push(r.error);
+        continue;
+      }
+      const res = parseTraceRecord(r.value, opts, { file: path, line: e.line, byteOffset: e.start, jsonPath: `$[${e.index}]` }, `$[${e.index}]`);
+      out.traces.push(...res.traces);
+      out.errors.push(...res.errors.map((x) => ({ ...x, message: `${path}:${e.line}: ${x.message}` })));
+    }
+  } finally {
+    await h.close();
+  }
+}
