@@ -1,0 +1,73 @@
+/**
+ * ASAP stage 2 (arXiv 2508.05988; Zengwh02/ASAP `prune-stage2.py`): first-token-surprisal pruning.
+ *
+ * If tokens(trace) ≤ budget keep everything; else sort the steps by `firstTokenSurprisal` ascending and
+ * remove them one at a time, recounting `tokens("\n\n".join(kept))` after each removal, until the kept
+ * text fits. No threshold; no re-scoring (see `asapIterative.ts` for that). Ties: the earlier step goes
+ * first (ours; Python's stable sort gives the same). Pinned steps are never candidates.
+ */
+import { resolveBudget, type Budget } from './budget';
+import { joinKept, makePlan, normaliseIndices, ordinal, type DropReason, type PrunePlan } from './plan';
+
+/** Counts the tokens of a text (the model's tokenizer; tests use a word count). */
+export type TokenCounter = (text: string) => number;
+
+/** Inputs of `asapPrune`. */
+export interface AsapOptions {
+  /** Step texts, in order (as segmented; joined with `separator` for counting). */
+  readonly steps: readonly string[];
+  /** First-token surprisal per step; `undefined` (not scored) sorts last. */
+  readonly firstTokenSurprisal: readonly (number | undefined)[];
+  readonly countTokens: TokenCounter;
+  /** Budget; a bare number is a ratio (ASAP default 0.8). */
+  readonly budget?: Budget | number;
+  readonly pinned?: Iterable<number>;
+  /** Joiner used for counting (ASAP: `"\n\n"`). */
+  readonly separator?: string;
+}
+
+/** Removal order: ascending score, ties by index; unscored steps last; pinned steps excluded. */
+export function asapOrder(scores: readonly (number | undefined)[], stepCount: number, pinned: ReadonlySet<number>): number[] {
+  const key = (i: number): number => {
+    const s = scores[i];
+    return s === undefined || Number.isNaN(s) ? Infinity : s;
+  };
+  return Array.from({ length: stepCount }, (_, i) => i)
+    .filter((i) => !pinned.has(i))
+    .sort((a, b) => key(a) - key(b) || a - b);
+}
+
+/** Run ASAP stage 2. */
+export function asapPrune(options: AsapOptions): PrunePlan {
+  const { steps, countTokens } = options;
+  const separator = options.separator ?? '\n\n';
+  const n = steps.length;
+  const pinned = new Set(normaliseIndices(options.pinned ?? [], n));
+  let kept = Array.from({ length: n }, (_, i) => i);
+  const before = countTokens(joinKept(steps, kept, separator));
+  const { target, description } = resolveBudget(options.budget ?? 0.8, before, steps);
+  const reasons = new Map<number, DropReason>();
+  let current = before;
+  if (current > target) {
+    let rank = 0;
+    for (const i of asapOrder(options.firstTokenSurprisal, n, pinned)) {
+      kept = kept.filter((k) => k !== i);
+      const next = countTokens(joinKept(steps, kept, separator));
+      const score = options.firstTokenSurprisal[i];
+      rank++;
+      reasons.set(i, {
+        method: 'asap',
+        ...(score !== undefined ? { score } : {}),
+        scoreName: 'firstTokenSurprisal',
+        rank,
+        budgetLine: `${current} → ${next} tokens (target ≤ ${target})`,
+        rule: `${ordinal(rank)} lowest first-token surprisal; removed while the kept text exceeded ${target} tokens`,
+      });
+      current = next;
+      if (current <= target) break;
+    }
+  }
+  return makePlan('asap', n, reasons, pinned, {
+    budget: { target, before, after: current, met: current <= target, description },
+  });
+}
