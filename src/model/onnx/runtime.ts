@@ -1,0 +1,367 @@
+/**
+ * A causal LM on onnxruntime-node: loads a model folder, scores text in chunks with the KV cache, and
+ * generates with the prompt's KV cache. Runs wherever it is created (the worker process in the extension;
+ * in-process in benchmarks and tests).
+ */
+import * as ort from 'onnxruntime-node';
+import { cpus } from 'node:os';
+import type { GenerateOptions, Generation, ScoredText, ScoreOptions, TokenizedText } from '../backend';
+import { throwIfAborted } from '../backend';
+import { ModelFolderError, modelIdentity, resolveModelFolder, type ModelFolder } from './modelFolder';
+import { TextTokenizer } from './textTokenizer';
+import { TopKScratch, argmax, createReductionOutput, halfToFloat, reduceRows } from './reduce';
+
+export interface RuntimeOptions {
+  /** ONNX file in `onnx/` (`model_quantized`…); default `model`, else the first variant present. */
+  readonly variant?: string;
+  /** intra-op threads (default: number of cores). */
+  readonly threads?: number;
+  /** Default tokens per forward pass when scoring. */
+  readonly chunkSize?: number;
+}
+
+type Past = Map<string, ort.Tensor>;
+
+interface ForwardResult {
+  /** Logits rows, float32, `rows × vocab`. */
+  readonly logits: Float32Array;
+  readonly rows: number;
+  readonly present: Past;
+}
+
+const PAST_INPUT = /^past_key_values\.(\d+)\.(key|value)$/;
+const PRESENT_OUTPUT = /^present(?:_key_values)?\.(\d+)\.(key|value)$/;
+const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'position_ids', 'num_logits_to_keep', 'logits_to_keep', 'use_cache_branch', 'cache_position']);
+
+export class OnnxCausalLM {
+  /** Logits width (known after the load-time warm-up run). */
+  vocab = 0;
+  private readonly pastInputs: { name: string; output: string; type: ort.Tensor.Type }[] = [];
+  private readonly inputs: Set<string>;
+  private readonly idsType: ort.Tensor.Type;
+  private readonly logitsName: string;
+
+  private constructor(
+    readonly folder: ModelFolder,
+    readonly tokenizer: TextTokenizer,
+    private readonly session: ort.InferenceSession,
+    readonly options: RuntimeOptions,
+  ) {
+    this.inputs = new Set(session.inputNames);
+    const meta = new Map<string, ort.Tensor.Type>();
+    for (const m of (session as { inputMetadata?: readonly ort.InferenceSession.ValueMetadata[] }).inputMetadata ?? []) {
+      if (m.isTensor) meta.set(m.name, m.type);
+    }
+    const unknown = session.inputNames.filter((n) => !KNOWN_INPUTS.has(n) && !PAST_INPUT.test(n));
+    if (unknown.length) {
+      throw new ModelFolderError(`${folder.onnxPath}: unsupported model input(s) ${unknown.join(', ')} (supported: input_ids, attention_mask, position_ids, past_key_values.N.key|value, num_logits_to_keep)`);
+    }
+    if (!this.inputs.has('input_ids')) throw new ModelFolderError(`${folder.onnxPath}: the model has no input_ids input (inputs: ${session.inputNames.join(', ')})`);
+    this.idsType = meta.get('input_ids') ?? 'int64';
+    this.logitsName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
+    const presentByKey = new Map<string, string>();
+    for (const o of session.outputNames) {
+      const m = PRESENT_OUTPUT.exec(o);
+      if (m) presentByKey.set(`${m[1]}.${m[2]}`, o);
+    }
+    for (const name of session.inputNames) {
+      const m = PAST_INPUT.exec(name);
+      if (!m) continue;
+      const output = presentByKey.get(`${m[1]}.${m[2]}`);
+      if (!output) throw new ModelFolderError(`${folder.onnxPath}: input ${name} has no matching present.${m[1]}.${m[2]} output`);
+      this.pastInputs.push({ name, output, type: meta.get(name) ?? 'float32' });
+    }
+    if (this.pastInputs.length === 0) {
+      throw new ModelFolderError(`${folder.onnxPath}: the model has no past_key_values inputs; export it with the KV cache (optimum: --task text-generation-with-past)`);
+    }
+  }
+
+  /** Loads and checks a model folder (throws `ModelFolderError` naming what is wrong). */
+  static async load(dir: string, options: RuntimeOptions = {}): Promise<OnnxCausalLM> {
+    const folder = resolveModelFolder(dir, options.variant);
+    let tokenizer: TextTokenizer;
+    try {
+      tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.shape.bosTokenId);
+    } catch (e) {
+      throw new ModelFolderError(`${dir}/tokenizer.json could not be loaded: ${(e as Error).message}`);
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(folder.onnxPath, {
+        intraOpNumThreads: options.threads ?? Math.max(1, cpus().length),
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        enableCpuMemArena: true,
+        enableMemPattern: true,
+      });
+    } catch (e) {
+      throw new ModelFolderError(`${folder.onnxPath} could not be loaded by onnxruntime: ${(e as Error).message}`);
+    }
+    const lm = new OnnxCausalLM(folder, tokenizer, session, options);
+    try {
+      // Warm-up run: checks the graph and learns the logits width.
+      const probe = await lm.forward([tokenizer.bosTokenId ?? 0], null, 0, 1);
+      lm.vocab = probe.logits.length;
+    } catch (e) {
+      await session.release().catch(() => undefined);
+      throw e instanceof ModelFolderError ? e : new ModelFolderError(`${folder.onnxPath}: a test run failed: ${(e as Error).message}`);
+    }
+    if (tokenizer.size > lm.vocab) {
+      await session.release().catch(() => undefined);
+      throw new ModelFolderError(`vocabulary mismatch: ${dir}/tokenizer.json has ${tokenizer.size} tokens but the model's logits have ${lm.vocab} columns (config.json vocab_size ${folder.shape.vocabSize})`);
+    }
+    return lm;
+  }
+
+  /** Stable identity for caches: folder, variant, size and date of the weights. */
+  get id(): string {
+    const f = this.folder;
+    return modelIdentity(f.dir, f.onnxPath, f.weightBytes, f.mtimeMs);
+  }
+
+  tokenize(text: string): TokenizedText {
+    return this.tokenizer.encode(text);
+  }
+
+  /** One forward pass over `ids` after `pastLength` cached positions; keeps the last `keep` logits rows. */
+  async forward(ids: ArrayLike<number>, past: Past | null, pastLength: number, keep = ids.length): Promise<ForwardResult> {
+    const T = ids.length;
+    const total = pastLength + T;
+    const feeds: Record<string, ort.Tensor> = {};
+    feeds.input_ids = this.intTensor(this.idsType, ids, [1, T]);
+    if (this.inputs.has('attention_mask')) feeds.attention_mask = this.filledInt('int64', 1, total, [1, total]);
+    const positions = Array.from({ length: T }, (_, i) => pastLength + i);
+    if (this.inputs.has('position_ids')) feeds.position_ids = this.intTensor('int64', positions, [1, T]);
+    if (this.inputs.has('cache_position')) feeds.cache_position = this.intTensor('int64', positions, [T]);
+    if (this.inputs.has('num_logits_to_keep')) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.from([BigInt(keep)]), []);
+    if (this.inputs.has('logits_to_keep')) feeds.logits_to_keep = new ort.Tensor('int64', BigInt64Array.from([BigInt(keep)]), []);
+    if (this.inputs.has('use_cache_branch')) feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.from([pastLength > 0 ? 1 : 0]), [1]);
+    const { numKeyValueHeads, headDim } = this.folder.shape;
+    for (const p of this.pastInputs) {
+      feeds[p.name] = past?.get(p.name) ?? new ort.Tensor(p.type, p.type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, numKeyValueHeads, 0, headDim]);
+    }
+    const fetches = [this.logitsName, ...this.pastInputs.map((p) => p.output)];
+    const result = await this.session.run(feeds, fetches);
+    const logitsTensor = result[this.logitsName];
+    const dims = logitsTensor.dims;
+    const vocab = dims[dims.length - 1];
+    const rowsReturned = dims.length === 3 ? dims[1] : 1;
+    let logits = logitsTensor.type === 'float16' ? halfToFloat(logitsTensor.data as Uint16Array) : (logitsTensor.data as Float32Array);
+    let rows = rowsReturned;
+    if (rowsReturned > keep) {
+      logits = logits.subarray((rowsReturned - keep) * vocab);
+      rows = keep;
+    }
+    const present: Past = new Map();
+    for (const p of this.pastInputs) present.set(p.name, result[p.output]);
+    return { logits, rows, present };
+  }
+
+  /** Scores `text`: chunked teacher-forced passes with the KV cache, reduced row by row. */
+  async score(text: string, options: ScoreOptions = {}): Promise<ScoredText> {
+    const encoded = this.tokenizer.encode(text);
+    const bos = options.prependBos ?? this.tokenizer.addBosByDefault;
+    const bosId = this.tokenizer.bosTokenId;
+    const prependBos = bos && bosId !== undefined;
+    const seq = prependBos ? [bosId, ...encoded.ids] : Array.from(encoded.ids);
+    const offset = prependBos ? 1 : 0;
+    const n = encoded.ids.length;
+    const k = Math.max(0, Math.min(options.topK ?? 0, this.vocab));
+    const out = createReductionOutput(n, k, options.entropy ?? true);
+    const chunk = Math.max(1, options.chunkSize ?? this.options.chunkSize ?? defaultChunkSize(this.vocab));
+    const scratch = k > 0 ? new TopKScratch(k) : null;
+    // Every position but the last predicts the next token; the last token need not be fed at all.
+    const fed = seq.length - 1;
+    let past: Past | null = null;
+    for (let p = 0; p < fed; p += chunk) {
+      throwIfAborted(options.signal);
+      const end = Math.min(fed, p + chunk);
+      const { logits, rows, present } = await this.forward(seq.slice(p, end), past, p);
+      disposePast(past);
+      past = present;
+      if (logits.length !== rows * this.vocab) throw new Error(`logits have ${logits.length / rows} columns, expected ${this.vocab}`);
+      const targets = Int32Array.from(seq.slice(p + 1, end + 1));
+      reduceRows(logits, 0, rows, this.vocab, targets, out, p + 1 - offset, scratch);
+      options.onProgress?.(end, fed);
+    }
+    disposePast(past);
+    let topK: ScoredText['topK'];
+    if (k > 0) {
+      const tokens = Array.from(out.topIds!, (id) => (id < 0 ? '' : this.tokenizer.piece(id)));
+      topK = { k, ids: out.topIds!, tokens, logprobs: out.topLogprobs! };
+    }
+    return {
+      ...encoded,
+      logprob: out.logprob,
+      entropy: out.entropy ?? undefined,
+      entropyKind: out.entropy ? 'full' : undefined,
+      topK,
+      bosPrepended: prependBos,
+    };
+  }
+
+  /**
+   * Generates a continuation of `prompt`, streaming text pieces. `recompute` re-runs the whole sequence
+   * without the cache at every step (a reference for tests; quadratic).
+   */
+  async generate(prompt: string, options: GenerateOptions & { recompute?: boolean; chunkSize?: number } = {}): Promise<Generation & { ids: number[] }> {
+    const encoded = this.tokenizer.encode(prompt);
+    const bosId = this.tokenizer.bosTokenId;
+    const seq = (this.tokenizer.addBosByDefault || encoded.ids.length === 0) && bosId !== undefined ? [bosId, ...encoded.ids] : Array.from(encoded.ids);
+    if (seq.length === 0) throw new Error('cannot generate from an empty prompt: the model has no BOS token');
+    const maxTokens = Math.max(0, options.maxTokens ?? 256);
+    const temperature = options.temperature ?? 0;
+    const topP = options.topP ?? 1;
+    const stops = (options.stop ?? []).filter((s) => s.length > 0);
+    const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
+    const eos = new Set(this.folder.shape.eosTokenIds);
+    const random = mulberry32(options.seed ?? 0x5eed);
+    const chunk = Math.max(1, options.chunkSize ?? this.options.chunkSize ?? defaultChunkSize(this.vocab));
+    const contextId = seq[seq.length - 1];
+    const contextText = this.tokenizer.decode([contextId]);
+
+    // Prefill: the prompt in chunks, keeping only the last row of the last chunk.
+    let past: Past | null = null;
+    let row: Float32Array = new Float32Array(0);
+    const prefill = async (): Promise<void> => {
+      for (let p = 0; p < seq.length; p += chunk) {
+        throwIfAborted(options.signal);
+        const end = Math.min(seq.length, p + chunk);
+        const r = await this.forward(seq.slice(p, end), past, p, 1);
+        disposePast(past);
+        past = r.present;
+        row = r.logits.slice((r.rows - 1) * this.vocab);
+      }
+    };
+    const generated: number[] = [];
+    let text = '';
+    let emitted = 0;
+    let finishReason: Generation['finishReason'] = 'length';
+    try {
+      if (!options.recompute) await prefill();
+      for (let step = 0; step < maxTokens; step++) {
+        throwIfAborted(options.signal);
+        if (options.recompute) {
+          const r = await this.forward([...seq, ...generated], null, 0, 1);
+          disposePast(r.present);
+          row = r.logits.slice((r.rows - 1) * this.vocab);
+        }
+        const next = temperature > 0 ? sample(row, this.vocab, temperature, topP, random) : argmax(row, 0, this.vocab);
+        if (eos.has(next)) {
+          finishReason = 'eos';
+          break;
+        }
+        generated.push(next);
+        const full = this.tokenizer.decode([contextId, ...generated]);
+        text = full.startsWith(contextText) ? full.slice(contextText.length) : this.tokenizer.decode(generated);
+        const stopAt = findStop(text, stops, Math.max(0, emitted - holdBack));
+        if (stopAt >= 0) {
+          text = text.slice(0, stopAt);
+          finishReason = 'stop';
+          break;
+        }
+        // Hold back an incomplete character and a possible stop-string prefix.
+        let safe = text.endsWith('\uFFFD') ? text.length - 1 : text.length;
+        safe = Math.max(emitted, safe - holdBack);
+        if (safe > emitted) {
+          options.onToken?.(text.slice(emitted, safe));
+          emitted = safe;
+        }
+        if (step === maxTokens - 1) break;
+        if (!options.recompute) {
+          const r: ForwardResult = await this.forward([next], past, seq.length + generated.length - 1, 1);
+          disposePast(past);
+          past = r.present;
+          row = r.logits;
+        }
+      }
+    } finally {
+      disposePast(past);
+    }
+    if (text.length > emitted) options.onToken?.(text.slice(emitted));
+    return { text, finishReason, tokenCount: generated.length, ids: generated };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+
+  private intTensor(type: ort.Tensor.Type, values: ArrayLike<number>, dims: number[]): ort.Tensor {
+    if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
+    const data = new BigInt64Array(values.length);
+    for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);
+    return new ort.Tensor('int64', data, dims);
+  }
+
+  private filledInt(type: 'int64', value: number, length: number, dims: number[]): ort.Tensor {
+    return new ort.Tensor(type, new BigInt64Array(length).fill(BigInt(value)), dims);
+  }
+}
+
+/** Chunk length: 384 tokens, fewer for very large vocabularies so that one chunk's logits stay ≤ ~64 MB. */
+export function defaultChunkSize(vocab: number): number {
+  return Math.max(64, Math.min(384, Math.floor((16 * 1024 * 1024) / Math.max(1, vocab))));
+}
+
+function disposePast(past: Past | null): void {
+  if (!past) return;
+  for (const t of past.values()) (t as { dispose?: () => void }).dispose?.();
+}
+
+function findStop(text: string, stops: readonly string[], from: number): number {
+  let best = -1;
+  for (const s of stops) {
+    const i = text.indexOf(s, from);
+    if (i >= 0 && (best < 0 || i < best)) best = i;
+  }
+  return best;
+}
+
+/** Temperature + nucleus sampling over one logits row. */
+function sample(row: Float32Array, vocab: number, temperature: number, topP: number, random: () => number): number {
+  let m = -Infinity;
+  for (let i = 0; i < vocab; i++) if (row[i] > m) m = row[i];
+  const probs = new Float64Array(vocab);
+  let sum = 0;
+  for (let i = 0; i < vocab; i++) {
+    const p = Math.exp((row[i] - m) / temperature);
+    probs[i] = p;
+    sum += p;
+  }
+  if (topP < 1) {
+    const order = Array.from({ length: vocab }, (_, i) => i).sort((a, b) => probs[b] - probs[a]);
+    let mass = 0;
+    let kept = 0;
+    for (const i of order) {
+      mass += probs[i] / sum;
+      kept++;
+      if (mass >= topP) break;
+    }
+    const allowed = order.slice(0, kept);
+    const keptSum = allowed.reduce((s, i) => s + probs[i], 0);
+    let r = random() * keptSum;
+    for (const i of allowed) {
+      r -= probs[i];
+      if (r <= 0) return i;
+    }
+    return allowed[allowed.length - 1];
+  }
+  let r = random() * sum;
+  for (let i = 0; i < vocab; i++) {
+    r -= probs[i];
+    if (r <= 0) return i;
+  }
+  return vocab - 1;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

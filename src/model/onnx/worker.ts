@@ -1,0 +1,87 @@
+/**
+ * Entry point of the ONNX worker process (bundled separately; forked by `OnnxBackend`). It loads
+ * onnxruntime-node and the model on request, runs one request at a time, and cancels the running one
+ * between chunks / decode steps when asked. Set `ORT_DISABLE_TELEMETRY=1` in its environment.
+ */
+import { AbortError } from '../backend';
+import { OnnxCausalLM } from './runtime';
+import { isToWorker, type FromWorker, type LoadedModelInfo, type ToWorker } from './protocol';
+import { basename } from 'node:path';
+
+process.env.ORT_DISABLE_TELEMETRY = '1';
+
+let model: OnnxCausalLM | undefined;
+const controllers = new Map<number, AbortController>();
+let queue: Promise<void> = Promise.resolve();
+
+function send(message: FromWorker): void {
+  process.send?.(message);
+}
+
+async function handle(message: Exclude<ToWorker, { type: 'cancel' } | { type: 'shutdown' }>, signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted) throw new AbortError();
+  switch (message.type) {
+    case 'load': {
+      if (model) await model.dispose();
+      model = undefined;
+      model = await OnnxCausalLM.load(message.modelDir, message.options);
+      const info: LoadedModelInfo = { id: model.id, name: `${basename(model.folder.dir)} (${model.folder.variant})`, vocab: model.vocab, onnxPath: model.folder.onnxPath };
+      return info;
+    }
+    case 'tokenize':
+      return requireModel().tokenize(message.text);
+    case 'score':
+      return requireModel().score(message.text, {
+        ...message.options,
+        signal,
+        onProgress: (done, total) => send({ type: 'progress', id: message.id, done, total }),
+      });
+    case 'generate': {
+      const g = await requireModel().generate(message.prompt, {
+        ...message.options,
+        signal,
+        onToken: (text) => send({ type: 'token', id: message.id, text }),
+      });
+      return { text: g.text, finishReason: g.finishReason, tokenCount: g.tokenCount };
+    }
+    default: {
+      const never: never = message;
+      throw new Error(`unknown request ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function requireModel(): OnnxCausalLM {
+  if (!model) throw new Error('no model loaded');
+  return model;
+}
+
+process.on('message', (raw: unknown) => {
+  if (!isToWorker(raw)) return;
+  const message = raw;
+  if (message.type === 'shutdown') {
+    void (model?.dispose() ?? Promise.resolve()).finally(() => process.exit(0));
+    return;
+  }
+  if (message.type === 'cancel') {
+    controllers.get(message.id)?.abort();
+    return;
+  }
+  const controller = new AbortController();
+  controllers.set(message.id, controller);
+  // One request at a time: the session is not re-entrant and cores are shared anyway.
+  queue = queue.then(async () => {
+    try {
+      const value = await handle(message, controller.signal);
+      send({ type: 'result', id: message.id, value: value as never });
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      send({ type: 'error', id: message.id, name: err.name, message: err.message });
+    } finally {
+      controllers.delete(message.id);
+    }
+  });
+});
+
+// The parent went away: nothing left to serve.
+process.on('disconnect', () => process.exit(0));
