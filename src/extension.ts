@@ -1,0 +1,28 @@
+import * as vscode from 'vscode';
+import { CommandIds, PanelViewId } from './commands/commandIds';
+import { registerCommand } from './commands/registerCommand';
+import { openSample } from './commands/openSample';
+import { ActiveTraceTracker } from './editor/activeTrace';
+import { SidePanelProvider } from './panel/sidePanel';
+
+/** Composition root: builds the services, registers providers and commands, and nothing else. */
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Reasoning Lens', { log: true });
+  context.subscriptions.push(log);
+
+  const tracker = ActiveTraceTracker.register(context, log);
+  const panel = SidePanelProvider.register(context, tracker, log);
+
+  context.subscriptions.push(
+    registerCommand(CommandIds.openSample, log, (relativePath?: string) =>
+      openSample(context.extensionUri, typeof relativePath === 'string' ? relativePath : undefined),
+    ),
+    registerCommand(CommandIds.showPanel, log, () => vscode.commands.executeCommand(`${PanelViewId}.focus`)),
+    registerCommand(CommandIds.describePanel, log, () => panel.describeView()),
+  );
+  log.info(`activated (${vscode.env.appName} ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`);
+}
+
+export function deactivate(): void {
+  // Everything is owned by context.subscriptions.
+}
