@@ -38,11 +38,23 @@ export async function runIntegration() {
       const text = m.text();
       if (/^\s*(✔|✓|\d+\)|\d+ passing|\d+ failing|\[suite\])/.test(text) || process.env.RL_VERBOSE) console.log(`  ${text}`);
     });
-    await page.goto(url);
+    const t0 = Date.now();
+    const mark = (m) => process.env.RL_VERBOSE && console.log(`  [${((Date.now() - t0) / 1000).toFixed(1)} s] ${m}`);
+    await page.goto(url, { waitUntil: "commit" });
+    mark("workbench loading");
+    // The workbench calls codeAutomationExit only after it has shut the extension host down, which in
+    // code-server can take minutes; the suite's result file marks the end as soon as mocha is done.
+    const resultWritten = (async () => {
+      while (!existsSync(resultFile)) await new Promise((r) => setTimeout(r, 200).unref());
+      await new Promise((r) => setTimeout(r, 200));
+      return JSON.parse(readFileSync(resultFile, 'utf8')).failed > 0 ? 1 : 0;
+    })();
     const code = await Promise.race([
       exitCode,
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`the suite did not finish in ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS)),
+      resultWritten,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`the suite did not finish in ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS).unref()),
     ]);
+    mark(`suite finished (${code})`);
     if (!existsSync(resultFile)) throw new Error(`the suite exited with ${code} and wrote no ${resultFile}; code-server log: ${server.logFile}`);
     const result = JSON.parse(readFileSync(resultFile, 'utf8'));
     for (const f of result.failures) console.log(`  FAILED ${f.title}\n    ${String(f.error).split('\n').join('\n    ')}`);

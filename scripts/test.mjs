@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TIERS = ['unit', 'integration', 'ui'];
 const wanted = process.argv.slice(2).filter((a) => TIERS.includes(a));
+// --no-check skips type-check and lint (for quick local runs of one tier while other code is mid-edit).
+const check = !process.argv.includes('--no-check');
 const tiers = wanted.length ? wanted : TIERS;
 process.env.ORT_DISABLE_TELEMETRY = '1';
 
@@ -24,9 +26,11 @@ function step(label, cmd, args) {
 }
 
 const npmBin = (name) => join(root, 'node_modules', '.bin', name);
-step('type-check', npmBin('tsc'), ['--noEmit', '-p', '.']);
-step('type-check webview', npmBin('tsc'), ['--noEmit', '-p', 'webview']);
-step('lint', process.execPath, ['scripts/lint.mjs']);
+if (check) {
+  step('type-check', npmBin('tsc'), ['--noEmit', '-p', '.']);
+  step('type-check webview', npmBin('tsc'), ['--noEmit', '-p', 'webview']);
+  step('lint', process.execPath, ['scripts/lint.mjs']);
+}
 step('build', process.execPath, ['esbuild.mjs']);
 if (tiers.includes('ui')) step('package', process.execPath, ['scripts/package.mjs', 'linux-x64']);
 

@@ -49,7 +49,7 @@ export async function runUi(filters = []) {
         await wb.waitForWorkbench();
         await Promise.race([
           t.run({ page, wb, workspace, server, root }),
-          new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${TEST_TIMEOUT_MS / 1000} s`)), TEST_TIMEOUT_MS)),
+          new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${TEST_TIMEOUT_MS / 1000} s`)), TEST_TIMEOUT_MS).unref()),
         ]);
         passed++;
         console.log(`  ✔ ${t.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

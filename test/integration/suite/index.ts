@@ -10,7 +10,9 @@ import Mocha from 'mocha';
 const repoRoot = resolve(__dirname, '..', '..', '..');
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // RL_TEST_GREP (inherited from the harness through code-server's environment) runs a subset.
+  const grep = process.env.RL_TEST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', ...(grep ? { grep } : {}) });
   for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
     mocha.addFile(join(__dirname, file));
   }
