@@ -28,13 +28,12 @@ const base = readFileSync(join(root, '.vscodeignore'), 'utf8');
 const ortBin = join(root, 'node_modules/onnxruntime-node/bin/napi-v6');
 mkdirSync(join(root, 'dist'), { recursive: true });
 for (const target of requested) {
-  // vsce has no per-target ignore file: write a temporary one that also drops the other platforms' binaries.
-  const others = Object.entries(TARGETS).filter(([t]) => t !== target).map(([, dir]) => `node_modules/onnxruntime-node/bin/napi-v6/${dir}/**`);
+  // vsce has no per-target ignore file: write one that re-includes only this platform's binaries.
   if (!existsSync(join(ortBin, TARGETS[target]))) console.warn(`warning: onnxruntime-node has no binaries for ${target}`);
   const ignoreFile = join(root, 'dist', `.vscodeignore-${target}`);
-  writeFileSync(ignoreFile, `${base}\n# generated for ${target}\n${others.join('\n')}\n`);
+  writeFileSync(ignoreFile, `${base}\n# generated for ${target}\n!node_modules/onnxruntime-node/bin/napi-v6/${TARGETS[target]}/**\n`);
   const out = join(root, 'dist', `${pkg.name}-${target}-${pkg.version}.vsix`);
-  sh(join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--no-dependencies']);
+  sh(join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out]);
   const mb = statSync(out).size / (1 << 20);
   console.log(`${out.replace(root, '')}: ${mb.toFixed(1)} MB`);
 }

@@ -14,16 +14,29 @@ export class Workbench {
     await this.page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60_000 });
   }
 
-  /** Runs a command from the palette by its title, as a person would. */
-  async runCommand(title) {
+  /**
+   * Runs a command from the palette by its title, as a person would. Right after the workbench
+   * appears, extension contributions may not be registered yet: reopen the palette until it lists it.
+   */
+  async runCommand(title, timeout = 60_000) {
     const page = this.page;
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Enter');
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill(`>${title}`);
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      try {
+        await row.waitFor({ timeout: 3_000 });
+        await page.keyboard.press('Enter');
+        return;
+      } catch (e) {
+        await page.keyboard.press('Escape');
+        if (Date.now() > deadline) throw new Error(`the command palette never listed "${title}"`);
+        await page.waitForTimeout(1_000);
+      }
+    }
   }
 
   /** Picks an item in an open quick pick by (part of) its label. */

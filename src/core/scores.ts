@@ -18,6 +18,10 @@ export interface TokenScores {
   readonly entropy?: TokenNumbers;
   /** Top-k candidate logprobs per token (any order), when the backend returned them. */
   readonly topK?: readonly (TokenNumbers | undefined)[];
+  /** True when `entropy` holds renormalised top-k entropies (precomputed) rather than full-distribution ones. */
+  readonly entropyIsTopK?: boolean;
+  /** Precomputed DeepConf confidence per token; used instead of deriving it from `topK`. */
+  readonly confidence?: TokenNumbers;
 }
 
 /** Options of `scoreSteps`. */
@@ -86,7 +90,7 @@ export function tokenEntropies(tokens: TokenScores): { values: Float64Array; isT
   const values = new Float64Array(n).fill(Number.NaN);
   if (tokens.entropy) {
     for (let t = 0; t < n; t++) values[t] = tokens.entropy[t] ?? Number.NaN;
-    return { values, isTopK: false };
+    return { values, isTopK: tokens.entropyIsTopK ?? false };
   }
   if (tokens.topK) {
     for (let t = 0; t < n; t++) {
@@ -102,6 +106,10 @@ export function tokenEntropies(tokens: TokenScores): { values: Float64Array; isT
 export function tokenConfidences(tokens: TokenScores): Float64Array {
   const n = tokens.logprob.length;
   const out = new Float64Array(n).fill(Number.NaN);
+  if (tokens.confidence) {
+    for (let t = 0; t < n; t++) out[t] = tokens.confidence[t] ?? Number.NaN;
+    return out;
+  }
   if (tokens.topK) {
     for (let t = 0; t < n; t++) {
       const c = tokens.topK[t];

@@ -1,0 +1,221 @@
+/**
+ * The state of one trace under inspection: its steps, its scores (when a backend or the file gave
+ * them), the pruning plan with manual controls, and the undo history. Pure data and logic: the
+ * extension wraps it with VS Code events and persistence, the CLI uses it directly.
+ */
+import type { Trace } from './trace/types';
+import type { SegmentationMode, Step, StepScores, TraceScores } from './types';
+import {
+  applyControls, historyOf, historyPush, historyRedo, historyUndo, keepAllPlan, NO_CONTROLS,
+  setOverride, togglePin, type History, type PrunePlan, type StepControls,
+} from './prune/plan';
+
+/** The metrics a view can colour steps by. */
+export type StepMetric = 'firstTokenSurprisal' | 'meanSurprisal' | 'stepEntropy' | 'confidence' | 'perplexity' | 'importance';
+
+/** One undoable state: a method's plan plus the manual controls on top of it. */
+export interface PlanState {
+  readonly plan: PrunePlan;
+  readonly controls: StepControls;
+  /** What produced this state ("ASAP, budget 0.8", "pin step 4"), for undo/redo labels. */
+  readonly label: string;
+}
+
+/** What persists of a session (workspace state), keyed by file and content hash. */
+export interface PersistedSession {
+  readonly version: 1;
+  readonly segmentation: SegmentationMode;
+  readonly stepCount: number;
+  readonly state: PlanState;
+}
+
+/** Rough token count when no tokenizer has run: ~4 characters per token (English BPE average). */
+export function estimateTokens(text: string): number {
+  return Math.max(text.trim() ? 1 : 0, Math.round(text.length / 4));
+}
+
+/** A listener-set without any framework (the extension adapts it to a vscode.Event). */
+class Listeners<T> {
+  private readonly set = new Set<(value: T) => void>();
+  add(listener: (value: T) => void): () => void {
+    this.set.add(listener);
+    return () => this.set.delete(listener);
+  }
+  fire(value: T): void {
+    for (const l of [...this.set]) l(value);
+  }
+}
+
+/** What changed, so views can update only what they must. */
+export type SessionChange = 'plan' | 'scores';
+
+export class TraceSession {
+  private history: History<PlanState>;
+  private scoreData: TraceScores | undefined;
+  private scoredBy: string | undefined;
+  private effective: PrunePlan | undefined;
+  private readonly listeners = new Listeners<SessionChange>();
+
+  constructor(
+    readonly trace: Trace,
+    readonly steps: readonly Step[],
+    readonly segmentation: SegmentationMode,
+    restored?: PersistedSession,
+  ) {
+    const valid = restored && restored.version === 1 && restored.segmentation === segmentation && restored.stepCount === steps.length;
+    this.history = historyOf(valid ? restored.state : { plan: keepAllPlan(steps.length), controls: NO_CONTROLS, label: 'original' });
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  onDidChange(listener: (change: SessionChange) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  get scores(): TraceScores | undefined {
+    return this.scoreData;
+  }
+
+  /** Id of the backend that produced the scores (e.g. the model id), if any. */
+  get scoreSource(): string | undefined {
+    return this.scoredBy;
+  }
+
+  setScores(scores: TraceScores, source: string): void {
+    this.scoreData = scores;
+    this.scoredBy = source;
+    this.listeners.fire('scores');
+  }
+
+  stepScores(index: number): StepScores | undefined {
+    return this.scoreData?.steps[index];
+  }
+
+  /** Tokens of a step: from the scores when a tokenizer ran, else an estimate. */
+  stepTokens(index: number): number {
+    return this.scoreData?.steps[index]?.tokens ?? estimateTokens(this.steps[index]?.text ?? '');
+  }
+
+  /** True while token counts are estimates (no backend has tokenised the trace). */
+  get tokensEstimated(): boolean {
+    return this.scoreData === undefined;
+  }
+
+  /** The method's plan with manual pins and keep/drop overrides applied: what views show. */
+  get plan(): PrunePlan {
+    this.effective ??= applyControls(this.history.present.plan, this.history.present.controls);
+    return this.effective;
+  }
+
+  get controls(): StepControls {
+    return this.history.present.controls;
+  }
+
+  get state(): PlanState {
+    return this.history.present;
+  }
+
+  isKept(index: number): boolean {
+    return this.plan.kept.includes(index);
+  }
+
+  isPinned(index: number): boolean {
+    return this.controls.pinned.includes(index);
+  }
+
+  /** Token totals of the original and of the kept steps. */
+  totals(): { readonly before: number; readonly after: number; readonly estimated: boolean } {
+    let before = 0;
+    for (let i = 0; i < this.steps.length; i++) before += this.stepTokens(i);
+    let after = 0;
+    for (const i of this.plan.kept) after += this.stepTokens(i);
+    return { before, after, estimated: this.tokensEstimated };
+  }
+
+  /** Replaces the method plan (keeping pins and overrides) as one undoable step. */
+  applyPlan(plan: PrunePlan, label: string): void {
+    if (plan.stepCount !== this.steps.length) throw new Error(`plan for ${plan.stepCount} steps applied to a trace with ${this.steps.length}`);
+    this.push({ plan, controls: this.controls, label });
+  }
+
+  togglePin(index: number): void {
+    this.checkIndex(index);
+    const pinned = this.isPinned(index);
+    this.push({ ...this.state, controls: togglePin(this.controls, index), label: `${pinned ? 'unpin' : 'pin'} step ${index + 1}` });
+  }
+
+  /** Manual keep/drop of one step (undefined clears the override). */
+  setOverride(index: number, value: 'keep' | 'drop' | undefined): void {
+    this.checkIndex(index);
+    this.push({ ...this.state, controls: setOverride(this.controls, index, value), label: `${value ?? 'clear'} step ${index + 1}` });
+  }
+
+  /** Keeps a dropped step or drops a kept one (a manual override). */
+  toggleStep(index: number): void {
+    this.setOverride(index, this.isKept(index) ? 'drop' : 'keep');
+  }
+
+  /** Back to the original trace: every step kept, no overrides; pins stay. */
+  reset(): void {
+    this.push({ plan: keepAllPlan(this.steps.length), controls: { pinned: this.controls.pinned, overrides: {} }, label: 'reset' });
+  }
+
+  get canUndo(): boolean {
+    return this.history.past.length > 0;
+  }
+
+  get canRedo(): boolean {
+    return this.history.future.length > 0;
+  }
+
+  /** Label of what undo would revert, if anything. */
+  get undoLabel(): string | undefined {
+    return this.canUndo ? this.history.present.label : undefined;
+  }
+
+  undo(): boolean {
+    if (!this.canUndo) return false;
+    this.history = historyUndo(this.history);
+    this.changed();
+    return true;
+  }
+
+  redo(): boolean {
+    if (!this.canRedo) return false;
+    this.history = historyRedo(this.history);
+    this.changed();
+    return true;
+  }
+
+  /** The step containing a reasoning offset (or the nearest one before it). */
+  stepAt(offset: number): Step | undefined {
+    let lo = 0;
+    let hi = this.steps.length - 1;
+    let found: Step | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = this.steps[mid]!;
+      if (s.start <= offset) { found = s; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  toPersisted(): PersistedSession {
+    return { version: 1, segmentation: this.segmentation, stepCount: this.steps.length, state: this.state };
+  }
+
+  private checkIndex(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.steps.length) {
+      throw new RangeError(`step ${index + 1} does not exist (the trace has ${this.steps.length} steps)`);
+    }
+  }
+
+  private push(state: PlanState): void {
+    this.history = historyPush(this.history, state);
+    this.changed();
+  }
+
+  private changed(): void {
+    this.effective = undefined;
+    this.listeners.fire('plan');
+  }
+}
