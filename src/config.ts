@@ -7,6 +7,18 @@ import * as vscode from 'vscode';
 export interface ReasoningLensSettings {
   /** Segmentation mode for steps. */
   readonly segmentation: 'paragraph' | 'sentence' | 'heading' | 'marker' | 'file';
+  /** Which backend scores traces: the local ONNX model, OpenAI-compatible endpoints, or logprobs in the file only. */
+  readonly backend: 'local' | 'endpoint' | 'file';
+  /** Model folder (HF / Optimum layout); empty = the embedded default model. Machine-scoped. */
+  readonly modelPath: string;
+  /** ONNX file variant in `onnx/` (e.g. `model_quantized`); empty = `model`. */
+  readonly modelVariant: string;
+  /** Inference threads for the local model (0 = all cores). */
+  readonly modelThreads: number;
+  /** OpenAI-compatible base URLs (requests are spread across them). Machine-scoped. */
+  readonly endpoints: readonly string[];
+  /** The `model` name sent to the endpoints. */
+  readonly endpointModel: string;
 }
 
 export const SettingsSection = 'reasoningLens';
@@ -16,6 +28,12 @@ export function readSettings(scope?: vscode.ConfigurationScope): ReasoningLensSe
   const c = vscode.workspace.getConfiguration(SettingsSection, scope);
   return {
     segmentation: c.get<ReasoningLensSettings['segmentation']>('segmentation', 'paragraph'),
+    backend: c.get<ReasoningLensSettings['backend']>('backend', 'local'),
+    modelPath: machineValue<string>(c, 'model.path', ''),
+    modelVariant: c.get<string>('model.variant', ''),
+    modelThreads: c.get<number>('model.threads', 0),
+    endpoints: machineValue<string[]>(c, 'endpoints', []),
+    endpointModel: c.get<string>('endpoint.model', ''),
   };
 }
 
@@ -24,4 +42,14 @@ export function onDidChangeSettings(listener: () => void): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration(SettingsSection)) listener();
   });
+}
+
+/**
+ * A setting that sends data somewhere or loads code (model folder, endpoint URLs): taken only from
+ * user/machine scope, never from a workspace's own settings, so a cloned repository cannot point the
+ * extension at its own executable or server. (package.json also declares them `machine` scoped.)
+ */
+function machineValue<T>(c: vscode.WorkspaceConfiguration, key: string, fallback: T): T {
+  const inspected = c.inspect<T>(key);
+  return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
 }

@@ -2,16 +2,20 @@ import * as vscode from 'vscode';
 import { CommandIds, PanelViewId } from './commands/commandIds';
 import { registerCommand } from './commands/registerCommand';
 import { openSample } from './commands/openSample';
-import { ActiveTraceTracker } from './editor/activeTrace';
+import { SessionManager } from './session/sessionManager';
 import { SidePanelProvider } from './panel/sidePanel';
+import { BackendService } from './session/backendService';
+import { ScoringService } from './session/scoring';
 
 /** Composition root: builds the services, registers providers and commands, and nothing else. */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Reasoning Lens', { log: true });
   context.subscriptions.push(log);
 
-  const tracker = ActiveTraceTracker.register(context, log);
-  const panel = SidePanelProvider.register(context, tracker, log);
+  const sessions = SessionManager.register(context, log);
+  const backends = BackendService.register(context, log);
+  const scoring = new ScoringService(context.globalStorageUri, backends);
+  const panel = SidePanelProvider.register(context, sessions, log);
 
   context.subscriptions.push(
     registerCommand(CommandIds.openSample, log, (relativePath?: string) =>

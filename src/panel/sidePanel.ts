@@ -12,7 +12,7 @@ import {
 } from '../shared/protocol';
 import { renderWebviewHtml, webviewResourceRoots } from './webviewHtml';
 import { CommandIds, PanelViewId } from '../commands/commandIds';
-import type { ActiveTraceTracker } from '../editor/activeTrace';
+import type { SessionManager } from '../session/sessionManager';
 
 /**
  * The side panel (a WebviewView in the panel area). It follows the active trace. The webview says
@@ -27,21 +27,21 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
 
   static register(
     context: vscode.ExtensionContext,
-    tracker: ActiveTraceTracker,
+    sessions: SessionManager,
     log: vscode.LogOutputChannel,
   ): SidePanelProvider {
-    const provider = new SidePanelProvider(context.extensionUri, tracker, log);
+    const provider = new SidePanelProvider(context.extensionUri, sessions, log);
     context.subscriptions.push(provider, vscode.window.registerWebviewViewProvider(PanelViewId, provider));
     return provider;
   }
 
   private constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly tracker: ActiveTraceTracker,
+    private readonly sessions: SessionManager,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this._register(tracker.onDidChange(() => this.postState()));
+    this._register(sessions.onDidChangeActive(() => this.postState()));
     this._register({ dispose: () => this.disposeView() });
   }
 
@@ -91,7 +91,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
 
   private postState(): void {
     if (!this.view || !this.ready) return;
-    const trace: TraceSummary | null = this.tracker.current?.summary ?? null;
+    const trace: TraceSummary | null = this.sessions.active?.summary ?? null;
     this.post({ type: 'state', trace });
   }
 

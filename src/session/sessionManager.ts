@@ -1,0 +1,180 @@
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import { Disposable } from '../util/disposable';
+import { parseTraceRecord, parseTraceText, safeParseJson } from '../core/trace';
+import { segment } from '../core/steps';
+import { TraceSession, type PersistedSession, type SessionChange } from '../core/session';
+import type { Trace } from '../core/trace/types';
+import type { TraceSummary } from '../shared/protocol';
+import { onDidChangeSettings, readSettings } from '../config';
+import { traceContentHash } from '../pipeline/scoreCache';
+
+/** A trace shown in a text document, with where its reasoning sits in that document's text. */
+export interface DocumentTrace {
+  readonly trace: Trace;
+  /** Offset of `trace.reasoning` in the document text, or undefined when the document does not contain it verbatim. */
+  readonly reasoningOffset: number | undefined;
+}
+
+/** Resolves documents of a custom scheme (e.g. the trace view's virtual documents) to traces. */
+export type TraceResolver = (document: vscode.TextDocument) => DocumentTrace | undefined;
+
+/** The session of one document. */
+export interface DocumentSession {
+  readonly uri: vscode.Uri;
+  readonly session: TraceSession;
+  readonly reasoningOffset: number | undefined;
+  readonly summary: TraceSummary;
+}
+
+/** Languages whose documents may hold a trace as text. */
+const TRACE_LANGUAGES = new Set(['markdown', 'plaintext', 'json', 'jsonl']);
+const PERSIST_PREFIX = 'reasoningLens.plan:';
+
+/**
+ * Owns a `TraceSession` per open trace document and follows the active editor. Parsing is pure core
+ * code; this class only wires it to editor events and persists each session's plan in workspace
+ * state (keyed by file and content hash; the source file is never modified). Bad input never throws
+ * out of here: a document that is not a trace simply has no session.
+ */
+export class SessionManager extends Disposable {
+  private readonly sessions = new Map<string, { version: number; value: DocumentSession | undefined; unsubscribe?: () => void }>();
+  private readonly resolvers = new Map<string, TraceResolver>();
+  private activeSession: DocumentSession | undefined;
+  private readonly activeChanged = this._register(new vscode.EventEmitter<DocumentSession | undefined>());
+  private readonly sessionChanged = this._register(new vscode.EventEmitter<{ session: DocumentSession; change: SessionChange }>());
+  /** Fires when the active trace changes (another editor, an edit, a settings change). */
+  readonly onDidChangeActive = this.activeChanged.event;
+  /** Fires when any session's plan or scores change. */
+  readonly onDidChangeSession = this.sessionChanged.event;
+
+  static register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): SessionManager {
+    const manager = new SessionManager(context.workspaceState, log);
+    context.subscriptions.push(manager);
+    return manager;
+  }
+
+  private constructor(private readonly memento: vscode.Memento, private readonly log: vscode.LogOutputChannel) {
+    super();
+    this._register(vscode.window.onDidChangeActiveTextEditor(() => this.refreshActive()));
+    this._register(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length && e.document === vscode.window.activeTextEditor?.document) this.refreshActive();
+      }),
+    );
+    this._register(vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)));
+    this._register(
+      onDidChangeSettings(() => {
+        for (const key of [...this.sessions.keys()]) this.forget(vscode.Uri.parse(key));
+        this.refreshActive();
+      }),
+    );
+    this._register({ dispose: () => { for (const e of this.sessions.values()) e.unsubscribe?.(); } });
+    this.refreshActive();
+  }
+
+  /** The session of the active editor (kept while focus is in a panel or webview). */
+  get active(): DocumentSession | undefined {
+    return this.activeSession;
+  }
+
+  /** Lets documents of `scheme` be resolved to traces by `resolver` instead of by parsing their text. */
+  registerResolver(scheme: string, resolver: TraceResolver): vscode.Disposable {
+    this.resolvers.set(scheme, resolver);
+    return new vscode.Disposable(() => this.resolvers.delete(scheme));
+  }
+
+  /** The session of a document, parsing it on first use and after edits. */
+  sessionFor(document: vscode.TextDocument): DocumentSession | undefined {
+    const key = document.uri.toString();
+    const cached = this.sessions.get(key);
+    if (cached && cached.version === document.version) return cached.value;
+    cached?.unsubscribe?.();
+    const value = this.create(document);
+    const unsubscribe = value?.session.onDidChange((change) => {
+      if (change === 'plan') void this.persist(value);
+      this.sessionChanged.fire({ session: value, change });
+    });
+    this.sessions.set(key, { version: document.version, value, ...(unsubscribe ? { unsubscribe } : {}) });
+    return value;
+  }
+
+  /** Re-reads the active editor's trace and fires `onDidChangeActive`. */
+  refreshActive(): void {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return;
+    const next = this.sessionFor(editor.document);
+    this.activeSession = next;
+    this.activeChanged.fire(next);
+  }
+
+  private forget(uri: vscode.Uri): void {
+    const key = uri.toString();
+    this.sessions.get(key)?.unsubscribe?.();
+    this.sessions.delete(key);
+  }
+
+  private create(document: vscode.TextDocument): DocumentSession | undefined {
+    const resolver = this.resolvers.get(document.uri.scheme);
+    if (!resolver && !TRACE_LANGUAGES.has(document.languageId)) return undefined;
+    try {
+      const found = resolver ? resolver(document) : parseDocumentTrace(document);
+      if (!found || found.trace.format === 'unrecognised') return undefined;
+      const { trace } = found;
+      const segmentation = readSettings(document.uri).segmentation;
+      const steps = segment(trace.reasoning, segmentation, trace.chunks);
+      const persisted = this.memento.get<PersistedSession>(persistKey(document.uri, trace));
+      const session = new TraceSession(trace, steps, segmentation, persisted);
+      const file = document.uri.scheme === 'file' ? basename(document.uri.fsPath) : basename(document.uri.path);
+      return {
+        uri: document.uri,
+        session,
+        reasoningOffset: found.reasoningOffset,
+        summary: {
+          name: file,
+          format: trace.format,
+          steps: steps.length,
+          characters: trace.reasoning.length,
+          truncated: trace.truncated,
+          ...(trace.finalAnswer !== undefined ? { finalAnswer: trace.finalAnswer } : {}),
+        },
+      };
+    } catch (error) {
+      this.log.warn(`could not read ${document.uri.toString()} as a trace:`, String(error));
+      return undefined;
+    }
+  }
+
+  private async persist(value: DocumentSession): Promise<void> {
+    try {
+      await this.memento.update(persistKey(value.uri, value.session.trace), value.session.toPersisted());
+    } catch (error) {
+      this.log.warn('could not save the prune plan:', String(error));
+    }
+  }
+}
+
+function persistKey(uri: vscode.Uri, trace: Trace): string {
+  return `${PERSIST_PREFIX}${uri.toString()}#${trace.id}:${traceContentHash(trace).slice(0, 16)}`;
+}
+
+/**
+ * The first trace in an open document's (possibly unsaved) text: a JSON document is one record, a
+ * JSONL document's first line is; anything else is text with reasoning delimiters.
+ */
+function parseDocumentTrace(document: vscode.TextDocument): DocumentTrace | undefined {
+  const text = document.getText();
+  const file = document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.toString();
+  const source = { file, line: 1 };
+  if (document.languageId === 'json' || document.languageId === 'jsonl') {
+    const newline = text.indexOf('\n');
+    const firstRecord = document.languageId === 'jsonl' && newline >= 0 ? text.slice(0, newline) : text;
+    const parsed = safeParseJson(firstRecord);
+    if (!parsed.ok) return undefined;
+    const trace = parseTraceRecord(parsed.value, {}, source).traces[0];
+    return trace ? { trace, reasoningOffset: undefined } : undefined;
+  }
+  const trace = parseTraceText(text, {}, source);
+  const offset = trace.metadata.reasoningOffset;
+  return { trace, reasoningOffset: typeof offset === 'number' ? offset : undefined };
+}
