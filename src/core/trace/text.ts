@@ -43,14 +43,14 @@ export function splitReasoning(text: string, tags?: TagPair): SplitResponse {
   const candidates = tags ? [tags, ...KNOWN_REASONING_TAGS] : KNOWN_REASONING_TAGS;
   let best: { pair: TagPair; at: number } | undefined;
   for (const pair of candidates) {
-    const at = text.indexOf(pair[0]);
+    const at = findDelimiter(text, pair[0]);
     if (at >= 0 && (!best || at < best.at)) best = { pair, at };
   }
   const warnings: string[] = [];
   if (!best) {
     // Only a closing tag: the opening one was in the prompt.
     for (const pair of candidates) {
-      const close = text.indexOf(pair[1]);
+      const close = findDelimiter(text, pair[1]);
       if (close >= 0) {
         const rest = afterReasoning(text, close + pair[1].length);
         return { before: '', reasoning: text.slice(0, close), reasoningStart: 0, ...rest, truncated: false, tags: pair, warnings };
@@ -60,13 +60,23 @@ export function splitReasoning(text: string, tags?: TagPair): SplitResponse {
   }
   const [open, close] = best.pair;
   const reasoningStart = best.at + open.length;
-  const closeAt = text.indexOf(close, reasoningStart);
+  const closeAt = findDelimiter(text, close, reasoningStart);
   const before = text.slice(0, best.at);
   if (closeAt < 0) {
     warnings.push(`no closing ${close}; treated as truncated`);
     return { before, reasoning: text.slice(reasoningStart), reasoningStart, answer: '', answerStart: -1, truncated: true, tags: best.pair, warnings };
   }
   return { before, reasoning: text.slice(reasoningStart, closeAt), reasoningStart, ...afterReasoning(text, closeAt + close.length), truncated: false, tags: best.pair, warnings };
+}
+
+/**
+ * First occurrence of a delimiter at or after `from` that is not written as inline code: a tag
+ * right after a backtick (`` `<think>` `` in documentation) mentions the delimiter, it does not open one.
+ */
+function findDelimiter(text: string, tag: string, from = 0): number {
+  let at = text.indexOf(tag, from);
+  while (at > 0 && text.charCodeAt(at - 1) === 0x60 /* ` */) at = text.indexOf(tag, at + tag.length);
+  return at;
 }
 
 /** The answer after the reasoning: inside `<|begin_of_solution|>` tags when present. */

@@ -264,3 +264,17 @@ describe('extractFinalAnswer', () => {
   ];
   for (const [input, expected] of cases) test(JSON.stringify(input), () => assert.equal(extractFinalAnswer(input), expected));
 });
+
+describe('delimiters written as inline code', () => {
+  test('a backticked `<think>` in documentation is a mention, not a delimiter', () => {
+    const doc = 'Samples: `<think>` reasoning, explanation and code.\nOnly prose here.';
+    const trace = parseTraceText(doc);
+    assert.equal(trace.reasoning, doc);
+    assert.ok(trace.warnings.some((w) => /no reasoning delimiters/.test(w)));
+  });
+  test('a real delimiter after a backticked mention still opens the reasoning', () => {
+    const trace = parseTraceText('Use `<think>` tags.\n<think>\nstep one\n</think>\nanswer 42');
+    assert.equal(trace.reasoning, '\nstep one\n');
+    assert.equal(trace.answer.trim(), 'answer 42');
+  });
+});
