@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ensureCodeServer } from './env.mjs';
+import { ensureCodeServer, node24Env } from './env.mjs';
 
 /** A free TCP port on loopback. */
 export function freePort() {
@@ -59,12 +59,10 @@ function prepare(scratch, settings) {
   writeFileSync(join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
   writeFileSync(join(scratch, 'config.yaml'), 'auth: none\ncert: false\n');
   const { exe, node24 } = ensureCodeServer();
-  const env = {
-    ...process.env,
-    PATH: `${node24}:${process.env.PATH}`,
+  const env = node24Env(node24, {
     XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, XDG_CACHE_HOME: dirs.cache, TMPDIR: dirs.tmp,
     ORT_DISABLE_TELEMETRY: '1',
-  };
+  });
   delete env.VSCODE_IPC_HOOK_CLI;
   const common = ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
   return { exe, env, dirs, common };

@@ -52,13 +52,31 @@ export function ensureNode24() {
   return bin;
 }
 
+/** npm settings worth passing on from an outer npm: where packages come from and are cached. */
+const KEPT_NPM_CONFIG = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig']);
+
+/**
+ * The environment with Node 24 first on PATH. When the harness runs under `npm test`, the outer npm
+ * exports its own Node 20 (NODE, npm_node_execpath) and its whole config as npm_config_*, including
+ * npm_config_user_agent ("… node/v20 …"), which code-server's install script reads to refuse
+ * ("requires node v24"). Those are removed; the user's .npmrc still applies.
+ */
+export function node24Env(node24, extra = {}) {
+  const env = { ...process.env, PATH: `${node24}:${process.env.PATH}` };
+  for (const key of Object.keys(env)) {
+    const npmVariable = key.startsWith('npm_') && !KEPT_NPM_CONFIG.has(key);
+    if (key === 'NODE' || key === 'INIT_CWD' || npmVariable) delete env[key];
+  }
+  return { ...env, ...extra };
+}
+
 /** code-server from the npm registry, built against Node 24's headers; returns its executable. */
 export function ensureCodeServer() {
   ensureDebianPackages(['libkrb5-dev', 'pkg-config']);
   const node24 = ensureNode24();
   const prefix = join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
   const exe = join(prefix, 'bin', 'code-server');
-  const env = { ...process.env, PATH: `${node24}:${process.env.PATH}`, npm_config_nodedir: join(node24, '..') };
+  const env = node24Env(node24, { npm_config_nodedir: join(node24, '..') });
   const version = existsSync(exe) ? spawnSync(exe, ['--version'], { encoding: 'utf8', env, cwd: prefix }).stdout ?? '' : '';
   if (!version.includes(CODE_SERVER_VERSION)) {
     log(`installing code-server ${CODE_SERVER_VERSION} into ${prefix} (about 5 minutes on 2 cores, once)`);
