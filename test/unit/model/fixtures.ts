@@ -45,14 +45,16 @@ export function modelUnavailable(): string | undefined {
 let tinyDir: string | undefined;
 
 /**
- * A tiny random-weight Llama folder made by `model/make_random.py --tiny` (cached in the temp folder by a
- * hash of the generator's sources), or the embedded model when the generator is missing.
+ * The model the backend tests run on: the committed embedded model (so no Python or torch is needed on
+ * a fresh machine), or, where it is missing, a tiny random-weight Llama folder made by
+ * `model/make_random.py --tiny` (cached in the temp folder by a hash of the generator's sources).
  */
 export function tinyModelDir(): string {
   if (tinyDir) return tinyDir;
   const script = repoPath('model/make_random.py');
-  if (!existsSync(script)) {
-    tinyDir = repoPath('media/models/reasoning-lens-tiny');
+  const embedded = repoPath('media/models/reasoning-lens-tiny');
+  if (existsSync(join(embedded, 'onnx', 'model.onnx')) || !existsSync(script)) {
+    tinyDir = embedded;
     return tinyDir;
   }
   const hash = createHash('sha256');
