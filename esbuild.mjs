@@ -32,7 +32,7 @@ const targets = [
   },
   {
     ...common,
-    entryPoints: { 'webview/panel': 'webview/panel/main.ts' },
+    entryPoints: { 'webview/panel': 'webview/panel/main.ts', 'webview/dataset': 'webview/dataset/main.ts' },
     outdir: 'out',
     platform: 'browser',
     format: 'esm',
@@ -49,7 +49,7 @@ const targets = [
     external: [...nodeExternals, 'mocha'],
   },
 ];
-for (const [name, entry] of [['cli', 'src/cli/main.ts'], ['onnxWorker', 'src/model/onnx/worker.ts']]) {
+for (const [name, entry] of [['cli', 'src/cli/main.ts'], ['onnxWorker', 'src/model/onnx/worker.ts'], ['cliWorker', 'src/cli/worker.ts']]) {
   if (existsSync(entry)) targets[0].entryPoints[name] = entry;
 }
 

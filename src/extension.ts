@@ -4,8 +4,15 @@ import { registerCommand } from './commands/registerCommand';
 import { openSample } from './commands/openSample';
 import { SessionManager } from './session/sessionManager';
 import { SidePanelProvider } from './panel/sidePanel';
+import { CompareProvider } from './panel/compare';
 import { BackendService } from './session/backendService';
 import { ScoringService } from './session/scoring';
+import { DatasetEditorProvider } from './dataset/datasetEditor';
+import { DatasetOffer } from './dataset/datasetOffer';
+import { EditorFeatures, TraceViewProvider } from './editor';
+import { PruneSettingsStore } from './commands/pruneSettings';
+import { PruneCommands } from './commands/pruneCommands';
+import { ExportCommand } from './export/exportCommand';
 
 /** Composition root: builds the services, registers providers and commands, and nothing else. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -15,7 +22,15 @@ export function activate(context: vscode.ExtensionContext): void {
   const sessions = SessionManager.register(context, log);
   const backends = BackendService.register(context, log);
   const scoring = new ScoringService(context.globalStorageUri, backends);
-  const panel = SidePanelProvider.register(context, sessions, log);
+  DatasetEditorProvider.register(context, log);
+  DatasetOffer.register(context, log);
+  TraceViewProvider.register(context, sessions, log);
+  EditorFeatures.register(context, { sessions, backends, scoring, log });
+  const panel = SidePanelProvider.register(context, sessions, backends, log);
+  const compare = CompareProvider.register(context, sessions);
+  const pruneSettings = PruneSettingsStore.register(context);
+  PruneCommands.register(context, { sessions, backends, scoring, settings: pruneSettings, log });
+  ExportCommand.register(context, sessions, pruneSettings, log);
 
   context.subscriptions.push(
     registerCommand(CommandIds.openSample, log, (relativePath?: string) =>
@@ -23,6 +38,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     registerCommand(CommandIds.showPanel, log, () => vscode.commands.executeCommand(`${PanelViewId}.focus`)),
     registerCommand(CommandIds.describePanel, log, () => panel.describeView()),
+    registerCommand(CommandIds.panelRequest, log, (request: Parameters<SidePanelProvider['handleRequest']>[0]) => panel.handleRequest(request)),
+    registerCommand(CommandIds.compareOriginalPruned, log, () => compare.compareActive()),
   );
   log.info(`activated (${vscode.env.appName} ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`);
 }

@@ -4,6 +4,8 @@
  */
 import { inspectCommand } from './inspect';
 import { serveCommand } from './serve';
+import { scoreCommand } from './score';
+import { pruneCommand } from './prune';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io';
 
 export type { CliCommand, CliIo } from './io';
@@ -12,6 +14,8 @@ export type { CliCommand, CliIo } from './io';
 export const commands: Record<string, CliCommand> = {
   inspect: inspectCommand,
   serve: serveCommand,
+  score: scoreCommand,
+  prune: pruneCommand,
 };
 
 function usage(): string {

@@ -7,6 +7,40 @@ export const CommandIds = {
   showPanel: 'reasoningLens.showPanel',
   /** Internal: asks the side panel what it renders (used by tests and diagnostics). */
   describePanel: 'reasoningLens.internal.describePanel',
+  // Side panel (src/panel)
+  compareOriginalPruned: 'reasoningLens.compareOriginalPruned',
+  /** Internal: sends a request to the side panel's host as the webview would (tests). */
+  panelRequest: 'reasoningLens.internal.panelRequest',
+  // Editor experience (src/editor)
+  openTraceView: 'reasoningLens.openTraceView',
+  toggleStep: 'reasoningLens.toggleStep',
+  keepStep: 'reasoningLens.keepStep',
+  dropStep: 'reasoningLens.dropStep',
+  pinStep: 'reasoningLens.pinStep',
+  nextSurprisingStep: 'reasoningLens.nextSurprisingStep',
+  previousSurprisingStep: 'reasoningLens.previousSurprisingStep',
+  switchMetric: 'reasoningLens.switchMetric',
+  scoreTrace: 'reasoningLens.scoreTrace',
+  selectBackend: 'reasoningLens.selectBackend',
+  setEndpointApiKey: 'reasoningLens.setEndpointApiKey',
+  pickModelFolder: 'reasoningLens.pickModelFolder',
+  /** Internal: what the editor last applied (decorations, status bar), for tests and diagnostics. */
+  describeEditor: 'reasoningLens.internal.describeEditor',
+  // Dataset browser (src/dataset)
+  openDataset: 'reasoningLens.openDataset',
+  /** Internal: drives and describes the active dataset browser (tests and diagnostics). */
+  datasetInternal: 'reasoningLens.internal.dataset',
+  // Pruning (src/commands/prune*.ts, src/export)
+  pruneWith: 'reasoningLens.pruneWith',
+  setBudget: 'reasoningLens.setBudget',
+  resetPruning: 'reasoningLens.resetPruning',
+  undoPruning: 'reasoningLens.undoPruning',
+  redoPruning: 'reasoningLens.redoPruning',
+  whyDropped: 'reasoningLens.whyDropped',
+  checkDangling: 'reasoningLens.checkDanglingReferences',
+  exportPruned: 'reasoningLens.exportPruned',
+  /** Internal: the active plan, undo state and settings (tests and diagnostics). */
+  describePruning: 'reasoningLens.internal.describePruning',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

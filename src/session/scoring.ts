@@ -1,26 +1,57 @@
 import * as vscode from 'vscode';
 import type { DocumentSession } from './sessionManager';
 import type { BackendService } from './backendService';
+import type { TraceSession } from '../core/session';
+import { readSettings } from '../config';
 import { ScoreCache } from '../pipeline/scoreCache';
-import { scoreTraceTokens, stepScoresFromTable, tokenTableFromFile } from '../pipeline/scoreTrace';
+import { scoreTraceTokens, stepScoresFromTable, tokenTableFromFile, type TokenTable } from '../pipeline/scoreTrace';
 
 /**
  * Fills a session's scores: from the trace file's own logprobs when it has them (instantly, no model),
  * else from the score cache, else with the active backend under a cancellable progress notification.
+ * Keeps each scored session's token table for token-level views.
  */
 export class ScoringService {
   private readonly cache: ScoreCache;
+  private readonly tables = new WeakMap<TraceSession, TokenTable>();
+
+  /** Folder of the on-disk score cache (diagnostics and tests). */
+  readonly cacheFolder: string;
 
   constructor(storage: vscode.Uri, private readonly backends: BackendService) {
-    this.cache = new ScoreCache(vscode.Uri.joinPath(storage, 'scores').fsPath);
+    this.cacheFolder = vscode.Uri.joinPath(storage, 'scores').fsPath;
+    this.cache = new ScoreCache(this.cacheFolder);
+  }
+
+  /** The token table behind a session's scores, when it was scored. */
+  tokenTable(session: TraceSession): TokenTable | undefined {
+    return this.tables.get(session);
   }
 
   /** Scores from the file's logprobs, if any; returns true when the session got scores. */
   scoreFromFile(doc: DocumentSession): boolean {
     const table = tokenTableFromFile(doc.session.trace);
     if (!table) return false;
-    doc.session.setScores(stepScoresFromTable(table, doc.session.steps).scores, 'file');
+    this.apply(doc, table, 'file');
     return true;
+  }
+
+  /**
+   * Scores from the cache of the active backend, if it has this trace; never loads a model or calls an
+   * endpoint (the backend object is created lazily and only asked for its id).
+   */
+  async scoreFromCache(doc: DocumentSession): Promise<boolean> {
+    if (readSettings().backend === 'file' || !vscode.workspace.isTrusted) return false;
+    const id = (await this.backends.backend()).describe().id;
+    const table = await this.cache.get(doc.session.trace, id);
+    if (!table || doc.session.scores) return false;
+    this.apply(doc, table, id);
+    return true;
+  }
+
+  private apply(doc: DocumentSession, table: TokenTable, source: string): void {
+    this.tables.set(doc.session, table);
+    doc.session.setScores(stepScoresFromTable(table, doc.session.steps).scores, source);
   }
 
   /** Scores with the active backend (cache first), showing progress; resolves false when cancelled. */
@@ -56,7 +87,7 @@ export class ScoringService {
       if (!table) return false;
       await this.cache.set(trace, id, table);
     }
-    doc.session.setScores(stepScoresFromTable(table, doc.session.steps).scores, id);
+    this.apply(doc, table, id);
     return true;
   }
 }

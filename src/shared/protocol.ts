@@ -16,6 +16,139 @@ export interface TraceSummary {
   readonly finalAnswer?: string;
 }
 
+/** Metrics the panel can chart, one value per step (null where a step has none). */
+export const PANEL_METRICS = ['firstTokenSurprisal', 'meanSurprisal', 'stepEntropy', 'confidence', 'perplexity', 'importance'] as const;
+export type PanelMetric = (typeof PANEL_METRICS)[number];
+
+/** Segmentation modes (the `reasoningLens.segmentation` setting). */
+export const PANEL_SEGMENTATIONS = ['paragraph', 'sentence', 'heading', 'marker', 'file'] as const;
+export type PanelSegmentation = (typeof PANEL_SEGMENTATIONS)[number];
+
+/** Palette actions the panel's buttons run (by command id on the host). */
+export const PANEL_COMMANDS = ['score', 'prune', 'reset', 'undo', 'redo', 'export', 'compare'] as const;
+export type PanelCommand = (typeof PANEL_COMMANDS)[number];
+
+/** One step of the active trace, as the panel lists it. Text is untrusted: render it as text only. */
+export interface PanelStep {
+  readonly index: number;
+  /** `[start, end)` into the trace's reasoning. */
+  readonly start: number;
+  readonly end: number;
+  readonly tokens: number;
+  readonly text: string;
+}
+
+/** The parts of the active trace that change only with the document or its scores. */
+export interface PanelTrace {
+  readonly steps: readonly PanelStep[];
+  /** Per-step values of each metric the scores (or the file) provide. */
+  readonly metrics: Readonly<Partial<Record<PanelMetric, readonly (number | null)[]>>>;
+  readonly tokensEstimated: boolean;
+  /** Who produced the scores (backend id, `file`), null when unscored. */
+  readonly scoreSource: string | null;
+  /** The trace has a visible answer after its reasoning (needed by answer retention). */
+  readonly hasAnswer: boolean;
+}
+
+/** One character edit of an anchor-rewritten step (UTF-16 offsets into the two texts). */
+export interface PanelInlineEdit {
+  readonly op: 'equal' | 'delete' | 'insert' | 'replace';
+  readonly originalStart: number;
+  readonly originalEnd: number;
+  readonly prunedStart: number;
+  readonly prunedEnd: number;
+}
+
+/** A dropped step and the method's reason. */
+export interface PanelDrop {
+  readonly index: number;
+  readonly rule: string;
+  readonly scoreName: string;
+  readonly rank: number;
+  readonly score?: number;
+}
+
+/** A kept step whose text the plan rewrote, with the character diff. */
+export interface PanelChange {
+  readonly index: number;
+  readonly text: string;
+  readonly inline: readonly PanelInlineEdit[];
+}
+
+/** The effective plan of the active trace (or a live preview of one), with totals. */
+export interface PanelPlan {
+  readonly method: string;
+  readonly label: string;
+  /** True for a budget-drag preview that is not (yet) applied to the session. */
+  readonly preview: boolean;
+  readonly kept: readonly number[];
+  readonly pinned: readonly number[];
+  readonly dropped: readonly PanelDrop[];
+  readonly changed: readonly PanelChange[];
+  readonly totals: {
+    readonly stepsBefore: number;
+    readonly stepsAfter: number;
+    readonly tokensBefore: number;
+    readonly tokensAfter: number;
+    readonly estimated: boolean;
+  };
+  readonly budget: { readonly target: number; readonly description: string; readonly met: boolean } | null;
+  readonly notes: readonly string[];
+  readonly undoLabel: string | null;
+  readonly canRedo: boolean;
+}
+
+/** A pruning method the controls offer. */
+export interface PanelMethod {
+  readonly id: string;
+  readonly label: string;
+  /** Cheap enough to re-run on every budget change (no model calls). */
+  readonly live: boolean;
+  /** Takes the budget slider into account. */
+  readonly usesBudget: boolean;
+}
+
+/** Host-side settings the controls show. */
+export interface PanelSettings {
+  readonly methods: readonly PanelMethod[];
+  readonly segmentation: PanelSegmentation;
+  readonly backendLabel: string;
+  /** Palette actions whose commands are registered (others are shown disabled). */
+  readonly commands: readonly PanelCommand[];
+}
+
+/** What the preview produced. */
+export interface PanelGeneration {
+  readonly text: string;
+  readonly tokenCount: number;
+  readonly seconds: number;
+  readonly tokensPerSecond: number;
+  readonly finishReason: string;
+  readonly finalAnswer: string | null;
+  readonly originalFinalAnswer: string | null;
+  /** Whether the two final answers agree (normalised); null when either is missing. */
+  readonly match: boolean | null;
+}
+
+/** Answer retention: log p(original answer | pruned reasoning) − log p(… | full reasoning). */
+export interface PanelRetention {
+  readonly answerTokens: number;
+  readonly fullLogprob: number;
+  readonly prunedLogprob: number;
+  readonly delta: number;
+  readonly deltaPerToken: number;
+  /** Per answer token: its text and the two logprobs. */
+  readonly perToken: readonly { readonly token: string; readonly full: number; readonly pruned: number }[];
+}
+
+/** Progress of a preview run, streamed to the panel. */
+export type PreviewEvent =
+  | { readonly kind: 'started'; readonly run: number; readonly mode: 'generate' | 'retention'; readonly backend: string }
+  | { readonly kind: 'chunk'; readonly run: number; readonly text: string; readonly tokens: number; readonly seconds: number }
+  | { readonly kind: 'generated'; readonly run: number; readonly result: PanelGeneration }
+  | { readonly kind: 'retention'; readonly run: number; readonly result: PanelRetention }
+  | { readonly kind: 'failed'; readonly run: number; readonly message: string; readonly cancelled: boolean };
+
 /** Requests the host makes of the webview. */
 export type HostRequest = { readonly kind: 'describeView' };
 
@@ -23,14 +156,39 @@ export type HostRequest = { readonly kind: 'describeView' };
 export interface ViewDescription {
   readonly title: string;
   readonly steps: number | null;
+  /** Kept steps shown in the diff totals (absent when no plan is shown). */
+  readonly kept?: number;
+  /** Token totals shown (before → after). */
+  readonly tokensBefore?: number;
+  readonly tokensAfter?: number;
+  /** Bars drawn in the score chart. */
+  readonly bars?: number;
+  /** Duration of the last plan update (message in → diff and chart rendered), ms. */
+  readonly lastUpdateMs?: number;
+  /** Most recent update durations, ms (for a drag, one per update). */
+  readonly updateMs?: readonly number[];
 }
 
 /** Requests the webview makes of the host. */
-export type WebviewRequest = { readonly kind: 'openSample' } | { readonly kind: 'refresh' };
+export type WebviewRequest =
+  | { readonly kind: 'openSample' }
+  | { readonly kind: 'refresh' }
+  | { readonly kind: 'revealStep'; readonly index: number }
+  | { readonly kind: 'previewBudget'; readonly method: string; readonly budget: number }
+  | { readonly kind: 'applyBudget'; readonly method: string; readonly budget: number }
+  | { readonly kind: 'command'; readonly command: PanelCommand }
+  | { readonly kind: 'setSegmentation'; readonly segmentation: PanelSegmentation }
+  | { readonly kind: 'toggleStep'; readonly index: number }
+  | { readonly kind: 'togglePin'; readonly index: number }
+  | { readonly kind: 'startPreview'; readonly mode: 'generate' | 'retention'; readonly maxTokens: number }
+  | { readonly kind: 'cancelPreview' };
 
 /** Messages from the extension host to the webview. */
 export type ToWebview =
-  | { readonly type: 'state'; readonly trace: TraceSummary | null }
+  | { readonly type: 'state'; readonly trace: TraceSummary | null; readonly detail?: PanelTrace | null; readonly plan?: PanelPlan | null }
+  | { readonly type: 'plan'; readonly plan: PanelPlan | null }
+  | { readonly type: 'settings'; readonly settings: PanelSettings }
+  | { readonly type: 'preview'; readonly event: PreviewEvent }
   | { readonly type: 'request'; readonly id: number; readonly request: HostRequest }
   | { readonly type: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly type: 'response'; readonly id: number; readonly ok: false; readonly error: string };
@@ -56,7 +214,120 @@ function isTraceSummary(v: unknown): v is TraceSummary {
 }
 
 function isViewDescription(v: unknown): v is ViewDescription {
-  return isObj(v) && isStr(v.title) && (v.steps === null || isCount(v.steps));
+  return (
+    isObj(v) && isStr(v.title) && (v.steps === null || isCount(v.steps)) &&
+    optional(v.kept, isCount) && optional(v.tokensBefore, isCount) && optional(v.tokensAfter, isCount) &&
+    optional(v.bars, isCount) && optional(v.lastUpdateMs, isNum) && optional(v.updateMs, (u) => isArrayOf(u, isNum))
+  );
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
+const isArrayOf = (v: unknown, check: (x: unknown) => boolean): boolean => Array.isArray(v) && v.every(check);
+const isOneOf = <T extends string>(list: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
+const isMetric = isOneOf(PANEL_METRICS);
+const isSegmentation = isOneOf(PANEL_SEGMENTATIONS);
+const isCommand = isOneOf(PANEL_COMMANDS);
+const isRatio = (v: unknown): v is number => isNum(v) && v >= 0 && v <= 1;
+const isNullableNum = (v: unknown): boolean => v === null || isNum(v);
+
+function isPanelStep(v: unknown): boolean {
+  return isObj(v) && isCount(v.index) && isCount(v.start) && isCount(v.end) && isCount(v.tokens) && isStr(v.text);
+}
+
+function isPanelTrace(v: unknown): v is PanelTrace {
+  if (!isObj(v) || !isArrayOf(v.steps, isPanelStep) || !isObj(v.metrics)) return false;
+  const n = (v.steps as unknown[]).length;
+  for (const [k, values] of Object.entries(v.metrics)) {
+    if (!isMetric(k) || !Array.isArray(values) || values.length !== n || !values.every(isNullableNum)) return false;
+  }
+  return isBool(v.tokensEstimated) && (v.scoreSource === null || isStr(v.scoreSource)) && isBool(v.hasAnswer);
+}
+
+const isInlineEdit = (v: unknown): boolean =>
+  isObj(v) && isOneOf(['equal', 'delete', 'insert', 'replace'] as const)(v.op) &&
+  isCount(v.originalStart) && isCount(v.originalEnd) && isCount(v.prunedStart) && isCount(v.prunedEnd);
+const isDrop = (v: unknown): boolean =>
+  isObj(v) && isCount(v.index) && isStr(v.rule) && isStr(v.scoreName) && isCount(v.rank) && optional(v.score, isNum);
+const isChange = (v: unknown): boolean => isObj(v) && isCount(v.index) && isStr(v.text) && isArrayOf(v.inline, isInlineEdit);
+
+function isPanelPlan(v: unknown): v is PanelPlan {
+  if (!isObj(v)) return false;
+  const t = v.totals;
+  const b = v.budget;
+  return (
+    isStr(v.method) && isStr(v.label) && isBool(v.preview) && isArrayOf(v.kept, isCount) && isArrayOf(v.pinned, isCount) &&
+    isArrayOf(v.dropped, isDrop) && isArrayOf(v.changed, isChange) &&
+    isObj(t) && isCount(t.stepsBefore) && isCount(t.stepsAfter) && isCount(t.tokensBefore) && isCount(t.tokensAfter) && isBool(t.estimated) &&
+    (b === null || (isObj(b) && isNum(b.target) && isStr(b.description) && isBool(b.met))) &&
+    isArrayOf(v.notes, isStr) && (v.undoLabel === null || isStr(v.undoLabel)) && isBool(v.canRedo)
+  );
+}
+
+const isPanelMethod = (v: unknown): boolean => isObj(v) && isStr(v.id) && isStr(v.label) && isBool(v.live) && isBool(v.usesBudget);
+
+function isPanelSettings(v: unknown): v is PanelSettings {
+  return isObj(v) && isArrayOf(v.methods, isPanelMethod) && isSegmentation(v.segmentation) && isStr(v.backendLabel) && isArrayOf(v.commands, isCommand);
+}
+
+function isGeneration(v: unknown): boolean {
+  return (
+    isObj(v) && isStr(v.text) && isCount(v.tokenCount) && isNum(v.seconds) && isNum(v.tokensPerSecond) && isStr(v.finishReason) &&
+    (v.finalAnswer === null || isStr(v.finalAnswer)) && (v.originalFinalAnswer === null || isStr(v.originalFinalAnswer)) &&
+    (v.match === null || isBool(v.match))
+  );
+}
+
+function isRetention(v: unknown): boolean {
+  return (
+    isObj(v) && isCount(v.answerTokens) && isNum(v.fullLogprob) && isNum(v.prunedLogprob) && isNum(v.delta) && isNum(v.deltaPerToken) &&
+    isArrayOf(v.perToken, (p) => isObj(p) && isStr(p.token) && isNum(p.full) && isNum(p.pruned))
+  );
+}
+
+function isPreviewEvent(v: unknown): v is PreviewEvent {
+  if (!isObj(v) || !isId(v.run)) return false;
+  switch (v.kind) {
+    case 'started':
+      return (v.mode === 'generate' || v.mode === 'retention') && isStr(v.backend);
+    case 'chunk':
+      return isStr(v.text) && isCount(v.tokens) && isNum(v.seconds);
+    case 'generated':
+      return isGeneration(v.result);
+    case 'retention':
+      return isRetention(v.result);
+    case 'failed':
+      return isStr(v.message) && isBool(v.cancelled);
+    default:
+      return false;
+  }
+}
+
+/** Validates the `request` of a webview request message. */
+function isWebviewRequest(r: unknown): r is WebviewRequest {
+  if (!isObj(r)) return false;
+  switch (r.kind) {
+    case 'openSample':
+    case 'refresh':
+    case 'cancelPreview':
+      return true;
+    case 'revealStep':
+    case 'toggleStep':
+    case 'togglePin':
+      return isCount(r.index);
+    case 'previewBudget':
+    case 'applyBudget':
+      return isStr(r.method) && r.method.length > 0 && isRatio(r.budget);
+    case 'command':
+      return isCommand(r.command);
+    case 'setSegmentation':
+      return isSegmentation(r.segmentation);
+    case 'startPreview':
+      return (r.mode === 'generate' || r.mode === 'retention') && isCount(r.maxTokens) && r.maxTokens > 0 && r.maxTokens <= 4096;
+    default:
+      return false;
+  }
 }
 
 function isResponse(m: Obj): boolean {
@@ -68,7 +339,17 @@ export function parseToWebview(value: unknown): ToWebview | undefined {
   if (!isObj(value)) return undefined;
   switch (value.type) {
     case 'state':
-      return value.trace === null || isTraceSummary(value.trace) ? (value as ToWebview) : undefined;
+      return (value.trace === null || isTraceSummary(value.trace)) &&
+        (value.detail === undefined || value.detail === null || isPanelTrace(value.detail)) &&
+        (value.plan === undefined || value.plan === null || isPanelPlan(value.plan))
+        ? (value as ToWebview)
+        : undefined;
+    case 'plan':
+      return value.plan === null || isPanelPlan(value.plan) ? (value as ToWebview) : undefined;
+    case 'settings':
+      return isPanelSettings(value.settings) ? (value as ToWebview) : undefined;
+    case 'preview':
+      return isPreviewEvent(value.event) ? (value as ToWebview) : undefined;
     case 'request':
       return isId(value.id) && isObj(value.request) && value.request.kind === 'describeView'
         ? (value as ToWebview)
@@ -86,12 +367,8 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
   switch (value.type) {
     case 'ready':
       return { type: 'ready' };
-    case 'request': {
-      const r = value.request;
-      return isId(value.id) && isObj(r) && (r.kind === 'openSample' || r.kind === 'refresh')
-        ? (value as FromWebview)
-        : undefined;
-    }
+    case 'request':
+      return isId(value.id) && isWebviewRequest(value.request) ? (value as FromWebview) : undefined;
     case 'response':
       if (!isResponse(value)) return undefined;
       return value.ok === false || isViewDescription(value.result) ? (value as FromWebview) : undefined;

@@ -1,0 +1,219 @@
+/**
+ * `reasoning-lens prune <file> --method M --budget B [--model DIR | --endpoint URL[,URL…] --endpoint-model NAME]
+ * [--format same|sft] -o out.jsonl`: prunes every trace of a file or dataset. With the file's own logprobs
+ * (no model) a JSONL dataset streams through worker threads; with a model each trace is scored first.
+ * Resumable (a checkpoint beside the output), progress on stderr, totals at the end.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { assertNotSource, SourceOverwriteError, writeFileAtomic } from '../core/export/atomicWrite';
+import { emptyTotals, exportRecord, exportSource, filePruner, sourceKind, type ExportTotals, type TraceOutcome, type TracePruner } from '../core/export/dataset';
+import { prunedReasoningText, type ExportFormat } from '../core/export/serialize';
+import { PRUNE_METHODS, pruneMethod, type Budget, type PruneMethodId } from '../core/prune';
+import { formatBudget, parseBudget } from '../core/prune/budgetText';
+import { TraceSession } from '../core/session';
+import { segment, SEGMENTATION_MODES } from '../core/steps';
+import { parseTraceRecord, readTraces, safeParseJson } from '../core/trace';
+import type { Trace } from '../core/trace/types';
+import type { SegmentationMode } from '../core/types';
+import type { ScoringBackend } from '../model/backend';
+import { InProcessOnnxBackend } from '../model/onnx/local';
+import { OpenAIBackend } from '../model/openai';
+import { PruneInputError, runPrune } from '../session/pruneRunner';
+import { ArgError, describeOptions, parseArgs } from './args';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io';
+import { EXIT_INTERRUPTED, interruptSignal, OutputExistsError, runJsonlPipeline, type PipelineResult } from './workerPool';
+import { batchReader, type TaskBatch, type TaskResult } from './workerTask';
+
+const specs = {
+  method: { type: 'string', short: 'm', choices: PRUNE_METHODS.filter((m) => m.id !== 'manual').map((m) => m.id), description: 'pruning method' },
+  budget: { type: 'string', short: 'b', description: 'kept share: 0.8, 80%, 1024 tokens, or auto (difficulty-aware); default 0.8' },
+  model: { type: 'string', description: 'score with a local ONNX model folder (HF / Optimum layout)' },
+  endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
+  'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
+  format: { type: 'string', choices: ['same', 'sft'], description: 'output: the source format (default) or SFT chat rows' },
+  segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: paragraph)' },
+  'skip-placeholders': { type: 'boolean', description: 'write [SKIP] in place of each dropped step (step-entropy format)' },
+  output: { type: 'string', short: 'o', description: 'output file (required)' },
+  workers: { type: 'string', description: 'worker threads for file-logprob work (default: one per core; 0 = main thread)' },
+  force: { type: 'boolean', description: 'overwrite an existing output that is not a resumable run of the same command' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+} as const;
+
+const USAGE = `usage: reasoning-lens prune <file|folder> --method M --budget B [--model DIR | --endpoint URLS --endpoint-model NAME] [--format same|sft] -o OUT\n${describeOptions(specs)}\n`;
+
+/** Backend from `--model` / `--endpoint` (undefined: scores come from the file's logprobs). */
+export function backendFromOptions(options: { model?: string; endpoint?: string; 'endpoint-model'?: string }): ScoringBackend | undefined {
+  if (options.model && options.endpoint) throw new ArgError('give --model or --endpoint, not both');
+  if (options.model) {
+    if (!existsSync(options.model)) throw new ArgError(`--model ${options.model}: no such folder`);
+    return new InProcessOnnxBackend(resolve(options.model));
+  }
+  if (options.endpoint) {
+    const endpoints = options.endpoint.split(',').map((s) => s.trim()).filter(Boolean);
+    const model = options['endpoint-model'];
+    if (!model) throw new ArgError('--endpoint needs --endpoint-model NAME (the served model name)');
+    const apiKey = process.env.OPENAI_API_KEY ?? process.env.RL_API_KEY;
+    return new OpenAIBackend({ endpoints, model, ...(apiKey ? { apiKey } : {}) });
+  }
+  if (options['endpoint-model']) throw new ArgError('--endpoint-model needs --endpoint');
+  return undefined;
+}
+
+/** Prints the totals block shared by `prune` and `score`. */
+export function printTotals(io: CliIo, command: string, totals: ExportTotals, extra: { resumed?: number; seconds?: number; processed?: number; workers?: number; tokens?: boolean } = {}): void {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const lines = [`${command}: ${n(totals.records)} records, ${n(totals.traces)} traces, ${n(totals.pruned)} ${command === 'score' ? 'scored' : 'pruned'}, ${n(totals.skipped.length)} skipped`];
+  if (extra.tokens !== false && totals.tokensBefore) {
+    lines.push(`tokens: ${n(totals.tokensBefore)} → ${n(totals.tokensAfter)} (${((totals.tokensAfter / totals.tokensBefore) * 100).toFixed(1)}% kept)`);
+  }
+  if (extra.resumed) lines.push(`resumed: ${n(extra.resumed)} records were already in the output`);
+  if (extra.seconds !== undefined && extra.processed !== undefined) {
+    lines.push(`time: ${extra.seconds.toFixed(2)} s for ${n(extra.processed)} records (${n(Math.round(extra.processed / Math.max(extra.seconds, 1e-9)))}/s${extra.workers ? `, ${extra.workers} worker threads` : ''})`);
+  }
+  // Group skip reasons so 10,000 identical reasons print as one line.
+  const byReason = new Map<string, { count: number; first: string }>();
+  for (const s of totals.skipped) {
+    const key = s.reason.replace(/^line \d+: /, '');
+    const e = byReason.get(key);
+    if (e) e.count++;
+    else byReason.set(key, { count: 1, first: s.where });
+  }
+  for (const [reason, { count, first }] of [...byReason].sort((a, b) => b[1].count - a[1].count).slice(0, 20)) {
+    lines.push(`  skipped ${n(count)} × ${reason} (first: ${first})`);
+  }
+  for (const note of totals.notes) lines.push(`note: ${note}`);
+  io.stderr(`${lines.join('\n')}\n`);
+}
+
+/** Key that identifies a trace across two readers (ids differ between `readTraces` and `exportSource`). */
+function traceKey(t: Trace): string {
+  return `${t.prompt}\u0000${t.reasoning}`;
+}
+
+/** Prunes one trace with a model (scores first, then the method). */
+async function pruneWithModel(trace: Trace, method: PruneMethodId, budget: Budget, segmentation: SegmentationMode, backend: ScoringBackend, placeholder: boolean): Promise<TraceOutcome> {
+  if (!trace.reasoning.trim()) return { ok: false, reason: 'empty reasoning' };
+  const steps = segment(trace.reasoning, segmentation, trace.chunks);
+  const session = new TraceSession(trace, steps, segmentation);
+  try {
+    const plan = await runPrune(session, method, budget, { backend });
+    const reasoning = prunedReasoningText(trace.reasoning, steps.map((s) => s.text), plan, { placeholder });
+    const totals = session.totals();
+    const applied = plan.budget;
+    return { ok: true, reasoning, plan, tokensBefore: applied?.before ?? totals.before, tokensAfter: applied?.after ?? totals.after };
+  } catch (error) {
+    if (error instanceof PruneInputError) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let backend: ScoringBackend | undefined;
+  const interrupt = interruptSignal();
+  try {
+    const { options, positionals } = parseArgs(argv, specs);
+    if (options.help) {
+      io.stdout(USAGE);
+      return EXIT_OK;
+    }
+    if (positionals.length !== 1) throw new ArgError(positionals.length ? 'give one input file or folder' : 'missing <file|folder>');
+    if (!options.method) throw new ArgError('missing --method (one of asap, asap-iterative, anchor, entropy, confidence, perplexity)');
+    if (!options.output) throw new ArgError('missing -o OUT (the output file)');
+    const parsedBudget = parseBudget(options.budget ?? '0.8');
+    if (!parsedBudget.ok) throw new ArgError(`--budget: ${parsedBudget.message}`);
+    const workers = options.workers !== undefined ? Number(options.workers) : undefined;
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new ArgError('--workers takes a whole number ≥ 0');
+    const input = positionals[0]!;
+    if (!existsSync(input)) {
+      io.stderr(`reasoning-lens prune: ${input}: no such file or folder\n`);
+      return EXIT_FAILURE;
+    }
+    const method = options.method as PruneMethodId;
+    const budget = parsedBudget.budget;
+    const format = (options.format ?? 'same') as ExportFormat;
+    const segmentation = (options.segment ?? 'paragraph') as SegmentationMode;
+    const placeholder = options['skip-placeholders'] ?? false;
+    backend = backendFromOptions(options);
+    if (!backend && pruneMethod(method).needs.includes('model')) {
+      throw new ArgError(`--method ${method} calls a model for every step: give --model DIR or --endpoint URL`);
+    }
+    await assertNotSource(input, options.output);
+    const kind = await sourceKind(input);
+    io.stderr(`prune: ${input} with ${pruneMethod(method).label}, budget ${formatBudget(budget)}, ${backend ? `scores from ${backend.describe().name}` : 'scores from the file\'s logprobs'}\n`);
+
+    if (kind.kind === 'jsonl') {
+      const b = backend;
+      const reader = batchReader(input);
+      const asyncTask = b
+        ? async (batch: TaskBatch): Promise<TaskResult> => {
+            const totals = emptyTotals();
+            let output = '';
+            const lines = reader.read(batch);
+            for (const [k, line] of lines.entries()) {
+              const lineNo = batch.lineNumbers[k]!;
+              const parsed = safeParseJson(line);
+              const res = parsed.ok ? parseTraceRecord(parsed.value, {}, { file: input, line: lineNo, jsonPath: '$' }, `L${lineNo}`) : undefined;
+              if (!parsed.ok || !res?.traces.length) {
+                totals.records++;
+                totals.skipped.push({ id: `L${lineNo}`, where: `${input}:${lineNo}`, reason: !parsed.ok ? `not JSON: ${parsed.message}` : res?.errors[0]?.message ?? 'no trace' });
+                continue;
+              }
+              const outcomes = new Map<Trace, TraceOutcome>();
+              for (const t of res.traces) outcomes.set(t, await pruneWithModel(t, method, budget, segmentation, b, placeholder));
+              for (const value of exportRecord(parsed.value, res.traces, (t) => outcomes.get(t)!, format, totals)) output += `${JSON.stringify(value)}\n`;
+            }
+            return { seq: batch.seq, output, records: lines.length, totals };
+          }
+        : undefined;
+      const result: PipelineResult = await runJsonlPipeline({
+        input,
+        output: options.output,
+        config: { kind: 'prune', file: input, method, budget, segmentation, format, placeholder },
+        ...(workers !== undefined ? { workers } : {}),
+        ...(asyncTask ? { asyncTask, batchSize: 1 } : {}),
+        ...(options.force ? { force: true } : {}),
+        io,
+        isTty: process.stderr.isTTY === true,
+        signal: interrupt.signal,
+      });
+      printTotals(io, 'prune', result.totals, { resumed: result.resumed, seconds: result.seconds, processed: result.processed, workers: result.workers });
+      return result.totals.pruned > 0 || result.resumed > 0 ? EXIT_OK : EXIT_FAILURE;
+    }
+
+    // A single JSON document, text file or trace folder: small, written atomically in one go.
+    if (existsSync(options.output) && !options.force) throw new OutputExistsError(`${options.output} already exists; use --force to overwrite it`);
+    const totals = emptyTotals();
+    const started = Date.now();
+    let pruner: TracePruner = filePruner({ method, budget, segmentation, placeholder });
+    if (backend) {
+      const outcomes = new Map<string, TraceOutcome>();
+      for (const t of (await readTraces(input)).traces) outcomes.set(traceKey(t), await pruneWithModel(t, method, budget, segmentation, backend, placeholder));
+      pruner = (t) => outcomes.get(traceKey(t)) ?? { ok: false, reason: 'trace not found when re-reading the source' };
+    }
+    await writeFileAtomic(options.output, exportSource(input, pruner, format, totals));
+    printTotals(io, 'prune', totals, { seconds: (Date.now() - started) / 1000, processed: totals.records });
+    return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
+  } catch (error) {
+    if (error instanceof ArgError) {
+      io.stderr(`reasoning-lens prune: ${error.message}\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof Error && error.name === 'AbortError') {
+      io.stderr(`reasoning-lens prune: ${error.message}\n`);
+      return EXIT_INTERRUPTED;
+    }
+    if (error instanceof SourceOverwriteError || error instanceof OutputExistsError) {
+      io.stderr(`reasoning-lens prune: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr(`reasoning-lens prune: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    interrupt.dispose();
+    await backend?.dispose();
+  }
+}
+
+/** The `prune` subcommand. */
+export const pruneCommand: CliCommand = { summary: 'prune every trace of a file or dataset (same format or SFT rows)', usage: USAGE, run };

@@ -1,0 +1,162 @@
+/**
+ * `reasoning-lens score <file> [--model DIR | --endpoint URL[,URL…] --endpoint-model NAME] [--segment MODE]
+ * [--json] [-o out.jsonl]`: per-step scores (first-token surprisal, entropy, confidence…) of every trace,
+ * from a model or from the file's own logprobs. With `-o` the rows go to a JSONL file (resumable; a
+ * JSONL input with file logprobs streams through worker threads); else to stdout as a table or JSON.
+ */
+import { existsSync } from 'node:fs';
+import { fileStepScores, emptyTotals, sourceKind, type ExportTotals } from '../core/export/dataset';
+import { SEGMENTATION_MODES, segment } from '../core/steps';
+import { parseTraceRecord, readTraces, safeParseJson } from '../core/trace';
+import type { Trace } from '../core/trace/types';
+import type { SegmentationMode, StepScores } from '../core/types';
+import type { ScoringBackend } from '../model/backend';
+import { scoreTraceTokens, stepScoresFromTable } from '../pipeline/scoreTrace';
+import { assertNotSource, SourceOverwriteError } from '../core/export/atomicWrite';
+import { ArgError, describeOptions, parseArgs } from './args';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io';
+import { backendFromOptions, printTotals } from './prune';
+import { EXIT_INTERRUPTED, interruptSignal, OutputExistsError, runJsonlPipeline } from './workerPool';
+import { batchReader, scoreRow, type ScoreRow, type TaskBatch, type TaskResult } from './workerTask';
+
+const specs = {
+  model: { type: 'string', description: 'score with a local ONNX model folder (HF / Optimum layout)' },
+  endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
+  'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
+  segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: paragraph)' },
+  json: { type: 'boolean', description: 'one JSON row per trace on stdout (always JSON with -o)' },
+  output: { type: 'string', short: 'o', description: 'write JSONL rows to this file (resumable)' },
+  workers: { type: 'string', description: 'worker threads for file-logprob work (default: one per core; 0 = main thread)' },
+  force: { type: 'boolean', description: 'overwrite an existing output that is not a resumable run of the same command' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+} as const;
+
+const USAGE = `usage: reasoning-lens score <file|folder> [--model DIR | --endpoint URLS --endpoint-model NAME] [--segment MODE] [--json] [-o out.jsonl]\n${describeOptions(specs)}\n`;
+
+/** Scores of one trace: from the backend, or from the file's logprobs (undefined when it has none). */
+async function scoresOf(trace: Trace, segmentation: SegmentationMode, backend: ScoringBackend | undefined): Promise<readonly StepScores[] | undefined> {
+  const steps = segment(trace.reasoning, segmentation, trace.chunks);
+  if (!backend) return fileStepScores(trace, steps);
+  const table = await scoreTraceTokens(trace, backend);
+  return stepScoresFromTable(table, steps).scores.steps;
+}
+
+function fmt(x: number | undefined, digits = 2): string {
+  return x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+}
+
+function table(row: ScoreRow): string {
+  const head = `${row.id}  [${row.format}]  ${row.source}  (scores: ${row.scoredBy})`;
+  const lines = row.steps.map((s) => `  ${String(s.index + 1).padStart(4)}  ${String(s.tokens).padStart(6)}  ${fmt(s.firstTokenSurprisal).padStart(8)}  ${fmt(s.stepEntropy).padStart(8)}  ${fmt(s.confidence).padStart(8)}  ${s.text.replace(/\s+/g, ' ').slice(0, 60)}`);
+  return `${head}\n  step  tokens  1st-surp   entropy  confid.  text\n${lines.join('\n')}\n`;
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let backend: ScoringBackend | undefined;
+  const interrupt = interruptSignal();
+  try {
+    const { options, positionals } = parseArgs(argv, specs);
+    if (options.help) {
+      io.stdout(USAGE);
+      return EXIT_OK;
+    }
+    if (positionals.length !== 1) throw new ArgError(positionals.length ? 'give one input file or folder' : 'missing <file|folder>');
+    const input = positionals[0]!;
+    if (!existsSync(input)) {
+      io.stderr(`reasoning-lens score: ${input}: no such file or folder\n`);
+      return EXIT_FAILURE;
+    }
+    const workers = options.workers !== undefined ? Number(options.workers) : undefined;
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new ArgError('--workers takes a whole number ≥ 0');
+    const segmentation = (options.segment ?? 'paragraph') as SegmentationMode;
+    backend = backendFromOptions(options);
+    const scoredBy = backend ? backend.describe().id : 'file';
+    const kind = await sourceKind(input);
+
+    if (options.output) {
+      await assertNotSource(input, options.output);
+      if (kind.kind !== 'jsonl') throw new ArgError('-o needs a JSONL input (for one trace file, omit -o and redirect --json output)');
+      const b = backend;
+      const reader = batchReader(input);
+      const asyncTask = b
+        ? async (batch: TaskBatch): Promise<TaskResult> => {
+            const totals = emptyTotals();
+            let output = '';
+            const lines = reader.read(batch);
+            for (const [k, line] of lines.entries()) {
+              const lineNo = batch.lineNumbers[k]!;
+              totals.records++;
+              const parsed = safeParseJson(line);
+              const res = parsed.ok ? parseTraceRecord(parsed.value, {}, { file: input, line: lineNo, jsonPath: '$' }, `L${lineNo}`) : undefined;
+              if (!parsed.ok || !res?.traces.length) {
+                totals.skipped.push({ id: `L${lineNo}`, where: `${input}:${lineNo}`, reason: !parsed.ok ? `not JSON: ${parsed.message}` : res?.errors[0]?.message ?? 'no trace' });
+                continue;
+              }
+              for (const t of res.traces) {
+                totals.traces++;
+                if (!t.reasoning.trim()) {
+                  totals.skipped.push({ id: t.id, where: `${input}:${lineNo}`, reason: 'empty reasoning' });
+                  continue;
+                }
+                totals.pruned++;
+                output += `${JSON.stringify(scoreRow(t, segmentation, await scoresOf(t, segmentation, b), scoredBy))}\n`;
+              }
+            }
+            return { seq: batch.seq, output, records: lines.length, totals };
+          }
+        : undefined;
+      const result = await runJsonlPipeline({
+        input,
+        output: options.output,
+        config: { kind: 'score', file: input, segmentation },
+        ...(workers !== undefined ? { workers } : {}),
+        ...(asyncTask ? { asyncTask, batchSize: 1 } : {}),
+        ...(options.force ? { force: true } : {}),
+        io,
+        isTty: process.stderr.isTTY === true,
+        signal: interrupt.signal,
+      });
+      printTotals(io, 'score', result.totals, { resumed: result.resumed, seconds: result.seconds, processed: result.processed, workers: result.workers, tokens: false });
+      return result.totals.pruned > 0 || result.resumed > 0 ? EXIT_OK : EXIT_FAILURE;
+    }
+
+    const read = await readTraces(input);
+    const totals: ExportTotals = emptyTotals();
+    for (const e of read.errors) totals.skipped.push({ id: '?', where: e.source.file, reason: e.message });
+    for (const trace of read.traces) {
+      totals.records++;
+      totals.traces++;
+      const scores = trace.reasoning.trim() ? await scoresOf(trace, segmentation, backend) : undefined;
+      if (!scores) {
+        totals.skipped.push({ id: trace.id, where: trace.source.file, reason: trace.reasoning.trim() ? 'no logprobs in the file: give --model DIR or --endpoint URL to score it' : 'empty reasoning' });
+        continue;
+      }
+      totals.pruned++;
+      const row = scoreRow(trace, segmentation, scores, scoredBy);
+      io.stdout(options.json ? `${JSON.stringify(row)}\n` : table(row));
+    }
+    printTotals(io, 'score', totals, { tokens: false });
+    return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
+  } catch (error) {
+    if (error instanceof ArgError) {
+      io.stderr(`reasoning-lens score: ${error.message}\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof Error && error.name === 'AbortError') {
+      io.stderr(`reasoning-lens score: ${error.message}\n`);
+      return EXIT_INTERRUPTED;
+    }
+    if (error instanceof SourceOverwriteError || error instanceof OutputExistsError) {
+      io.stderr(`reasoning-lens score: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr(`reasoning-lens score: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    interrupt.dispose();
+    await backend?.dispose();
+  }
+}
+
+/** The `score` subcommand. */
+export const scoreCommand: CliCommand = { summary: 'per-step scores of every trace (from a model, an endpoint or the file\'s logprobs)', usage: USAGE, run };

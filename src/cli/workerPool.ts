@@ -1,0 +1,376 @@
+/**
+ * Streams a JSONL file through `workerTask` batches on worker threads (one per core by default) and
+ * writes the results in input order, with a progress line on stderr and a checkpoint beside the output
+ * so an interrupted run resumes where it stopped. Used by `prune` and `score` when the scores come from
+ * the file's logprobs (CPU-bound work).
+ */
+import { closeSync, createReadStream, existsSync, ftruncateSync, openSync, readFileSync, renameSync, statSync, writeSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { addTotals, emptyTotals, type ExportTotals } from '../core/export/dataset';
+import { makeTask, type TaskBatch, type TaskConfig, type TaskResult } from './workerTask';
+import type { CliIo } from './io';
+
+/** Checkpoint kept beside the output (`<out>.progress.json`). */
+export interface Checkpoint {
+  readonly version: 1;
+  readonly input: string;
+  readonly inputBytes: number;
+  readonly inputMtimeMs: number;
+  /** The options that shape the output: a re-run with other options starts over (or refuses). */
+  readonly options: string;
+  /** Input records (non-blank lines) already processed and written. */
+  readonly recordsDone: number;
+  /** Output length after those records. */
+  readonly outputBytes: number;
+  readonly totals: ExportTotals;
+  readonly complete: boolean;
+}
+
+/** Path of the checkpoint of `output`. */
+export function checkpointPath(output: string): string {
+  return `${output}.progress.json`;
+}
+
+/** Reads a checkpoint, or undefined when missing or unreadable. */
+export function readCheckpoint(output: string): Checkpoint | undefined {
+  try {
+    const c = JSON.parse(readFileSync(checkpointPath(output), 'utf8')) as Checkpoint;
+    return c.version === 1 ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCheckpoint(output: string, c: Checkpoint): void {
+  const path = checkpointPath(output);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(c));
+  renameSync(tmp, path);
+}
+
+/** Progress on stderr: a redrawn bar on a TTY, a line every few seconds otherwise. */
+export class Progress {
+  private readonly started = Date.now();
+  private lastDraw = 0;
+  private drawn = false;
+
+  constructor(private readonly io: CliIo, private readonly isTty: boolean, private readonly label: string, private readonly intervalMs = isTty ? 100 : 5000) {}
+
+  /** `fraction` of the work done (by bytes), `count` items so far (since this run started). */
+  update(fraction: number, count: number, force = false): void {
+    const now = Date.now();
+    if (!force && now - this.lastDraw < this.intervalMs) return;
+    this.lastDraw = now;
+    const seconds = (now - this.started) / 1000;
+    const rate = seconds > 0 ? count / seconds : 0;
+    const eta = fraction > 0 && fraction < 1 ? (seconds / fraction) * (1 - fraction) : 0;
+    const pct = `${(fraction * 100).toFixed(1)}%`;
+    const figures = `${count.toLocaleString('en-US')} ${this.label}  ${Math.round(rate).toLocaleString('en-US')}/s  ETA ${formatDuration(eta)}`;
+    if (this.isTty) {
+      const width = 24;
+      const filled = Math.round(Math.min(1, fraction) * width);
+      this.io.stderr(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct.padStart(6)}  ${figures}\x1b[K`);
+      this.drawn = true;
+    } else {
+      this.io.stderr(`progress: ${pct} ${figures}\n`);
+    }
+  }
+
+  /** Ends the bar's line. */
+  done(): void {
+    if (this.drawn) this.io.stderr('\n');
+    this.drawn = false;
+  }
+}
+
+function formatDuration(s: number): string {
+  const t = Math.round(s);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const sec = t % 60;
+  return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+/** Options of `runJsonlPipeline`. */
+export interface PipelineOptions {
+  readonly input: string;
+  readonly output: string;
+  readonly config: TaskConfig;
+  /** Worker threads (0 = run on the main thread); default one per core. */
+  readonly workers?: number;
+  /** Records per batch (default 64). */
+  readonly batchSize?: number;
+  /** Overwrite an output that has no matching checkpoint. */
+  readonly force?: boolean;
+  readonly io: CliIo;
+  readonly isTty: boolean;
+  /** Where the worker bundle is (default: `cliWorker.js` beside this bundle, or `RL_CLI_WORKER`). */
+  readonly workerScript?: string;
+  /** Stops reading; in-flight batches are written, the checkpoint saved, then it rejects with an `AbortError`. */
+  readonly signal?: AbortSignal;
+  /** Called after each batch is written, with the records done so far (this run and resumed ones). */
+  readonly onProgress?: (recordsDone: number) => void;
+  /** Model-bound work instead of `config`'s CPU task: batches run one at a time on the main thread. */
+  readonly asyncTask?: (batch: TaskBatch) => Promise<TaskResult>;
+}
+
+/** What a pipeline run did. */
+export interface PipelineResult {
+  /** Totals over the whole output (this run plus resumed ones). */
+  readonly totals: ExportTotals;
+  /** Records this run processed. */
+  readonly processed: number;
+  /** Records skipped because an earlier run already wrote them. */
+  readonly resumed: number;
+  readonly seconds: number;
+  readonly workers: number;
+}
+
+/** The output exists and is not a resumable output of the same run: say so instead of clobbering it. */
+export class OutputExistsError extends Error {
+  override readonly name = 'OutputExistsError';
+}
+
+/** Default worker count: one per core (the main thread only reads and writes). */
+export function defaultWorkers(): number {
+  return Math.max(1, cpus().length);
+}
+
+function resolveWorkerScript(explicit?: string): string | undefined {
+  const candidates = [explicit, process.env.RL_CLI_WORKER, typeof __dirname === 'string' ? join(__dirname, 'cliWorker.js') : undefined];
+  return candidates.find((p): p is string => !!p && existsSync(p));
+}
+
+/** Runs the pipeline; see the module comment. */
+export async function runJsonlPipeline(options: PipelineOptions): Promise<PipelineResult> {
+  const started = Date.now();
+  const input = resolve(options.input);
+  const output = resolve(options.output);
+  const info = statSync(input);
+  const optionsKey = JSON.stringify(options.config);
+  const previous = readCheckpoint(output);
+  const resumable = previous && previous.input === input && previous.inputBytes === info.size && previous.inputMtimeMs === info.mtimeMs && previous.options === optionsKey && existsSync(output);
+  if (existsSync(output) && !resumable && !options.force) {
+    throw new OutputExistsError(
+      previous
+        ? `${options.output} was written from another input or with other options (see ${checkpointPath(options.output)}); use --force to start over`
+        : `${options.output} already exists; use --force to overwrite it`,
+    );
+  }
+  const totals = emptyTotals();
+  let recordsDone = 0;
+  let outputBytes = 0;
+  if (resumable) {
+    addTotals(totals, previous.totals);
+    recordsDone = previous.recordsDone;
+    outputBytes = previous.outputBytes;
+  }
+  const resumed = recordsDone;
+  const fd = openSync(output, resumable ? 'r+' : 'w');
+  // Drop whatever an interrupted run wrote after its last checkpoint.
+  ftruncateSync(fd, outputBytes);
+  const workerScript = resolveWorkerScript(options.workerScript);
+  const workerCount = workerScript && !options.asyncTask ? options.workers ?? defaultWorkers() : 0;
+  const pool: Worker[] = [];
+  const inline = makeTask(options.config);
+  const batchSize = options.batchSize ?? 64;
+  const progress = new Progress(options.io, options.isTty, options.config.kind === 'prune' ? 'traces' : 'traces scored');
+  let processed = 0;
+  let bytesRead = 0;
+  let lastCheckpoint = Date.now();
+
+  const checkpoint = (complete: boolean): void => {
+    writeCheckpoint(output, { version: 1, input, inputBytes: info.size, inputMtimeMs: info.mtimeMs, options: optionsKey, recordsDone, outputBytes, totals, complete });
+  };
+
+  // In-order writing of results that may arrive out of order.
+  const pending = new Map<number, TaskResult>();
+  let nextToWrite = 0;
+  const writeReady = (): void => {
+    for (let r = pending.get(nextToWrite); r; r = pending.get(nextToWrite)) {
+      pending.delete(nextToWrite);
+      nextToWrite++;
+      if (r.output) {
+        const buf = Buffer.from(r.output, 'utf8');
+        writeSync(fd, buf, 0, buf.length, outputBytes);
+        outputBytes += buf.length;
+      }
+      recordsDone += r.records;
+      processed += r.records;
+      addTotals(totals, r.totals);
+      options.onProgress?.(recordsDone);
+      if (Date.now() - lastCheckpoint > 1000) {
+        checkpoint(false);
+        lastCheckpoint = Date.now();
+      }
+    }
+    progress.update(info.size ? bytesRead / info.size : 1, processed);
+  };
+
+  let inFlight = 0;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const settle = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const idle: Worker[] = [];
+  const queue: TaskBatch[] = [];
+  for (let i = 0; i < workerCount; i++) {
+    const w = new Worker(workerScript!, { workerData: options.config });
+    w.on('message', (msg: { ok: true; result: TaskResult } | { ok: false; seq: number; message: string }) => {
+      inFlight--;
+      if (msg.ok) pending.set(msg.result.seq, msg.result);
+      else failure ??= new Error(`batch ${msg.seq} failed: ${msg.message}`);
+      const next = queue.shift();
+      if (next) {
+        inFlight++;
+        w.postMessage(next);
+      } else idle.push(w);
+      try {
+        writeReady();
+      } catch (error) {
+        failure ??= error as Error;
+      }
+      settle();
+    });
+    w.on('error', (error) => {
+      failure ??= error;
+      settle();
+    });
+    pool.push(w);
+    idle.push(w);
+  }
+  const dispatch = async (batch: TaskBatch): Promise<void> => {
+    if (options.asyncTask) {
+      pending.set(batch.seq, await options.asyncTask(batch));
+      writeReady();
+      return;
+    }
+    if (!workerCount) {
+      pending.set(batch.seq, inline(batch));
+      writeReady();
+      return;
+    }
+    const w = idle.pop();
+    if (w) {
+      inFlight++;
+      w.postMessage(batch);
+    } else queue.push(batch);
+  };
+  const waitForRoom = async (): Promise<void> => {
+    while (!failure && queue.length + inFlight >= workerCount * 4) await new Promise<void>((r) => (wake = r));
+  };
+
+  try {
+    let seq = 0;
+    let record = 0;
+    let lineNo = 0;
+    let starts: number[] = [];
+    let ends: number[] = [];
+    let numbers: number[] = [];
+    let batchOffset = 0;
+    const flushBatch = async (): Promise<void> => {
+      if (!starts.length) return;
+      const batch: TaskBatch = { seq: seq++, offset: batchOffset, length: ends[ends.length - 1]!, starts, ends, lineNumbers: numbers };
+      starts = [];
+      ends = [];
+      numbers = [];
+      await dispatch(batch);
+      if (workerCount) await waitForRoom();
+    };
+    const aborted = (): boolean => options.signal?.aborted === true;
+    // Record boundaries by scanning bytes for line breaks (as indexJsonl does): no decoding here.
+    let lineStart = 0;
+    let hasContent = false;
+    let lastByte = -1;
+    let filePos = 0;
+    const endLine = async (end: number, crBefore: boolean): Promise<void> => {
+      lineNo++;
+      if (hasContent && record++ >= resumed) {
+        if (!starts.length) batchOffset = lineStart;
+        starts.push(lineStart - batchOffset);
+        ends.push(end - (crBefore ? 1 : 0) - batchOffset);
+        numbers.push(lineNo);
+        if (starts.length >= batchSize || ends[ends.length - 1]! > 8 << 20) await flushBatch();
+      }
+      hasContent = false;
+    };
+    const stream = createReadStream(input, { highWaterMark: 1 << 20 });
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (failure || aborted()) break;
+      bytesRead += chunk.length;
+      let p = 0;
+      if (filePos === 0 && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+        p = 3;
+        lineStart = 3;
+      }
+      while (p < chunk.length) {
+        const nl = chunk.indexOf(0x0a, p);
+        const segEnd = nl < 0 ? chunk.length : nl;
+        if (!hasContent) {
+          for (let k = p; k < segEnd; k++) {
+            const b = chunk[k];
+            if (b !== 0x20 && b !== 0x09 && b !== 0x0d) {
+              hasContent = true;
+              break;
+            }
+          }
+        }
+        if (nl < 0) break;
+        const crBefore = nl > 0 ? chunk[nl - 1] === 0x0d : lastByte === 0x0d;
+        await endLine(filePos + nl, crBefore);
+        lineStart = filePos + nl + 1;
+        p = nl + 1;
+        if (aborted()) break;
+      }
+      if (aborted()) break;
+      lastByte = chunk[chunk.length - 1]!;
+      filePos += chunk.length;
+    }
+    stream.destroy();
+    if (!failure && !aborted() && hasContent) await endLine(filePos, lastByte === 0x0d);
+    if (!failure && !aborted()) await flushBatch();
+    while (!failure && (inFlight > 0 || queue.length > 0)) await new Promise<void>((r) => (wake = r));
+    if (failure) throw failure;
+    if (aborted()) {
+      writeReady();
+      throw Object.assign(new Error(`interrupted after ${recordsDone.toLocaleString('en-US')} records; run the same command again to resume`), { name: 'AbortError' });
+    }
+    writeReady();
+    progress.update(1, processed, true);
+    progress.done();
+    checkpoint(true);
+    return { totals, processed, resumed, seconds: (Date.now() - started) / 1000, workers: workerCount };
+  } catch (error) {
+    progress.done();
+    // Keep what was written in order: a re-run resumes from the last checkpoint.
+    checkpoint(false);
+    throw error;
+  } finally {
+    closeSync(fd);
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+/** Exit code after an interruption (128 + SIGINT), as shells report Ctrl-C. */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * An AbortSignal that fires on the first Ctrl-C (SIGINT) or SIGTERM, so a run stops cleanly and keeps
+ * its checkpoint; a second Ctrl-C falls back to Node's default (exit at once). Call `dispose` when done.
+ */
+export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    controller.abort();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return { signal: controller.signal, dispose: () => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); } };
+}

@@ -1,0 +1,145 @@
+/**
+ * The CPU-bound unit of work of `prune` and `score` when the scores come from the file's logprobs: a
+ * batch of JSONL lines in, output lines and totals out. Runs in a worker thread (`worker.ts`) or, with
+ * `--workers 0` or when no worker bundle is found, on the main thread. No I/O here.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { emptyTotals, exportJsonlLine, fileStepScores, filePruner, type ExportTotals, type SkippedTrace } from '../core/export/dataset';
+import type { ExportFormat } from '../core/export/serialize';
+import type { Budget } from '../core/prune/budget';
+import type { PruneMethodId } from '../core/prune/plan';
+import { segment } from '../core/steps';
+import { parseTraceRecord, safeParseJson } from '../core/trace';
+import type { Trace } from '../core/trace/types';
+import type { SegmentationMode, StepScores } from '../core/types';
+
+/** What a task does with each record. */
+export type TaskConfig =
+  | {
+      readonly kind: 'prune';
+      readonly file: string;
+      readonly method: PruneMethodId;
+      readonly budget: Budget;
+      readonly segmentation: SegmentationMode;
+      readonly format: ExportFormat;
+      readonly placeholder: boolean;
+    }
+  | { readonly kind: 'score'; readonly file: string; readonly segmentation: SegmentationMode };
+
+/**
+ * A batch of consecutive records, as byte ranges of the input file: the main thread only finds line
+ * breaks (no decoding, no copying of record text); whoever processes the batch reads and decodes it.
+ */
+export interface TaskBatch {
+  readonly seq: number;
+  /** Byte offset in the input of the batch's first record. */
+  readonly offset: number;
+  /** Bytes from `offset` to the end of the last record. */
+  readonly length: number;
+  /** Start of each record, relative to `offset`. */
+  readonly starts: readonly number[];
+  /** End of each record (exclusive; without the line break and a CR before it), relative to `offset`. */
+  readonly ends: readonly number[];
+  /** 1-based file line of each record. */
+  readonly lineNumbers: readonly number[];
+}
+
+/**
+ * Reads the records of batches from `path`: one open and one positioned read per batch (invalid UTF-8
+ * becomes U+FFFD). The file is not held open between batches, so nothing leaks when a worker is
+ * terminated mid-run.
+ */
+export function batchReader(path: string): { read: (batch: TaskBatch) => string[] } {
+  return {
+    read: (batch) => {
+      const fd = openSync(path, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(batch.length);
+        let done = 0;
+        while (done < batch.length) {
+          const n = readSync(fd, buf, done, batch.length - done, batch.offset + done);
+          if (n === 0) throw new Error(`${path} shrank while it was being read (at byte ${batch.offset + done})`);
+          done += n;
+        }
+        return batch.starts.map((start, k) => buf.toString('utf8', start, batch.ends[k]));
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+/** A batch's result. */
+export interface TaskResult {
+  readonly seq: number;
+  /** Output text (lines with their `\n`). */
+  readonly output: string;
+  readonly records: number;
+  readonly totals: ExportTotals;
+}
+
+/** One trace's scores as the `score` command writes them (one JSON line per trace). */
+export interface ScoreRow {
+  readonly id: string;
+  readonly source: string;
+  readonly format: string;
+  readonly scoredBy: string;
+  readonly steps: readonly (StepScores & { readonly text: string })[];
+}
+
+/** The per-step scores of a trace as a `score` output row (undefined scores when the file has no logprobs). */
+export function scoreRow(trace: Trace, segmentation: SegmentationMode, scores: readonly StepScores[] | undefined, scoredBy: string): ScoreRow {
+  const steps = segment(trace.reasoning, segmentation, trace.chunks);
+  return {
+    id: trace.id,
+    source: `${trace.source.file}${trace.source.line !== undefined ? `:${trace.source.line}` : ''}`,
+    format: trace.format,
+    scoredBy,
+    steps: steps.map((s, i) => ({ ...(scores?.[i] ?? { index: i, tokens: 0 }), index: i, text: s.text.length > 120 ? `${s.text.slice(0, 119)}…` : s.text })),
+  };
+}
+
+/** Builds the function that processes one batch under `config`. */
+export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
+  const reader = batchReader(config.file);
+  if (config.kind === 'prune') {
+    const prune = filePruner({ method: config.method, budget: config.budget, segmentation: config.segmentation, placeholder: config.placeholder });
+    return (batch) => {
+      const totals = emptyTotals();
+      let output = '';
+      const lines = reader.read(batch);
+      lines.forEach((line, k) => {
+        for (const out of exportJsonlLine(line, { file: config.file, line: batch.lineNumbers[k]! }, prune, config.format, totals)) output += `${out}\n`;
+      });
+      return { seq: batch.seq, output, records: lines.length, totals };
+    };
+  }
+  return (batch) => {
+    const totals = emptyTotals();
+    let output = '';
+    const lines = reader.read(batch);
+    lines.forEach((line, k) => {
+      const lineNo = batch.lineNumbers[k]!;
+      totals.records++;
+      const skip = (reason: string, id = `L${lineNo}`): void => {
+        totals.skipped.push({ id, where: `${config.file}:${lineNo}`, reason } satisfies SkippedTrace);
+      };
+      const parsed = safeParseJson(line);
+      if (!parsed.ok) return skip(`not JSON: ${parsed.message}`);
+      const res = parseTraceRecord(parsed.value, {}, { file: config.file, line: lineNo, jsonPath: '$' }, `L${lineNo}`);
+      if (!res.traces.length) return skip(res.errors[0]?.message ?? 'no trace in this record');
+      for (const trace of res.traces) {
+        totals.traces++;
+        const steps = segment(trace.reasoning, config.segmentation, trace.chunks);
+        const scores = fileStepScores(trace, steps);
+        if (!scores) {
+          skip('no logprobs in the record: give --model DIR or --endpoint URL to score it', trace.id);
+          continue;
+        }
+        totals.pruned++;
+        output += `${JSON.stringify(scoreRow(trace, config.segmentation, scores, 'file'))}\n`;
+      }
+    });
+    return { seq: batch.seq, output, records: lines.length, totals };
+  };
+}

@@ -1,0 +1,466 @@
+import * as vscode from 'vscode';
+import { Disposable } from '../util/disposable';
+import { CommandIds } from './commandIds';
+import { registerCommand } from './registerCommand';
+import { PRUNE_METHODS, findDanglingReferences, makePlan, pruneMethod, type Budget, type DanglingReference, type PruneMethodId, type PrunePlan } from '../core/prune';
+import { formatBudget, parseBudget } from '../core/prune/budgetText';
+import { explainStep, isCheapMethod, PruneInputError, type StepDecision } from '../core/prune/run';
+import { previewPrune, runPrune } from '../session/pruneRunner';
+import type { DocumentSession, SessionManager } from '../session/sessionManager';
+import type { BackendService } from '../session/backendService';
+import type { ScoringService } from '../session/scoring';
+import type { PruneSettingsStore } from './pruneSettings';
+
+/** What `reasoningLens.internal.describePruning` returns (integration tests, diagnostics). */
+export interface PruningDescription {
+  readonly active: boolean;
+  readonly file?: string;
+  readonly method: PruneMethodId;
+  readonly budget: string;
+  readonly plan?: PrunePlan;
+  readonly canUndo: boolean;
+  readonly canRedo: boolean;
+  readonly undoLabel?: string;
+  readonly tokens?: { readonly before: number; readonly after: number; readonly estimated: boolean };
+  /** Dangling references of the active plan (the last automatic check). */
+  readonly dangling: readonly DanglingReference[];
+}
+
+/** Options of "Prune with…" when called with arguments (tests, the side panel, keybindings). */
+export interface PruneWithOptions {
+  /** Score without asking when the method needs scores (default when arguments are given). */
+  readonly score?: boolean;
+}
+
+const NO_TRACE = 'No reasoning trace is active. Open a trace file (markdown with <think>…</think>, a JSON response or a JSONL dataset line), or run "Reasoning Lens: Open Sample Trace".';
+
+const CONTEXT_HAS_TRACE = 'reasoningLens.prune.hasTrace';
+const CONTEXT_CAN_UNDO = 'reasoningLens.prune.canUndo';
+const CONTEXT_CAN_REDO = 'reasoningLens.prune.canRedo';
+
+/**
+ * The pruning palette commands: Prune with…, Set Budget…, Reset / Undo / Redo Pruning, Why Was This
+ * Step Dropped?, Check Dangling References (also run after every prune), plus an internal describe
+ * command. All act on `SessionManager.active`; the method and budget live in `PruneSettingsStore`.
+ */
+export class PruneCommands extends Disposable {
+  /** Last dangling check per session, so the same warning is not repeated for the same plan. */
+  private readonly lastCheck = new WeakMap<object, string>();
+  private danglingTimer: ReturnType<typeof setTimeout> | undefined;
+
+  static register(
+    context: vscode.ExtensionContext,
+    deps: { sessions: SessionManager; backends: BackendService; scoring: ScoringService; settings: PruneSettingsStore; log: vscode.LogOutputChannel },
+  ): PruneCommands {
+    const commands = new PruneCommands(deps.sessions, deps.backends, deps.scoring, deps.settings, deps.log);
+    context.subscriptions.push(commands);
+    return commands;
+  }
+
+  private constructor(
+    private readonly sessions: SessionManager,
+    private readonly backends: BackendService,
+    private readonly scoring: ScoringService,
+    private readonly settings: PruneSettingsStore,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    const reg = <A extends unknown[], R>(id: (typeof CommandIds)[keyof typeof CommandIds], fn: (...args: A) => R | Promise<R>): void => {
+      this._register(registerCommand(id, log, fn));
+    };
+    reg(CommandIds.pruneWith, (method?: unknown, budget?: unknown, options?: PruneWithOptions) => this.pruneWith(method, budget, options));
+    reg(CommandIds.setBudget, (budget?: unknown) => this.setBudget(budget));
+    reg(CommandIds.resetPruning, () => this.withActive((doc) => doc.session.reset()));
+    reg(CommandIds.undoPruning, () => this.withActive((doc) => this.undoRedo(doc, 'undo')));
+    reg(CommandIds.redoPruning, () => this.withActive((doc) => this.undoRedo(doc, 'redo')));
+    reg(CommandIds.whyDropped, (index?: unknown) => this.whyDropped(index));
+    reg(CommandIds.checkDangling, (keep?: unknown) => this.checkDangling(keep));
+    reg(CommandIds.describePruning, () => this.describe());
+    this._register(sessions.onDidChangeActive(() => this.updateContext()));
+    this._register(
+      sessions.onDidChangeSession(({ session, change }) => {
+        if (session !== this.sessions.active) return;
+        this.updateContext();
+        // Every prune (from the palette or the side panel) is followed by a dangling-reference check.
+        if (change === 'plan') this.scheduleDanglingCheck();
+      }),
+    );
+    this._register({ dispose: () => clearTimeout(this.danglingTimer) });
+    this.updateContext();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Prune with…
+
+  private async pruneWith(methodArg: unknown, budgetArg: unknown, options: PruneWithOptions = {}): Promise<PrunePlan | undefined> {
+    const doc = this.requireActive();
+    if (!doc) return undefined;
+    let budget = this.settings.budget;
+    if (budgetArg !== undefined) {
+      const parsed = typeof budgetArg === 'string' ? parseBudget(budgetArg) : typeof budgetArg === 'number' ? parseBudget(String(budgetArg)) : { ok: false as const, message: 'the budget argument must be a string such as "80%"' };
+      if (!parsed.ok) throw new Error(parsed.message);
+      budget = parsed.budget;
+    }
+    let method: PruneMethodId | undefined;
+    const fromArgs = methodArg !== undefined;
+    if (fromArgs) {
+      if (typeof methodArg !== 'string' || !PRUNE_METHODS.some((m) => m.id === methodArg)) {
+        throw new Error(`unknown pruning method "${String(methodArg)}": use one of ${PRUNE_METHODS.map((m) => m.id).join(', ')}`);
+      }
+      method = methodArg as PruneMethodId;
+    } else {
+      method = await this.pickMethod(doc, budget);
+      if (!method) return undefined;
+    }
+    if (method === 'manual') {
+      void vscode.window.showInformationMessage('Manual pruning: keep, drop and pin steps in the side panel or with the editor\'s step commands; "Reset Pruning" starts over.');
+      return undefined;
+    }
+    if (budgetArg !== undefined) await this.settings.update({ method, budget });
+    else await this.settings.update({ method });
+    const plan = await this.computePlan(doc, method, budget, fromArgs ? options.score ?? true : false);
+    if (!plan) return undefined;
+    doc.session.applyPlan(plan, `${pruneMethod(method).label}, budget ${formatBudget(budget)}`);
+    const b = plan.budget;
+    if (!fromArgs && b) {
+      const note = plan.notes?.length ? ` ${plan.notes.join('; ')}.` : '';
+      void vscode.window.setStatusBarMessage(`Reasoning Lens: ${plan.dropped.length} of ${plan.stepCount} steps dropped, ${fmt(b.before)} → ${fmt(b.after)} tokens${b.met ? '' : ' (budget not met: only pinned steps left)'}.${note}`, 8000);
+    }
+    return plan;
+  }
+
+  /** Quick pick of methods, each cheap one with its preview ("asap — 4,812 → 3,840 tokens"). */
+  private async pickMethod(doc: DocumentSession, budget: Budget): Promise<PruneMethodId | undefined> {
+    // Logprobs in the file score the trace instantly, so the previews can show real figures.
+    if (!doc.session.scores) this.scoring.scoreFromFile(doc);
+    type Item = vscode.QuickPickItem & { id: PruneMethodId };
+    const items: Item[] = PRUNE_METHODS.filter((m) => m.id !== 'manual').map((m) => ({
+      id: m.id,
+      label: m.id,
+      description: `— ${this.previewLine(doc, m.id, budget)}${m.id === this.settings.method ? ' (last used)' : ''}`,
+      detail: `${m.label}: ${m.description}`,
+    }));
+    items.sort((a, b) => Number(b.id === this.settings.method) - Number(a.id === this.settings.method));
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `Reasoning Lens: Prune ${doc.summary.name} (budget ${formatBudget(budget)})`,
+      placeHolder: 'Pick a pruning method ("Set Budget…" changes the budget)',
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+    return pick?.id;
+  }
+
+  /** "4,812 → 3,840 tokens, 7 of 40 steps dropped", or what the method needs first. */
+  private previewLine(doc: DocumentSession, method: PruneMethodId, budget: Budget): string {
+    const info = pruneMethod(method);
+    if (!isCheapMethod(method)) return 'calls the model for every step (slow, cancellable)';
+    try {
+      const plan = previewPrune(doc.session, method, budget);
+      const b = plan.budget;
+      const est = doc.session.tokensEstimated ? '~' : '';
+      const steps = `${plan.dropped.length} of ${plan.stepCount} steps dropped`;
+      return b ? `${est}${fmt(b.before)} → ${est}${fmt(b.after)} tokens, ${steps}` : steps;
+    } catch (error) {
+      if (error instanceof PruneInputError && info.needs.includes('scores')) return `scores the trace first (${this.backends.label()})`;
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /**
+   * The method's plan, scoring first when it needs scores (asking unless `scoreWithoutAsking`), and
+   * running model methods under a cancellable progress notification. Undefined when cancelled.
+   */
+  private async computePlan(doc: DocumentSession, method: PruneMethodId, budget: Budget, scoreWithoutAsking: boolean): Promise<PrunePlan | undefined> {
+    const info = pruneMethod(method);
+    if (info.needs.includes('scores') && !doc.session.scores && !this.scoring.scoreFromFile(doc)) {
+      // Confidence runs on the text alone when nothing can score; ASAP and entropy cannot.
+      const optional = method === 'confidence';
+      if (!scoreWithoutAsking) {
+        const answer = await vscode.window.showInformationMessage(
+          `${info.label} ${optional ? 'works best with' : 'needs'} per-step scores, and ${doc.summary.name} has no logprobs. Score it with ${this.backends.label()}?`,
+          { modal: !optional },
+          'Score',
+          ...(optional ? ['Use Text Only'] : []),
+        );
+        if (answer === undefined) return undefined;
+        if (answer === 'Score' && !(await this.scoring.scoreWithBackend(doc))) return undefined;
+      } else if (!optional) {
+        if (!(await this.scoring.scoreWithBackend(doc))) return undefined;
+      } else if (this.canScore()) {
+        // Confidence still runs on the text alone when no model can score (Restricted Mode, no model).
+        try {
+          await this.scoring.scoreWithBackend(doc);
+        } catch (error) {
+          this.log.warn(`confidence pruning without scores: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+    if (isCheapMethod(method)) return previewPrune(doc.session, method, budget);
+    const backend = await this.backends.backend();
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Pruning ${doc.summary.name} with ${info.label}`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        let last = 0;
+        try {
+          return await runPrune(doc.session, method, budget, {
+            backend,
+            signal: controller.signal,
+            onProgress: (done, total) => {
+              const pct = (done / total) * 100;
+              progress.report({ increment: Math.max(0, pct - last), message: `${done} steps removed` });
+              last = Math.max(last, pct);
+            },
+          });
+        } catch (error) {
+          if (controller.signal.aborted) return undefined;
+          throw error;
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  }
+
+  private canScore(): boolean {
+    return vscode.workspace.getConfiguration('reasoningLens').get<string>('backend', 'local') !== 'file';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Set Budget…
+
+  private async setBudget(arg: unknown): Promise<Budget | undefined> {
+    let budget: Budget;
+    if (arg !== undefined) {
+      const parsed = parseBudget(String(arg));
+      if (!parsed.ok) throw new Error(parsed.message);
+      budget = parsed.budget;
+    } else {
+      const doc = this.sessions.active;
+      const input = await vscode.window.showInputBox({
+        title: 'Reasoning Lens: Set Pruning Budget',
+        prompt: 'How much of the reasoning to keep: 0.8, 80%, 1024 tokens, or auto (difficulty-aware: easy traces are pruned hardest)',
+        value: formatBudget(this.settings.budget),
+        validateInput: (value) => {
+          const parsed = parseBudget(value);
+          if (!parsed.ok) return { message: parsed.message, severity: vscode.InputBoxValidationSeverity.Error };
+          const method = this.settings.method;
+          if (doc && isCheapMethod(method)) {
+            try {
+              const b = previewPrune(doc.session, method, parsed.budget).budget;
+              if (b) return { message: `${method}: ${fmt(b.before)} → ${fmt(b.after)} tokens (target ${fmt(b.target)})`, severity: vscode.InputBoxValidationSeverity.Info };
+            } catch {
+              // No preview without scores; the budget is still valid.
+            }
+          }
+          return undefined;
+        },
+      });
+      if (input === undefined) return undefined;
+      const parsed = parseBudget(input);
+      if (!parsed.ok) throw new Error(parsed.message);
+      budget = parsed.budget;
+    }
+    await this.settings.update({ budget });
+    return budget;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Undo / redo
+
+  private undoRedo(doc: DocumentSession, which: 'undo' | 'redo'): boolean {
+    const label = which === 'undo' ? doc.session.undoLabel : undefined;
+    const done = which === 'undo' ? doc.session.undo() : doc.session.redo();
+    if (!done) void vscode.window.showInformationMessage(`Nothing to ${which} in ${doc.summary.name}.`);
+    else if (label) void vscode.window.setStatusBarMessage(`Reasoning Lens: undid "${label}"`, 4000);
+    return done;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Why was this step dropped?
+
+  private async whyDropped(indexArg: unknown): Promise<StepDecision | undefined> {
+    const doc = this.requireActive();
+    if (!doc) return undefined;
+    const index = typeof indexArg === 'number' ? indexArg : await stepAtCursorOrPick(doc, 'Which step? (the cursor is not inside a step of this trace)');
+    if (index === undefined) return undefined;
+    if (!Number.isInteger(index) || index < 0 || index >= doc.session.steps.length) {
+      throw new Error(`step ${index + 1} does not exist (the trace has ${doc.session.steps.length} steps)`);
+    }
+    const decision = explainStep(doc.session.plan, doc.session.controls, index);
+    if (typeof indexArg !== 'number') {
+      const actions = decision.kept ? [] : ['Keep This Step', 'Pin This Step'];
+      const choice = await vscode.window.showInformationMessage(decision.summary, { modal: false, detail: decision.details.join('\n') }, ...actions);
+      if (choice === 'Keep This Step') doc.session.setOverride(index, 'keep');
+      else if (choice === 'Pin This Step') doc.session.togglePin(index);
+      if (!decision.kept && decision.details.length) this.log.info(`${decision.summary} ${decision.details.join('; ')}`);
+    }
+    return decision;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Dangling references
+
+  /** The dangling references of a session's effective plan. */
+  dangling(doc: DocumentSession): DanglingReference[] {
+    const plan = doc.session.plan;
+    if (plan.dropped.length === 0) return [];
+    return findDanglingReferences({ steps: doc.session.steps.map((s) => s.text), kept: plan.kept, context: doc.session.trace.prompt });
+  }
+
+  private scheduleDanglingCheck(): void {
+    clearTimeout(this.danglingTimer);
+    this.danglingTimer = setTimeout(() => {
+      const doc = this.sessions.active;
+      if (!doc) return;
+      const refs = this.dangling(doc);
+      const key = JSON.stringify(refs.map((r) => [r.token, r.sourceStep]));
+      if (this.lastCheck.get(doc.session) === key) return;
+      this.lastCheck.set(doc.session, key);
+      if (refs.length === 0) return;
+      void this.offerKeepSources(doc, refs, 'notification');
+    }, 150);
+  }
+
+  /**
+   * "Check Dangling References": lists them in a quick pick; the picked ones' source steps are kept
+   * (one undo step). With `keep === 'all'` (tests, notification button) keeps every source step.
+   */
+  private async checkDangling(keep: unknown): Promise<DanglingReference[] | undefined> {
+    const doc = this.requireActive();
+    if (!doc) return undefined;
+    const refs = this.dangling(doc);
+    if (keep === 'all') {
+      this.keepSources(doc, refs);
+      return refs;
+    }
+    if (refs.length === 0) {
+      void vscode.window.showInformationMessage(`No dangling references in the pruned ${doc.summary.name}: every number and identifier a kept step uses is introduced in a kept step or the prompt.`);
+      return refs;
+    }
+    await this.offerKeepSources(doc, refs, 'pick');
+    return refs;
+  }
+
+  private async offerKeepSources(doc: DocumentSession, refs: readonly DanglingReference[], how: 'notification' | 'pick'): Promise<void> {
+    if (how === 'notification') {
+      const shown = refs.slice(0, 3).map((r) => `${r.token} (step ${r.sourceStep + 1} → ${r.usedInSteps.map((s) => s + 1).join(', ')})`).join(', ');
+      const sources = new Set(refs.map((r) => r.sourceStep));
+      const choice = await vscode.window.showWarningMessage(
+        `${refs.length} dangling reference${refs.length === 1 ? '' : 's'} after pruning ${doc.summary.name}: ${shown}${refs.length > 3 ? ', …' : ''}. Kept steps use values introduced only in dropped steps.`,
+        sources.size === 1 ? 'Keep the Source Step' : `Keep the ${sources.size} Source Steps`,
+        'Choose…',
+      );
+      if (choice === 'Choose…') await this.offerKeepSources(doc, refs, 'pick');
+      else if (choice) this.keepSources(doc, refs);
+      return;
+    }
+    type Item = vscode.QuickPickItem & { ref: DanglingReference };
+    const items: Item[] = refs.map((ref) => ({
+      ref,
+      label: ref.token,
+      description: `${ref.kind}, introduced in dropped step ${ref.sourceStep + 1}`,
+      detail: `used in kept step${ref.usedInSteps.length === 1 ? '' : 's'} ${ref.usedInSteps.map((s) => s + 1).join(', ')}: ${preview(doc.session.steps[ref.sourceStep]?.text ?? '')}`,
+      picked: true,
+    }));
+    const picked = await vscode.window.showQuickPick(items, {
+      title: `Reasoning Lens: Dangling References in ${doc.summary.name}`,
+      placeHolder: 'Keep the source steps of the checked references (Enter), or Escape to leave the plan as it is',
+      canPickMany: true,
+    });
+    if (picked?.length) this.keepSources(doc, picked.map((p) => p.ref));
+  }
+
+  /** Keeps the source steps of `refs` by removing them from the method plan: one undo step. */
+  private keepSources(doc: DocumentSession, refs: readonly DanglingReference[]): void {
+    if (!refs.length) return;
+    const sources = new Set(refs.map((r) => r.sourceStep));
+    const state = doc.session.state;
+    const overrides = state.controls.overrides;
+    // Steps dropped by hand are "drop" overrides: a method-plan change cannot restore them, so clear those.
+    const manual = [...sources].filter((i) => overrides[i] === 'drop');
+    const reasons = new Map(state.plan.dropped.filter((d) => !sources.has(d.index)).map((d) => [d.index, d.reason] as const));
+    const plan = makePlan(state.plan.method, state.plan.stepCount, reasons, state.plan.pinned, {
+      ...(state.plan.budget ? { budget: state.plan.budget } : {}),
+      notes: [...(state.plan.notes ?? []), `kept ${sources.size} step${sources.size === 1 ? '' : 's'} that introduce values used later`],
+    });
+    if (manual.length) {
+      for (const i of manual) doc.session.setOverride(i, undefined);
+    }
+    doc.session.applyPlan(plan, `keep source step${sources.size === 1 ? '' : 's'} ${[...sources].map((i) => i + 1).join(', ')}`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private describe(): PruningDescription {
+    const doc = this.sessions.active;
+    const settings = this.settings.current;
+    if (!doc) return { active: false, method: settings.method, budget: formatBudget(settings.budget), canUndo: false, canRedo: false, dangling: [] };
+    const s = doc.session;
+    return {
+      active: true,
+      file: doc.uri.toString(),
+      method: settings.method,
+      budget: formatBudget(settings.budget),
+      plan: s.plan,
+      canUndo: s.canUndo,
+      canRedo: s.canRedo,
+      ...(s.undoLabel ? { undoLabel: s.undoLabel } : {}),
+      tokens: s.totals(),
+      dangling: this.dangling(doc),
+    };
+  }
+
+  private requireActive(): DocumentSession | undefined {
+    const doc = this.sessions.active;
+    if (!doc) {
+      void vscode.window.showInformationMessage(NO_TRACE, 'Open Sample Trace').then((choice) => {
+        if (choice) void vscode.commands.executeCommand(CommandIds.openSample);
+      });
+    }
+    return doc;
+  }
+
+  private withActive<R>(fn: (doc: DocumentSession) => R): R | undefined {
+    const doc = this.requireActive();
+    return doc ? fn(doc) : undefined;
+  }
+
+  private updateContext(): void {
+    const s = this.sessions.active?.session;
+    void vscode.commands.executeCommand('setContext', CONTEXT_HAS_TRACE, !!s);
+    void vscode.commands.executeCommand('setContext', CONTEXT_CAN_UNDO, !!s?.canUndo);
+    void vscode.commands.executeCommand('setContext', CONTEXT_CAN_REDO, !!s?.canRedo);
+  }
+}
+
+/**
+ * The step under the cursor when the active editor shows `doc` with its reasoning verbatim; else a
+ * quick pick of the steps. Undefined when the user cancels.
+ */
+export async function stepAtCursorOrPick(doc: DocumentSession, placeHolder: string): Promise<number | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  if (editor && editor.document.uri.toString() === doc.uri.toString() && doc.reasoningOffset !== undefined) {
+    const offset = editor.document.offsetAt(editor.selection.active) - doc.reasoningOffset;
+    const step = offset >= 0 && offset <= doc.session.trace.reasoning.length ? doc.session.stepAt(offset) : undefined;
+    if (step && offset <= step.end) return step.index;
+  }
+  const items = doc.session.steps.map((s) => ({
+    index: s.index,
+    label: `Step ${s.index + 1}`,
+    description: doc.session.isKept(s.index) ? (doc.session.isPinned(s.index) ? 'pinned' : 'kept') : 'dropped',
+    detail: preview(s.text),
+  }));
+  const pick = await vscode.window.showQuickPick(items, { title: 'Reasoning Lens: Pick a Step', placeHolder, matchOnDetail: true });
+  return pick?.index;
+}
+
+function preview(text: string, max = 100): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}

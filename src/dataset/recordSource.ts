@@ -1,0 +1,228 @@
+/**
+ * Record-level access to a dataset file (node:fs, no vscode): a JSONL file through `indexJsonl`, a JSON
+ * array through the streaming `JsonArrayScanner`, anything else (one JSON object, a streamed response
+ * saved as an array of chunks) as a single record read whole. Memory is bounded by the offsets index;
+ * a record is parsed only when asked for.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { decodeUtf8, formatBytes, looksBinary } from '../core/trace/bytes';
+import { JsonArrayScanner } from '../core/trace/jsonArrayScanner';
+import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, type IndexOptions, type JsonlIndex } from '../core/trace/jsonlIndex';
+import { detectFormat, parseTraceRecord } from '../core/trace/records';
+import { readTraces } from '../core/trace/read';
+import { safeParseJson } from '../core/trace/safeJson';
+import type { ParseResult, TraceError, TraceFormat } from '../core/trace/types';
+
+/** Records of one file, readable one at a time in any order. Call {@link close} when done. */
+export interface RecordSource {
+  readonly kind: 'jsonl' | 'json-array' | 'json-document';
+  readonly path: string;
+  readonly count: number;
+  readonly totalBytes: number;
+  /** Problems found while indexing that belong to no record (a line over the size limit…). */
+  readonly errors: readonly TraceError[];
+  /** 1-based line of record `i`. */
+  lineOf(i: number): number;
+  /** Parses record `i` into traces (never throws for bad content: problems become errors). */
+  read(i: number): ParseResult;
+  close(): void;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+async function readHead(path: string): Promise<Buffer> {
+  const h = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await h.read(buf, 0, HEAD_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await h.close();
+  }
+}
+
+/** First non-space character of the file (after a BOM). */
+function firstChar(head: Buffer): string | undefined {
+  return decodeUtf8(head.subarray(0, 4096)).text.replace(/^\uFEFF/, '').trimStart()[0];
+}
+
+/** Two or more complete lines that each parse as JSON: JSONL, whatever the extension says. */
+function looksLikeJsonl(head: Buffer): boolean {
+  const lines = decodeUtf8(head).text.replace(/^\uFEFF/, '').split('\n').filter((l) => l.trim());
+  if (lines.length < 2) return false;
+  return lines.slice(0, -1).every((l) => safeParseJson(l).ok);
+}
+
+/**
+ * The format of the file's first record, read from its first 64 KB only (cheap enough to run on every
+ * opened `.json`/`.jsonl` document): `unrecognised` when it does not look like traces.
+ */
+export async function sniffFormat(path: string): Promise<TraceFormat> {
+  const head = await readHead(path);
+  if (head.length === 0 || looksBinary(head)) return 'unrecognised';
+  const text = decodeUtf8(head).text.replace(/^\uFEFF/, '');
+  const first = text.trimStart()[0];
+  if (first === '{') {
+    const line = text.split('\n').find((l) => l.trim());
+    const parsed = line !== undefined ? safeParseJson(line) : undefined;
+    if (parsed?.ok) return detectFormat(parsed.value);
+    // A pretty-printed single object: only whole when the file fits the head.
+    const whole = safeParseJson(text);
+    return whole.ok ? detectFormat(whole.value) : 'unrecognised';
+  }
+  if (first === '[') {
+    const scanner = new JsonArrayScanner();
+    let element: { start: number; end: number } | undefined;
+    scanner.feed(head, (e) => { element ??= e; });
+    if (!element) return 'unrecognised';
+    const parsed = safeParseJson(decodeUtf8(head.subarray(element.start, element.end)).text);
+    return parsed.ok ? detectFormat([parsed.value]) : 'unrecognised';
+  }
+  return 'unrecognised';
+}
+
+/** Opens `path` for record access; indexing reports progress and stops on cancellation. */
+export async function openRecordSource(path: string, opts: IndexOptions = {}): Promise<RecordSource> {
+  const head = await readHead(path);
+  if (head.length === 0) throw new Error(`${basename(path)} is empty: there are no records to show`);
+  if (looksBinary(head)) throw new Error(`${basename(path)} looks binary (NUL bytes or control characters): it is not a trace dataset`);
+  const first = firstChar(head);
+  const isJsonl = path.toLowerCase().endsWith('.jsonl') || path.toLowerCase().endsWith('.ndjson') || (first === '{' && looksLikeJsonl(head));
+  if (isJsonl) return jsonlSource(await indexJsonl(path, opts));
+  if (first === '[') {
+    const array = await scanArray(path, opts);
+    if (array) return array;
+  }
+  return documentSource(path, opts);
+}
+
+function jsonlSource(index: JsonlIndex): RecordSource {
+  return {
+    kind: 'jsonl',
+    path: index.path,
+    count: index.count,
+    totalBytes: index.totalBytes,
+    errors: index.errors,
+    lineOf: (i) => index.lineOf(i),
+    read: (i) => {
+      const r = index.readTraces(i);
+      return { traces: r.traces, errors: r.errors };
+    },
+    close: () => index.close(),
+  };
+}
+
+/** The whole file as one record (a JSON object, a streamed response): `readTraces` reads it. */
+async function documentSource(path: string, opts: IndexOptions): Promise<RecordSource> {
+  const result = await readTraces(path, { ...(opts.cancellation ? { cancellation: opts.cancellation } : {}) });
+  const { size } = await stat(path);
+  return {
+    kind: 'json-document',
+    path,
+    count: 1,
+    totalBytes: size,
+    errors: [],
+    lineOf: () => 1,
+    read: () => ({ traces: result.traces, errors: result.errors }),
+    close: () => undefined,
+  };
+}
+
+/**
+ * A JSON array streamed with {@link JsonArrayScanner}: element offsets and lines in typed arrays. An
+ * array of `chat.completion.chunk`s is one response, not a dataset: undefined (read as a document).
+ */
+async function scanArray(path: string, opts: IndexOptions): Promise<RecordSource | undefined> {
+  const chunkSize = opts.chunkBytes ?? 4 * 1024 * 1024;
+  const maxRecord = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const h = await open(path, 'r');
+  let capacity = 1024;
+  let starts = new Float64Array(capacity);
+  let ends = new Float64Array(capacity);
+  let lines = new Uint32Array(capacity);
+  let count = 0;
+  const errors: TraceError[] = [];
+  let totalBytes = 0;
+  try {
+    totalBytes = (await h.stat()).size;
+    const scanner = new JsonArrayScanner();
+    const buf = Buffer.allocUnsafe(chunkSize);
+    let pos = 0;
+    for (;;) {
+      if (isCancelled(opts.cancellation)) throw new CancelledError();
+      const { bytesRead } = await h.read(buf, 0, chunkSize, pos);
+      if (bytesRead === 0) break;
+      scanner.feed(buf.subarray(0, bytesRead), (e) => {
+        if (e.end - e.start > maxRecord) {
+          errors.push({ message: `line ${e.line}: element $[${e.index}] of ${formatBytes(e.end - e.start)} exceeds the ${formatBytes(maxRecord)} size limit; skipped`, source: { file: path, line: e.line, jsonPath: `$[${e.index}]` } });
+          return;
+        }
+        if (count === capacity) {
+          capacity *= 2;
+          const s = new Float64Array(capacity); s.set(starts); starts = s;
+          const n = new Float64Array(capacity); n.set(ends); ends = n;
+          const l = new Uint32Array(capacity); l.set(lines); lines = l;
+        }
+        starts[count] = e.start;
+        ends[count] = e.end;
+        lines[count] = e.line;
+        count++;
+      });
+      pos += bytesRead;
+      opts.onProgress?.({ bytesRead: pos, totalBytes, records: count });
+      if (scanner.error) break;
+    }
+    const scanError = scanner.finish();
+    if (scanError) errors.push({ message: `${scanError}; the records before it are shown`, source: { file: path } });
+  } finally {
+    await h.close();
+  }
+  let fd: number | undefined;
+  const readText = (i: number): string => {
+    fd ??= openSync(path, 'r');
+    const buf = Buffer.allocUnsafe(ends[i] - starts[i]);
+    let done = 0;
+    while (done < buf.length) {
+      const n = readSync(fd, buf, done, buf.length - done, starts[i] + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return decodeUtf8(buf.subarray(0, done)).text;
+  };
+  const check = (i: number): void => {
+    if (!Number.isInteger(i) || i < 0 || i >= count) throw new RangeError(`record ${i} out of range (0..${count - 1})`);
+  };
+  const read = (i: number): ParseResult => {
+    check(i);
+    const source = { file: path, line: lines[i], byteOffset: starts[i], jsonPath: `$[${i}]` };
+    const parsed = safeParseJson(readText(i));
+    if (!parsed.ok) {
+      const line = parsed.line !== undefined ? lines[i] + parsed.line - 1 : lines[i];
+      return { traces: [], errors: [{ message: `line ${line}: $[${i}]: ${parsed.message}`, source: { ...source, line } }] };
+    }
+    return parseTraceRecord(parsed.value, {}, source, `$[${i}]`);
+  };
+  if (count > 0) {
+    // A streamed response saved as an array is one trace: let the document reader join the deltas.
+    const first = safeParseJson(readText(0));
+    if (first.ok && detectFormat([first.value]) === 'openai-chat-stream') {
+      if (fd !== undefined) closeSync(fd);
+      return undefined;
+    }
+  }
+  return {
+    kind: 'json-array',
+    path,
+    count,
+    totalBytes,
+    errors,
+    lineOf: (i) => (check(i), lines[i]),
+    read,
+    close: () => {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}

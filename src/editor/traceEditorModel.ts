@@ -1,0 +1,106 @@
+import * as vscode from 'vscode';
+import { Disposable } from '../util/disposable';
+import type { StepMetric, TraceSession } from '../core/session';
+import type { DocumentSession, SessionManager } from '../session/sessionManager';
+import { HEAT_METRICS, heatColumn, stepLabel, type MetricColumn } from './heat';
+import { TraceViewScheme } from './traceView';
+
+const METRIC_KEY = 'reasoningLens.editor.metric';
+
+/** A document showing a trace whose reasoning can be located in its text: what every editor feature works on. */
+export interface TraceDocument {
+  readonly document: vscode.TextDocument;
+  readonly doc: DocumentSession;
+  readonly session: TraceSession;
+  /** Where the reasoning starts in the document text. */
+  readonly reasoningOffset: number;
+  /** The document range of each step (cached per document version). */
+  readonly stepRanges: readonly vscode.Range[];
+}
+
+/**
+ * Shared state of the editor features: the metric the heat map shows (remembered across sessions),
+ * and cached per-document step ranges and per-session metric rankings, so that a keep/drop toggle
+ * only re-sends decorations instead of recomputing positions and percentiles.
+ */
+export class TraceEditorModel extends Disposable {
+  private currentMetric: StepMetric;
+  private readonly ranges = new Map<string, { version: number; session: TraceSession; offset: number; ranges: vscode.Range[] }>();
+  private readonly columns = new WeakMap<TraceSession, { scores: unknown; metric: StepMetric; column: MetricColumn }>();
+  private readonly labels = new WeakMap<TraceSession, string[]>();
+  private readonly metricChanged = this._register(new vscode.EventEmitter<StepMetric>());
+  /** Fires when the user picks another metric. */
+  readonly onDidChangeMetric = this.metricChanged.event;
+
+  constructor(readonly sessions: SessionManager, private readonly memento: vscode.Memento) {
+    super();
+    const saved = memento.get<string>(METRIC_KEY);
+    this.currentMetric = (HEAT_METRICS as readonly string[]).includes(saved ?? '') ? (saved as StepMetric) : 'firstTokenSurprisal';
+    this._register(vscode.workspace.onDidCloseTextDocument((d) => this.ranges.delete(d.uri.toString())));
+  }
+
+  get metric(): StepMetric {
+    return this.currentMetric;
+  }
+
+  async setMetric(metric: StepMetric): Promise<void> {
+    if (metric === this.currentMetric) return;
+    this.currentMetric = metric;
+    this.metricChanged.fire(metric);
+    await this.memento.update(METRIC_KEY, metric);
+  }
+
+  /**
+   * The trace shown in `document`, or undefined when it has none or its reasoning cannot be placed in
+   * the text (a JSON record, or a markdown file without reasoning delimiters: no lenses on a README).
+   */
+  traceDocument(document: vscode.TextDocument): TraceDocument | undefined {
+    const doc = this.sessions.sessionFor(document);
+    if (!doc || doc.reasoningOffset === undefined) return undefined;
+    const { trace } = doc.session;
+    if (document.uri.scheme !== TraceViewScheme && trace.warnings.some((w) => w.startsWith('no reasoning delimiters'))) return undefined;
+    const key = document.uri.toString();
+    let cached = this.ranges.get(key);
+    if (!cached || cached.version !== document.version || cached.session !== doc.session || cached.offset !== doc.reasoningOffset) {
+      const offset = doc.reasoningOffset;
+      // Reasoning offsets can run past the text only if the document changed under a stale session.
+      const length = document.getText().length;
+      const ranges = doc.session.steps.map((s) => new vscode.Range(
+        document.positionAt(Math.min(length, offset + s.start)),
+        document.positionAt(Math.min(length, offset + s.end)),
+      ));
+      cached = { version: document.version, session: doc.session, offset, ranges };
+      this.ranges.set(key, cached);
+    }
+    return { document, doc, session: doc.session, reasoningOffset: cached.offset, stepRanges: cached.ranges };
+  }
+
+  /** The ranking of `metric` (default: the active one) within the session's trace. */
+  column(session: TraceSession, metric: StepMetric = this.currentMetric): MetricColumn {
+    const cached = this.columns.get(session);
+    if (cached && cached.scores === session.scores && cached.metric === metric) return cached.column;
+    const column = heatColumn(metric, session.steps, session.scores, session.trace.chunks);
+    if (metric === this.currentMetric) this.columns.set(session, { scores: session.scores, metric, column });
+    return column;
+  }
+
+  /** Label of each step (function tags or rules), computed once per session. */
+  label(session: TraceSession, index: number): string {
+    let labels = this.labels.get(session);
+    if (!labels) {
+      labels = session.steps.map((s) => stepLabel(s, session.trace.chunks));
+      this.labels.set(session, labels);
+    }
+    return labels[index] ?? 'reasoning';
+  }
+
+  /** The step whose range contains `position` (or the nearest one before it). */
+  stepAt(td: TraceDocument, position: vscode.Position): number | undefined {
+    const offset = td.document.offsetAt(position) - td.reasoningOffset;
+    const step = td.session.stepAt(offset);
+    if (!step) return undefined;
+    // Past the end of the reasoning (the answer section) is no step.
+    if (offset > step.end && step.index === td.session.steps.length - 1) return undefined;
+    return step.index;
+  }
+}

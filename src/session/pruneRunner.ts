@@ -1,0 +1,162 @@
+/**
+ * Runs a pruning method on a `TraceSession`: the thin adapter between a session (steps, scores, pins),
+ * a scoring backend (tokenizer, model calls) and the pure methods in `core/prune`. It imports no
+ * `vscode`, so the CLI and tests use it as it is; the commands wrap it with progress and cancellation.
+ */
+import { alignStepsToTokens } from '../core/align';
+import { estimateTokens, type TraceSession } from '../core/session';
+import type { Budget } from '../core/prune/budget';
+import type { TokenCounter } from '../core/prune/asap';
+import { joinKept, throwIfAborted, type PruneMethodId, type PrunePlan } from '../core/prune/plan';
+import { runCheapPrune, runPruneMethod, stepSumCounter, type PruneModel, type PruneRequest } from '../core/prune/run';
+import type { Step } from '../core/types';
+import type { ScoringBackend } from '../model/backend';
+import { scoreTraceTokens, scoringText, stepScoresFromTable, tokenTableFromScored } from '../pipeline/scoreTrace';
+
+export { isCheapMethod, CHEAP_METHODS, PruneInputError } from '../core/prune/run';
+
+/** Options of `runPrune` / `previewPrune`. */
+export interface PruneRunOptions {
+  readonly signal?: AbortSignal;
+  /** Tokenizer for budgets, scores when the session has none, and model calls of slow methods. */
+  readonly backend?: ScoringBackend;
+  /** Anchor text for `anchor` (default: the trace's visible answer, a condensed write-up). */
+  readonly anchor?: string;
+  /** Counts tokens of a text; default: the session's tokenizer counts, else ~4 characters per token. */
+  readonly countTokens?: (text: string) => number;
+  /** `done` of `total` units (steps removed, or candidates scored). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+const SEPARATOR = '\n\n';
+
+/**
+ * Token counter for a session when the caller gives none: the sum of the steps' tokenizer counts when
+ * the session was scored (exact per step), else the ~4-characters-per-token estimate.
+ */
+export function sessionTokenCounter(session: TraceSession): TokenCounter {
+  if (session.tokensEstimated) return estimateTokens;
+  const texts = session.steps.map((s) => s.text);
+  return stepSumCounter(texts, texts.map((_, i) => session.stepTokens(i)), estimateTokens, SEPARATOR);
+}
+
+function request(session: TraceSession, method: PruneMethodId, budget: Budget, options: PruneRunOptions, countTokens: TokenCounter): PruneRequest {
+  const anchor = options.anchor ?? session.trace.answer;
+  return {
+    method,
+    budget,
+    steps: session.steps.map((s) => s.text),
+    ...(session.scores ? { scores: session.scores.steps } : {}),
+    controls: session.controls,
+    ...(session.trace.finalAnswer !== undefined ? { finalAnswer: session.trace.finalAnswer } : {}),
+    ...(anchor ? { anchor } : {}),
+    countTokens,
+    separator: SEPARATOR,
+  };
+}
+
+/**
+ * The plan a cheap method (asap, entropy, confidence, anchor, manual) would produce, synchronously and
+ * without touching the session, so a UI can show "4,812 → 3,840 tokens" before the user commits.
+ * Throws `PruneInputError` when the method lacks an input (scores, anchor, final answer) or needs a model.
+ */
+export function previewPrune(session: TraceSession, method: PruneMethodId, budget: Budget, options: PruneRunOptions = {}): PrunePlan {
+  return runCheapPrune(request(session, method, budget, options, options.countTokens ?? sessionTokenCounter(session)));
+}
+
+/**
+ * Run any method on a session and return its plan (the caller applies it with `session.applyPlan`, so
+ * one undo step reverts it). Pins and keep overrides from `session.controls` are protected. When the
+ * method needs scores the session lacks and a backend is given, the trace is scored first and the
+ * scores are stored on the session. Slow methods call the backend per step; they honour `signal`
+ * (rejecting with an `AbortError`) and report progress.
+ */
+export async function runPrune(session: TraceSession, method: PruneMethodId, budget: Budget, options: PruneRunOptions = {}): Promise<PrunePlan> {
+  const { backend, signal } = options;
+  throwIfAborted(signal);
+  if (backend && !session.scores && (method === 'asap' || method === 'entropy' || method === 'confidence' || method === 'asap-iterative')) {
+    const table = await scoreTraceTokens(session.trace, backend, signalOption(signal));
+    session.setScores(stepScoresFromTable(table, session.steps).scores, backend.describe().id);
+  }
+  let countTokens = options.countTokens;
+  if (!countTokens && backend && session.tokensEstimated) countTokens = await backendStepCounter(session, backend, signal);
+  countTokens ??= sessionTokenCounter(session);
+  const base = request(session, method, budget, options, countTokens);
+  const model = backend ? modelCalls(session, backend) : undefined;
+  return runPruneMethod({
+    ...base,
+    ...(model ? { model } : {}),
+    ...(signal ? { signal } : {}),
+    ...(options.onProgress ? { onProgress: progressAdapter(session, options.onProgress) } : {}),
+  });
+}
+
+function signalOption(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal ? { signal } : {};
+}
+
+/** Progress in steps removed out of the steps that could go (unpinned). */
+function progressAdapter(session: TraceSession, onProgress: (done: number, total: number) => void) {
+  const total = Math.max(1, session.steps.length - session.controls.pinned.length);
+  return (p: { removed: number }): void => onProgress(Math.min(p.removed, total), total);
+}
+
+/** Tokenise the reasoning once with the backend and count each step's tokens by character offsets. */
+async function backendStepCounter(session: TraceSession, backend: ScoringBackend, signal: AbortSignal | undefined): Promise<TokenCounter> {
+  const tokenized = await backend.tokenize(session.trace.reasoning, signal);
+  const spans = Array.from(tokenized.starts, (start, i) => ({ start, end: tokenized.ends[i]! }));
+  const ranges = alignStepsToTokens(spans, session.steps, 0);
+  const texts = session.steps.map((s) => s.text);
+  const sep = await backend.tokenize(SEPARATOR, signal);
+  return stepSumCounter(texts, ranges.map((r) => r.tokenCount), estimateTokens, SEPARATOR, Math.max(1, sep.ids.length));
+}
+
+/**
+ * Model calls of the slow methods, on the pruned context: prompt, then the kept steps joined with a
+ * blank line (what an exported trace would contain), then the answer.
+ */
+function modelCalls(session: TraceSession, backend: ScoringBackend): PruneModel {
+  const trace = session.trace;
+  const texts = session.steps.map((s) => s.text);
+  /** The pruned reasoning with each kept step's offsets in it. */
+  const prunedSteps = (kept: readonly number[]): { reasoning: string; steps: Step[] } => {
+    const steps: Step[] = [];
+    let pos = 0;
+    kept.forEach((i, k) => {
+      if (k > 0) pos += SEPARATOR.length;
+      steps.push({ index: i, start: pos, end: pos + texts[i]!.length, text: texts[i]! });
+      pos += texts[i]!.length;
+    });
+    return { reasoning: joinKept(texts, kept, SEPARATOR), steps };
+  };
+  return {
+    rescore: async (kept, signal) => {
+      const { reasoning, steps } = prunedSteps(kept);
+      const { text, reasoningOffset } = scoringText({ ...trace, reasoning });
+      const scored = await backend.score(text, { topK: 0, entropy: false, ...signalOption(signal) });
+      const table = tokenTableFromScored(scored, reasoningOffset);
+      const { scores } = stepScoresFromTable(table, steps);
+      const out = new Map<number, number>();
+      scores.steps.forEach((s, k) => {
+        if (s.firstTokenSurprisal !== undefined) out.set(steps[k]!.index, s.firstTokenSurprisal);
+      });
+      return out;
+    },
+    // SPIRIT: perplexity of everything after the prompt (kept reasoning, then the answer) given the kept steps.
+    perplexityWithout: async (kept, signal) => {
+      const { reasoning } = prunedSteps(kept);
+      const { text, reasoningOffset } = scoringText({ ...trace, reasoning });
+      const full = trace.answer ? `${text}\n</think>\n\n${trace.answer}` : text;
+      const scored = await backend.score(full, { topK: 0, entropy: false, ...signalOption(signal) });
+      let sum = 0;
+      let n = 0;
+      for (let t = 0; t < scored.starts.length; t++) {
+        const lp = scored.logprob[t]!;
+        if (scored.starts[t]! < reasoningOffset || Number.isNaN(lp)) continue;
+        sum -= lp;
+        n++;
+      }
+      return n ? Math.exp(sum / n) : Number.POSITIVE_INFINITY;
+    },
+  };
+}

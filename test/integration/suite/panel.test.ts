@@ -1,0 +1,102 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { CommandIds } from '../../../src/commands/commandIds';
+import { readTraces } from '../../../src/core/trace';
+import { segment } from '../../../src/core/steps';
+import type { ViewDescription, WebviewRequest } from '../../../src/shared/protocol';
+
+const SAMPLE = 'codeforces-r1-cot-174/response.md';
+
+async function describePanel(until: (v: ViewDescription) => boolean, what: string): Promise<ViewDescription> {
+  let view: ViewDescription | undefined;
+  const deadline = Date.now() + 20_000;
+  do {
+    view = await vscode.commands.executeCommand<ViewDescription>(CommandIds.describePanel);
+    if (view && until(view)) return view;
+    await new Promise((r) => setTimeout(r, 200));
+  } while (Date.now() < deadline);
+  assert.fail(`the panel never showed ${what}; last description: ${JSON.stringify(view)}`);
+}
+
+const panelRequest = (request: WebviewRequest) => vscode.commands.executeCommand(CommandIds.panelRequest, request);
+
+describe('Side panel', () => {
+  let path: string;
+  let expected: { steps: { start: number; end: number; text: string }[]; reasoning: string };
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension('reasoning-lens.reasoning-lens');
+    await ext?.activate();
+    path = vscode.Uri.joinPath(ext!.extensionUri, 'media', 'samples', ...SAMPLE.split('/')).fsPath;
+    const { traces } = await readTraces(path);
+    expected = { steps: segment(traces[0]!.reasoning, 'paragraph'), reasoning: traces[0]!.reasoning };
+  });
+
+  beforeEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand(CommandIds.openSample, SAMPLE);
+  });
+
+  it('receives the state of the sample: steps, totals and one chart bar per step', async () => {
+    const n = expected.steps.length;
+    const view = await describePanel((v) => v.steps === n && v.kept === n, `${n} steps, all kept`);
+    assert.equal(view.bars, n);
+    assert.ok((view.tokensBefore ?? 0) > 0);
+    assert.equal(view.tokensAfter, view.tokensBefore, 'nothing pruned yet');
+    assert.ok(typeof view.lastUpdateMs === 'number', 'the panel measures its updates');
+  });
+
+  it('a revealStep request selects the step in the editor', async () => {
+    await describePanel((v) => v.steps === expected.steps.length, 'the sample');
+    const index = 2;
+    await panelRequest({ kind: 'revealStep', index });
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor, 'no active editor after revealStep');
+    assert.equal(editor.document.uri.fsPath, path);
+    const selected = editor.document.getText(editor.selection);
+    assert.equal(selected, expected.steps[index]!.text);
+    assert.notEqual(editor.selection.start.line, 0);
+  });
+
+  it('dropping a step updates the totals; undo restores; compare shows the pruned text', async () => {
+    const n = expected.steps.length;
+    const before = await describePanel((v) => v.steps === n, 'the sample');
+    await panelRequest({ kind: 'command', command: 'reset' });
+    await describePanel((v) => v.kept === n, 'all steps kept after reset');
+    await panelRequest({ kind: 'toggleStep', index: 1 });
+    const after = await describePanel((v) => v.kept === n - 1, 'one step dropped');
+    assert.ok((after.tokensAfter ?? 0) < (before.tokensBefore ?? 0));
+
+    await vscode.commands.executeCommand(CommandIds.compareOriginalPruned);
+    const deadline = Date.now() + 10_000;
+    let pruned: vscode.TextDocument | undefined;
+    while (!pruned && Date.now() < deadline) {
+      pruned = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'reasoning-lens-compare' && d.uri.path.startsWith('/pruned/'));
+      if (!pruned) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(pruned, 'the diff editor did not open the pruned document');
+    const keptTexts = expected.steps.filter((_, i) => i !== 1).map((s) => s.text).join('\n\n');
+    assert.equal(pruned.getText(), keptTexts);
+    const original = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'reasoning-lens-compare' && d.uri.path.startsWith('/original/'));
+    assert.equal(original?.getText(), expected.reasoning);
+
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand(CommandIds.openSample, SAMPLE);
+    await panelRequest({ kind: 'command', command: 'undo' });
+    await describePanel((v) => v.kept === n, 'all steps kept after undo');
+  });
+
+  it('the segmentation control writes the setting and the panel re-segments', async () => {
+    const config = () => vscode.workspace.getConfiguration('reasoningLens');
+    const sentences = segment(expected.reasoning, 'sentence').length;
+    assert.notEqual(sentences, expected.steps.length, 'the sample must segment differently by sentence');
+    try {
+      await panelRequest({ kind: 'setSegmentation', segmentation: 'sentence' });
+      assert.equal(config().get('segmentation'), 'sentence');
+      await describePanel((v) => v.steps === sentences && v.bars === sentences, `${sentences} sentence steps`);
+    } finally {
+      await panelRequest({ kind: 'setSegmentation', segmentation: 'paragraph' });
+    }
+    await describePanel((v) => v.steps === expected.steps.length, 'paragraph steps again');
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseTraceText } from '../../src/core/trace';
+import { segment } from '../../src/core/steps';
+import { TraceSession } from '../../src/core/session';
+import { previewPrune } from '../../src/session/pruneRunner';
+import { panelMethods, panelPlan, panelTrace, prunedReasoning } from '../../src/panel/panelModel';
+import { parseToWebview } from '../../src/shared/protocol';
+import { cutLine, indexPlan, metricValues } from '../../webview/panel/model';
+import { EMPTY_PREVIEW, reducePreview } from '../../webview/panel/previewState';
+import { repoPath } from './helpers';
+
+function sampleSession(): TraceSession {
+  const text = readFileSync(repoPath('media/samples/codeforces-r1-cot-174/response.md'), 'utf8');
+  const trace = parseTraceText(text);
+  const steps = segment(trace.reasoning, 'paragraph');
+  const session = new TraceSession(trace, steps, 'paragraph');
+  // Deterministic scores: surprisal varies with the step's length, one step unscored.
+  session.setScores({
+    totalTokens: steps.reduce((s, x) => s + Math.ceil(x.text.length / 4), 0),
+    steps: steps.map((s, i) => ({
+      index: i,
+      tokens: Math.ceil(s.text.length / 4),
+      ...(i === 3 ? {} : { firstTokenSurprisal: ((s.text.length * 7919) % 1000) / 100, meanSurprisal: 1 + (i % 5) / 10 }),
+    })),
+  }, 'test');
+  return session;
+}
+
+describe('panel snapshots', () => {
+  test('the trace snapshot carries exact step texts, token counts and metrics, and passes the protocol validator', () => {
+    const session = sampleSession();
+    const t = panelTrace(session);
+    assert.equal(t.steps.length, session.steps.length);
+    for (const s of t.steps) assert.equal(s.text, session.trace.reasoning.slice(s.start, s.end));
+    assert.deepEqual(t.steps.map((s) => s.tokens), session.steps.map((_, i) => session.stepTokens(i)));
+    assert.equal(t.metrics.firstTokenSurprisal?.[3], null, 'unscored step is null');
+    assert.equal(t.metrics.stepEntropy, undefined, 'absent metric is absent, not an array of nulls');
+    assert.equal(t.scoreSource, 'test');
+    assert.equal(t.tokensEstimated, false);
+    const message = { type: 'state', trace: null, detail: t, plan: panelPlan(session) };
+    assert.ok(parseToWebview(JSON.parse(JSON.stringify(message))), 'host snapshot rejected by the webview validator');
+  });
+
+  test('a live preview applies pins, leaves the session alone, and totals add up', () => {
+    const session = sampleSession();
+    const budget = { kind: 'ratio', ratio: 0.5 } as const;
+    const plain = previewPrune(session, 'asap', budget);
+    const victim = plain.dropped[0]!.index;
+    session.togglePin(victim);
+    const before = session.state;
+    const p = panelPlan(session, { plan: plain, label: 'drag' });
+    assert.equal(session.state, before, 'preview must not touch the session');
+    assert.equal(p.preview, true);
+    assert.ok(p.kept.includes(victim) && p.pinned.includes(victim), 'pinned step kept in the preview');
+    assert.equal(p.kept.length + p.dropped.length, session.steps.length);
+    const sum = (idx: readonly number[]) => idx.reduce((s, i) => s + session.stepTokens(i), 0);
+    assert.equal(p.totals.tokensAfter, sum(p.kept));
+    assert.equal(p.totals.tokensBefore, sum(session.steps.map((_, i) => i)));
+    assert.ok(parseToWebview(JSON.parse(JSON.stringify({ type: 'plan', plan: p }))));
+  });
+
+  test('applied plan: totals, undo label, pruned text, and the chart cut line separates dropped from kept', () => {
+    const session = sampleSession();
+    session.applyPlan(previewPrune(session, 'asap', { kind: 'ratio', ratio: 0.6 }), 'asap 60%');
+    const p = panelPlan(session);
+    assert.equal(p.preview, false);
+    assert.equal(p.undoLabel, 'asap 60%');
+    assert.ok(p.totals.tokensAfter <= p.totals.tokensBefore * 0.6 + 1);
+    assert.equal(prunedReasoning(session), p.kept.map((i) => session.steps[i]!.text).join('\n\n'));
+    const t = panelTrace(session);
+    const values = metricValues(t, 'firstTokenSurprisal');
+    const cut = cutLine(p, values, 'firstTokenSurprisal');
+    assert.ok(cut !== null);
+    const index = indexPlan(t.steps.length, p);
+    for (let i = 0; i < t.steps.length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) continue;
+      if (index.status[i] === 'dropped') assert.ok(v <= cut!, `dropped step ${i} above the cut`);
+      else if (index.status[i] === 'kept') assert.ok(v >= cut!, `kept step ${i} (${v}) below the cut ${cut}`);
+    }
+    assert.equal(cutLine(p, values, 'meanSurprisal'), null, 'no line for a metric the method did not rank by');
+  });
+
+  test('rewritten steps come with a character diff that rebuilds both texts', () => {
+    const session = sampleSession();
+    const original = session.steps[1]!.text;
+    const rewritten = original.replace(/\w+/, 'REWRITTEN');
+    const p = panelPlan(session, undefined, new Map([[1, rewritten], [2, session.steps[2]!.text]]));
+    assert.equal(p.changed.length, 1, 'an identical "rewrite" is not a change');
+    const change = p.changed[0]!;
+    const left = change.inline.filter((e) => e.op !== 'insert').map((e) => original.slice(e.originalStart, e.originalEnd)).join('');
+    const right = change.inline.filter((e) => e.op !== 'delete').map((e) => rewritten.slice(e.prunedStart, e.prunedEnd)).join('');
+    assert.equal(left, original);
+    assert.equal(right, rewritten);
+    assert.equal(indexPlan(session.steps.length, p).status[1], 'changed');
+  });
+
+  test('methods: cheap ones are live, manual is not listed', () => {
+    const methods = panelMethods();
+    assert.ok(methods.find((m) => m.id === 'asap')?.live);
+    assert.equal(methods.find((m) => m.id === 'perplexity')?.live, false);
+    assert.equal(methods.some((m) => m.id === 'manual'), false);
+  });
+
+  test('preview events fold into the pane state; stale runs are ignored', () => {
+    let s = reducePreview(EMPTY_PREVIEW, { kind: 'started', run: 2, mode: 'generate', backend: 'tiny' });
+    s = reducePreview(s, { kind: 'chunk', run: 2, text: 'Hel', tokens: 1, seconds: 0.1 });
+    s = reducePreview(s, { kind: 'chunk', run: 1, text: 'STALE', tokens: 9, seconds: 9 });
+    s = reducePreview(s, { kind: 'chunk', run: 2, text: 'lo', tokens: 2, seconds: 0.2 });
+    assert.equal(s.text, 'Hello');
+    assert.equal(s.running, true);
+    s = reducePreview(s, { kind: 'failed', run: 2, message: 'cancelled', cancelled: true });
+    assert.equal(s.running, false);
+    assert.equal(s.error, 'cancelled');
+  });
+});
