@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { assertNotSource, SourceOverwriteError, writeFileAtomic } from '../core/export/atomicWrite';
+import { assertNotSource, writeFileAtomic } from '../core/export/atomicWrite';
 import { emptyTotals, exportRecord, exportSource, filePruner, sourceKind, type ExportTotals, type TraceOutcome, type TracePruner } from '../core/export/dataset';
 import { prunedReasoningText, type ExportFormat } from '../core/export/serialize';
 import { PRUNE_METHODS, pruneMethod, type Budget, type PruneMethodId } from '../core/prune';
@@ -21,8 +21,8 @@ import { InProcessOnnxBackend } from '../model/onnx/local';
 import { OpenAIBackend } from '../model/openai';
 import { PruneInputError, runPrune } from '../session/pruneRunner';
 import { ArgError, describeOptions, parseArgs } from './args';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io';
-import { EXIT_INTERRUPTED, interruptSignal, OutputExistsError, runJsonlPipeline, type PipelineResult } from './workerPool';
+import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
+import { interruptSignal, OutputExistsError, reportFailure, runJsonlPipeline, type PipelineResult } from './workerPool';
 import { batchReader, type TaskBatch, type TaskResult } from './workerTask';
 
 const specs = {
@@ -195,20 +195,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     printTotals(io, 'prune', totals, { seconds: (Date.now() - started) / 1000, processed: totals.records });
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
   } catch (error) {
-    if (error instanceof ArgError) {
-      io.stderr(`reasoning-lens prune: ${error.message}\n${USAGE}`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof Error && error.name === 'AbortError') {
-      io.stderr(`reasoning-lens prune: ${error.message}\n`);
-      return EXIT_INTERRUPTED;
-    }
-    if (error instanceof SourceOverwriteError || error instanceof OutputExistsError) {
-      io.stderr(`reasoning-lens prune: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    io.stderr(`reasoning-lens prune: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT_FAILURE;
+    return reportFailure('prune', USAGE, error, io);
   } finally {
     interrupt.dispose();
     await backend?.dispose();

@@ -12,11 +12,11 @@ import type { Trace } from '../core/trace/types';
 import type { SegmentationMode, StepScores } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
 import { scoreTraceTokens, stepScoresFromTable } from '../pipeline/scoreTrace';
-import { assertNotSource, SourceOverwriteError } from '../core/export/atomicWrite';
+import { assertNotSource } from '../core/export/atomicWrite';
 import { ArgError, describeOptions, parseArgs } from './args';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io';
+import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
 import { backendFromOptions, printTotals } from './prune';
-import { EXIT_INTERRUPTED, interruptSignal, OutputExistsError, runJsonlPipeline } from './workerPool';
+import { interruptSignal, reportFailure, runJsonlPipeline } from './workerPool';
 import { batchReader, scoreRow, type ScoreRow, type TaskBatch, type TaskResult } from './workerTask';
 
 const specs = {
@@ -138,20 +138,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     printTotals(io, 'score', totals, { tokens: false });
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
   } catch (error) {
-    if (error instanceof ArgError) {
-      io.stderr(`reasoning-lens score: ${error.message}\n${USAGE}`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof Error && error.name === 'AbortError') {
-      io.stderr(`reasoning-lens score: ${error.message}\n`);
-      return EXIT_INTERRUPTED;
-    }
-    if (error instanceof SourceOverwriteError || error instanceof OutputExistsError) {
-      io.stderr(`reasoning-lens score: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    io.stderr(`reasoning-lens score: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT_FAILURE;
+    return reportFailure('score', USAGE, error, io);
   } finally {
     interrupt.dispose();
     await backend?.dispose();

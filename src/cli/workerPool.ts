@@ -10,7 +10,9 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { addTotals, emptyTotals, type ExportTotals } from '../core/export/dataset';
 import { makeTask, type TaskBatch, type TaskConfig, type TaskResult } from './workerTask';
-import type { CliIo } from './io';
+import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from './io';
+import { ArgError } from './args';
+import { SourceOverwriteError } from '../core/export/atomicWrite';
 
 /** Checkpoint kept beside the output (`<out>.progress.json`). */
 export interface Checkpoint {
@@ -358,6 +360,22 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
 
 /** Exit code after an interruption (128 + SIGINT), as shells report Ctrl-C. */
 export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Reports a dataset command's failure on stderr and returns its exit code: 2 for bad arguments and
+ * for outputs that would overwrite the source or an existing file, 130 when interrupted, else 1.
+ */
+export function reportFailure(command: string, usage: string, error: unknown, io: CliIo): number {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ArgError) {
+    io.stderr(`reasoning-lens ${command}: ${message}\n${usage}`);
+    return EXIT_USAGE;
+  }
+  io.stderr(`reasoning-lens ${command}: ${message}\n`);
+  if (error instanceof Error && error.name === 'AbortError') return EXIT_INTERRUPTED;
+  if (error instanceof SourceOverwriteError || error instanceof OutputExistsError) return EXIT_USAGE;
+  return EXIT_FAILURE;
+}
 
 /**
  * An AbortSignal that fires on the first Ctrl-C (SIGINT) or SIGTERM, so a run stops cleanly and keeps
