@@ -45,7 +45,14 @@ const FIELD = process.env.RL_EVAL_IMPORTANCE ?? 'counterfactual_importance_accur
 const SEEDS = 100;
 const BUDGETS = [0.5, 0.8] as const;
 
+/** `npm run eval -- --model DIR` evaluates with any model folder; default: the embedded model. */
 function modelDir(): { dir: string; random: boolean } {
+  const flag = process.argv.indexOf('--model');
+  const given = flag >= 0 ? process.argv[flag + 1] : undefined;
+  if (given) {
+    if (!existsSync(join(given, 'config.json'))) throw new Error(`--model ${given}: no config.json there (expected a Hugging Face / Optimum ONNX folder)`);
+    return { dir: given, random: false };
+  }
   const embedded = join(repo, 'media', 'models', 'reasoning-lens-tiny');
   if (existsSync(join(embedded, 'onnx'))) return { dir: embedded, random: false };
   const dir = join(tmpdir(), 'rl-eval-random-tiny');

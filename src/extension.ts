@@ -26,9 +26,9 @@ export function activate(context: vscode.ExtensionContext): void {
   DatasetOffer.register(context, log);
   TraceViewProvider.register(context, sessions, log);
   EditorFeatures.register(context, { sessions, backends, scoring, log });
-  const panel = SidePanelProvider.register(context, sessions, backends, log);
-  const compare = CompareProvider.register(context, sessions);
   const pruneSettings = PruneSettingsStore.register(context);
+  const panel = SidePanelProvider.register(context, sessions, backends, pruneSettings, log);
+  const compare = CompareProvider.register(context, sessions);
   PruneCommands.register(context, { sessions, backends, scoring, settings: pruneSettings, log });
   ExportCommand.register(context, sessions, pruneSettings, log);
 

@@ -20,7 +20,8 @@ import type { DocumentSession, SessionManager } from '../session/sessionManager'
 import type { TraceSession } from '../core/session';
 import type { BackendService } from '../session/backendService';
 import { previewPrune, runPrune } from '../session/pruneRunner';
-import { pruneMethod } from '../core/prune';
+import { pruneMethod, type Budget } from '../core/prune';
+import type { PruneSettingsStore } from '../commands/pruneSettings';
 import { onDidChangeSettings, readSettings, SettingsSection } from '../config';
 import { isPruneMethodId, panelMethods, panelPlan, panelTrace } from './panelModel';
 import { PreviewRunner } from './previewRunner';
@@ -65,9 +66,10 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     context: vscode.ExtensionContext,
     sessions: SessionManager,
     backends: BackendService,
+    pruneSettings: PruneSettingsStore,
     log: vscode.LogOutputChannel,
   ): SidePanelProvider {
-    const provider = new SidePanelProvider(context.extensionUri, sessions, backends, log);
+    const provider = new SidePanelProvider(context.extensionUri, sessions, backends, pruneSettings, log);
     context.subscriptions.push(provider, vscode.window.registerWebviewViewProvider(PanelViewId, provider));
     return provider;
   }
@@ -76,9 +78,11 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     private readonly extensionUri: vscode.Uri,
     private readonly sessions: SessionManager,
     private readonly backends: BackendService,
+    private readonly pruneSettings: PruneSettingsStore,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
+    this._register(pruneSettings.onDidChange(() => void this.postSettings()));
     this._register(sessions.onDidChangeActive(() => this.postState()));
     this._register(
       sessions.onDidChangeSession(({ session, change }) => {
@@ -171,6 +175,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
       segmentation: readSettings(this.sessions.active?.uri).segmentation,
       backendLabel: this.backends.label(),
       commands: PANEL_COMMANDS.filter((c) => registered.has(PANEL_COMMAND_IDS[c]) || c in SESSION_FALLBACKS),
+      chosen: { method: this.pruneSettings.method, budgetRatio: budgetRatio(this.pruneSettings.budget) },
     };
     this.postIfReady({ type: 'settings', settings });
   }
@@ -285,6 +290,8 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     const method = this.methodId(methodName);
     const ratio = { kind: 'ratio', ratio: budget } as const;
     const label = `${pruneMethod(method).label}, budget ${Math.round(budget * 100)}%`;
+    // The palette's "Prune with…" / "Set Budget…" and the panel share one choice per workspace.
+    await this.pruneSettings.update({ method, budget: ratio });
     const cheap = panelMethods().find((m) => m.id === method)?.live ?? false;
     if (cheap) {
       doc.session.applyPlan(previewPrune(doc.session, method, ratio), label);
@@ -335,4 +342,9 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     this.ready = false;
     this.shown = undefined;
   }
+}
+
+/** The slider's ratio for a stored budget; null when the budget is absolute or difficulty-aware. */
+function budgetRatio(budget: Budget): number | null {
+  return budget.kind === 'ratio' && budget.ratio > 0 && budget.ratio <= 1 ? budget.ratio : null;
 }

@@ -115,6 +115,8 @@ export interface PanelSettings {
   readonly backendLabel: string;
   /** Palette actions whose commands are registered (others are shown disabled). */
   readonly commands: readonly PanelCommand[];
+  /** The workspace's chosen method and budget ratio (shared with "Prune with…" / "Set Budget…"). */
+  readonly chosen?: { readonly method: string; readonly budgetRatio: number | null };
 }
 
 /** What the preview produced. */
@@ -167,6 +169,9 @@ export interface ViewDescription {
   readonly lastUpdateMs?: number;
   /** Most recent update durations, ms (for a drag, one per update). */
   readonly updateMs?: readonly number[];
+  /** The budget slider's position (percent of tokens kept) and the chosen method, as rendered. */
+  readonly budgetPercent?: number;
+  readonly method?: string;
 }
 
 /** Requests the webview makes of the host. */
@@ -217,7 +222,8 @@ function isViewDescription(v: unknown): v is ViewDescription {
   return (
     isObj(v) && isStr(v.title) && (v.steps === null || isCount(v.steps)) &&
     optional(v.kept, isCount) && optional(v.tokensBefore, isCount) && optional(v.tokensAfter, isCount) &&
-    optional(v.bars, isCount) && optional(v.lastUpdateMs, isNum) && optional(v.updateMs, (u) => isArrayOf(u, isNum))
+    optional(v.bars, isCount) && optional(v.lastUpdateMs, isNum) && optional(v.updateMs, (u) => isArrayOf(u, isNum)) &&
+    optional(v.budgetPercent, isNum) && optional(v.method, isStr)
   );
 }
 
@@ -268,7 +274,10 @@ function isPanelPlan(v: unknown): v is PanelPlan {
 const isPanelMethod = (v: unknown): boolean => isObj(v) && isStr(v.id) && isStr(v.label) && isBool(v.live) && isBool(v.usesBudget);
 
 function isPanelSettings(v: unknown): v is PanelSettings {
-  return isObj(v) && isArrayOf(v.methods, isPanelMethod) && isSegmentation(v.segmentation) && isStr(v.backendLabel) && isArrayOf(v.commands, isCommand);
+  return (
+    isObj(v) && isArrayOf(v.methods, isPanelMethod) && isSegmentation(v.segmentation) && isStr(v.backendLabel) && isArrayOf(v.commands, isCommand) &&
+    (v.chosen === undefined || (isObj(v.chosen) && isStr(v.chosen.method) && (v.chosen.budgetRatio === null || (isNum(v.chosen.budgetRatio) && v.chosen.budgetRatio > 0 && v.chosen.budgetRatio <= 1))))
+  );
 }
 
 function isGeneration(v: unknown): boolean {

@@ -161,10 +161,17 @@ class RlPanel extends LitElement {
       case 'plan':
         this.setPlan(message.plan);
         return;
-      case 'settings':
+      case 'settings': {
         this.settings = message.settings;
+        const chosen = message.settings.chosen;
+        // Follow the workspace's choice (also set from the palette), unless a drag is in progress.
+        if (chosen && !this.dragging) {
+          if (message.settings.methods.some((m) => m.id === chosen.method)) this.method = chosen.method;
+          if (chosen.budgetRatio !== null) this.budget = chosen.budgetRatio;
+        }
         if (!message.settings.methods.some((m) => m.id === this.method)) this.method = message.settings.methods[0]?.id ?? 'asap';
         return;
+      }
       case 'preview':
         this.preview = reducePreview(this.preview, message.event);
         if (!this.preview.running) this.save();
@@ -256,15 +263,22 @@ class RlPanel extends LitElement {
     const before = num('tokens-before');
     const after = num('tokens-after');
     const last = this.updateMs[this.updateMs.length - 1];
+    const slider = root.querySelector<HTMLInputElement>('[data-field="budget"]');
     return {
       title,
       steps: steps ?? null,
+      ...(slider ? { budgetPercent: Number(slider.value), method: this.method } : {}),
       ...(kept !== undefined ? { kept } : {}),
       ...(before !== undefined ? { tokensBefore: before } : {}),
       ...(after !== undefined ? { tokensAfter: after } : {}),
       ...(chart ? { bars: Number(chart) } : {}),
       ...(last !== undefined ? { lastUpdateMs: last, updateMs: [...this.updateMs] } : {}),
     };
+  }
+
+  /** True while the user is moving the budget slider (host settings must not yank it back). */
+  private get dragging(): boolean {
+    return this.previewInFlight || (this.lastBudgetInput !== undefined && performance.now() - this.lastBudgetInput < 500);
   }
 
   private currentMethod() {

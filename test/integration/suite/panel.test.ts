@@ -46,6 +46,17 @@ describe('Side panel', () => {
     assert.ok(typeof view.lastUpdateMs === 'number', 'the panel measures its updates');
   });
 
+  it('shows the budget and method chosen from the palette, and the slider stores its own', async () => {
+    await vscode.commands.executeCommand(CommandIds.setBudget, '55%');
+    await describePanel((v) => v.budgetPercent === 55, 'the slider at 55% after "Set Budget…"');
+    await vscode.commands.executeCommand(CommandIds.panelRequest, { kind: 'applyBudget', method: 'entropy', budget: 0.7 });
+    const stored = await vscode.commands.executeCommand<{ method: string; budget: string }>(CommandIds.describePruning);
+    assert.equal(stored?.method, 'entropy');
+    assert.match(stored?.budget ?? '', /\b70\s*%/);
+    await describePanel((v) => v.budgetPercent === 70 && v.method === 'entropy', 'the panel follows the stored choice');
+    await vscode.commands.executeCommand(CommandIds.setBudget, '80%');
+  });
+
   it('a revealStep request selects the step in the editor', async () => {
     await describePanel((v) => v.steps === expected.steps.length, 'the sample');
     const index = 2;
