@@ -4,11 +4,12 @@
  * so an interrupted run resumes where it stopped. Used by `prune` and `score` when the scores come from
  * the file's logprobs (CPU-bound work).
  */
-import { closeSync, createReadStream, existsSync, ftruncateSync, openSync, readFileSync, renameSync, statSync, writeSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, statSync, writeSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { addTotals, emptyTotals, type ExportTotals } from '../core/export/dataset';
+import { CancelledError, indexJsonl } from '../core/trace/jsonlIndex';
 import { makeTask, type TaskBatch, type TaskConfig, type TaskResult } from './workerTask';
 import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from './io';
 import { ArgError } from './args';
@@ -180,7 +181,8 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
   const batchSize = options.batchSize ?? 64;
   const progress = new Progress(options.io, options.isTty, options.config.kind === 'prune' ? 'traces' : 'traces scored');
   let processed = 0;
-  let bytesRead = 0;
+  /** Records in the input (known once it is indexed). */
+  let recordCount = 0;
   let lastCheckpoint = Date.now();
 
   const checkpoint = (complete: boolean): void => {
@@ -208,7 +210,7 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
         lastCheckpoint = Date.now();
       }
     }
-    progress.update(info.size ? bytesRead / info.size : 1, processed);
+    progress.update(recordCount ? (resumed + processed) / recordCount : 1, processed);
   };
 
   let inFlight = 0;
@@ -269,8 +271,6 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
 
   try {
     let seq = 0;
-    let record = 0;
-    let lineNo = 0;
     let starts: number[] = [];
     let ends: number[] = [];
     let numbers: number[] = [];
@@ -285,56 +285,30 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
       if (workerCount) await waitForRoom();
     };
     const aborted = (): boolean => options.signal?.aborted === true;
-    // Record boundaries by scanning bytes for line breaks (as indexJsonl does): no decoding here.
-    let lineStart = 0;
-    let hasContent = false;
-    let lastByte = -1;
-    let filePos = 0;
-    const endLine = async (end: number, crBefore: boolean): Promise<void> => {
-      lineNo++;
-      if (hasContent && record++ >= resumed) {
-        if (!starts.length) batchOffset = lineStart;
-        starts.push(lineStart - batchOffset);
-        ends.push(end - (crBefore ? 1 : 0) - batchOffset);
-        numbers.push(lineNo);
-        if (starts.length >= batchSize || ends[ends.length - 1]! > 8 << 20) await flushBatch();
-      }
-      hasContent = false;
-    };
-    const stream = createReadStream(input, { highWaterMark: 1 << 20 });
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (failure || aborted()) break;
-      bytesRead += chunk.length;
-      let p = 0;
-      if (filePos === 0 && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-        p = 3;
-        lineStart = 3;
-      }
-      while (p < chunk.length) {
-        const nl = chunk.indexOf(0x0a, p);
-        const segEnd = nl < 0 ? chunk.length : nl;
-        if (!hasContent) {
-          for (let k = p; k < segEnd; k++) {
-            const b = chunk[k];
-            if (b !== 0x20 && b !== 0x09 && b !== 0x0d) {
-              hasContent = true;
-              break;
-            }
-          }
+    // Record boundaries from the streaming JSONL index (blank lines skipped, BOM and CRLF handled):
+    // no decoding on this thread; workers read their byte ranges themselves.
+    // Interrupted while indexing: fall through to the "interrupted, run again to resume" path below.
+    const index = await indexJsonl(input, options.signal ? { cancellation: options.signal } : {}).catch((e: unknown) => {
+      if (e instanceof CancelledError) return undefined;
+      throw e;
+    });
+    if (index) {
+      try {
+        recordCount = index.count;
+        // A resumed run restored the first run's totals, which already list these.
+        if (resumed === 0) for (const e of index.errors) totals.skipped.push({ id: `line ${e.source.line ?? '?'}`, where: input, reason: e.message });
+        for (let i = resumed; i < index.count && !failure && !aborted(); i++) {
+          const start = index.offsetOf(i);
+          if (!starts.length) batchOffset = start;
+          starts.push(start - batchOffset);
+          ends.push(start + index.lengthOf(i) - batchOffset);
+          numbers.push(index.lineOf(i));
+          if (starts.length >= batchSize || ends[ends.length - 1]! > 8 << 20) await flushBatch();
         }
-        if (nl < 0) break;
-        const crBefore = nl > 0 ? chunk[nl - 1] === 0x0d : lastByte === 0x0d;
-        await endLine(filePos + nl, crBefore);
-        lineStart = filePos + nl + 1;
-        p = nl + 1;
-        if (aborted()) break;
+      } finally {
+        index.close();
       }
-      if (aborted()) break;
-      lastByte = chunk[chunk.length - 1]!;
-      filePos += chunk.length;
     }
-    stream.destroy();
-    if (!failure && !aborted() && hasContent) await endLine(filePos, lastByte === 0x0d);
     if (!failure && !aborted()) await flushBatch();
     while (!failure && (inFlight > 0 || queue.length > 0)) await new Promise<void>((r) => (wake = r));
     if (failure) throw failure;
