@@ -148,6 +148,36 @@ async function benchPeer(dir: string, text: string, ourTokens: number): Promise<
   return { seconds, tokens: n };
 }
 
+/** One side scored in this process alone, so that its peak RSS is its own (see `isolated`). */
+async function runIsolated(side: string, dir: string, text: string, tokens: number, chunk: number): Promise<void> {
+  let seconds: number;
+  let n: number;
+  if (side === 'ours') {
+    const lm = await OnnxCausalLM.load(dir, { threads });
+    const enc = lm.tokenize(text);
+    const cut = text.slice(0, enc.ends[Math.min(enc.ids.length, tokens) - 1]);
+    const t0 = performance.now();
+    n = (await lm.score(cut, { topK: 5, chunkSize: chunk })).ids.length;
+    seconds = (performance.now() - t0) / 1000;
+  } else {
+    const peer = await benchPeer(dir, text, tokens);
+    if (typeof peer === 'string') throw new Error(peer);
+    ({ seconds, tokens: n } = peer);
+  }
+  console.log(JSON.stringify({ seconds, tokens: n, rssMb: rssMb() }));
+}
+
+/** Runs one side in a fresh Node process and returns its time and peak RSS. */
+function isolated(side: 'ours' | 'peer', dir: string, tokens: number, chunk: number): { seconds: number; tokens: number; rssMb: number } | string {
+  const r = spawnSync(process.execPath, [__filename, '--isolated', side, dir, String(tokens), String(chunk)], { encoding: 'utf8', env: process.env });
+  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last) as { seconds: number; tokens: number; rssMb: number };
+  } catch {
+    return `${side} (isolated) failed: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-2).join(' ')}`;
+  }
+}
+
 async function main(): Promise<void> {
   const responsePath = join(root, '..', 'shared', 'data', 'codeforces-r1', 'prompt-response', '268', 'response.md');
   const text = readFileSync(responsePath, 'utf8');
@@ -179,12 +209,21 @@ async function main(): Promise<void> {
     const peer = await benchPeer(m.dir, text, best.tokens).catch((e: Error) => `peer failed: ${e.message}`);
     if (typeof peer === 'string') summary.push(`  ${peer}`);
     else summary.push(`  peer transformers.js: ${(peer.tokens / peer.seconds).toFixed(0)} tokens/s → ours ${(peer.seconds / peer.tokens / (best.seconds / best.tokens)).toFixed(2)}× faster`);
+    // Peak memory of each side alone (a fresh process each, same text and token count).
+    const ours = isolated('ours', m.dir, best.tokens, best.chunk);
+    const theirs = isolated('peer', m.dir, best.tokens, best.chunk);
+    if (typeof ours === 'string' || typeof theirs === 'string') summary.push(`  peak RSS: ${typeof ours === 'string' ? ours : ''} ${typeof theirs === 'string' ? theirs : ''}`);
+    else summary.push(`  peak RSS, each side alone: ours ${ours.rssMb.toFixed(0)} MB, transformers.js ${theirs.rssMb.toFixed(0)} MB (${(theirs.rssMb / ours.rssMb).toFixed(2)}× ours)`);
   }
   console.log('');
   for (const line of summary) console.log(line);
 }
 
-main().catch((e: unknown) => {
+const isolatedAt = process.argv.indexOf('--isolated');
+const entry = isolatedAt >= 0
+  ? runIsolated(process.argv[isolatedAt + 1]!, process.argv[isolatedAt + 2]!, readFileSync(join(root, '..', 'shared', 'data', 'codeforces-r1', 'prompt-response', '268', 'response.md'), 'utf8'), Number(process.argv[isolatedAt + 3]), Number(process.argv[isolatedAt + 4]))
+  : main();
+entry.catch((e: unknown) => {
   console.error(e);
   process.exitCode = 1;
 });
