@@ -29,6 +29,12 @@ export interface PersistedSession {
   readonly state: PlanState;
 }
 
+/**
+ * Tokens of the blank line between two kept steps: the joined reasoning is steps separated by
+ * `"\n\n"`, one token in byte-level BPE vocabularies (and ~1 in the character estimate).
+ */
+export const SEPARATOR_TOKENS = 1;
+
 /** Rough token count when no tokenizer has run: ~4 characters per token (English BPE average). */
 export function estimateTokens(text: string): number {
   return Math.max(text.trim() ? 1 : 0, Math.round(text.length / 4));
@@ -122,13 +128,23 @@ export class TraceSession {
     return this.controls.pinned.includes(index);
   }
 
-  /** Token totals of the original and of the kept steps. */
+  /**
+   * Token totals of the reasoning as steps joined by blank lines: all steps, and the kept ones (the
+   * same count the pruning budget is measured in).
+   */
   totals(): { readonly before: number; readonly after: number; readonly estimated: boolean } {
-    let before = 0;
-    for (let i = 0; i < this.steps.length; i++) before += this.stepTokens(i);
-    let after = 0;
-    for (const i of this.plan.kept) after += this.stepTokens(i);
-    return { before, after, estimated: this.tokensEstimated };
+    return { before: this.joinedTokens(this.steps.keys()), after: this.joinedTokens(this.plan.kept), estimated: this.tokensEstimated };
+  }
+
+  /** Tokens of the given steps joined by blank lines (any kept set, e.g. a plan being previewed). */
+  joinedTokens(indices: Iterable<number>): number {
+    let sum = 0;
+    let n = 0;
+    for (const i of indices) {
+      sum += this.stepTokens(i);
+      n++;
+    }
+    return sum + Math.max(0, n - 1) * SEPARATOR_TOKENS;
   }
 
   /** Replaces the method plan (keeping pins and overrides) as one undoable step. */

@@ -60,10 +60,8 @@ export function panelTrace(session: TraceSession): PanelTrace {
  */
 export function panelPlan(session: TraceSession, preview?: { plan: PrunePlan; label: string }, rewrites?: ReadonlyMap<number, string>): PanelPlan {
   const plan = preview ? applyControls(preview.plan, session.controls) : session.plan;
-  let tokensBefore = 0;
-  for (let i = 0; i < session.steps.length; i++) tokensBefore += session.stepTokens(i);
-  let tokensAfter = 0;
-  for (const i of plan.kept) tokensAfter += session.stepTokens(i);
+  const tokensBefore = session.joinedTokens(session.steps.keys());
+  const tokensAfter = session.joinedTokens(plan.kept);
   const changed = [...(rewrites ?? [])]
     .filter(([i, text]) => plan.kept.includes(i) && session.steps[i] !== undefined && session.steps[i]!.text !== text)
     .sort((a, b) => a[0] - b[0])

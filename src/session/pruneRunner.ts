@@ -4,7 +4,7 @@
  * `vscode`, so the CLI and tests use it as it is; the commands wrap it with progress and cancellation.
  */
 import { alignStepsToTokens } from '../core/align';
-import { estimateTokens, type TraceSession } from '../core/session';
+import { estimateTokens, SEPARATOR_TOKENS, type TraceSession } from '../core/session';
 import type { Budget } from '../core/prune/budget';
 import type { TokenCounter } from '../core/prune/asap';
 import { joinKept, throwIfAborted, type PruneMethodId, type PrunePlan } from '../core/prune/plan';
@@ -31,13 +31,13 @@ export interface PruneRunOptions {
 const SEPARATOR = '\n\n';
 
 /**
- * Token counter for a session when the caller gives none: the sum of the steps' tokenizer counts when
- * the session was scored (exact per step), else the ~4-characters-per-token estimate.
+ * Token counter for a session when the caller gives none: the sum of the steps' token counts (the
+ * tokenizer's when the session was scored, else the ~4-characters-per-token estimate) plus one per
+ * blank line between them, which is how the session's totals count too, so plans and views agree.
  */
 export function sessionTokenCounter(session: TraceSession): TokenCounter {
-  if (session.tokensEstimated) return estimateTokens;
   const texts = session.steps.map((s) => s.text);
-  return stepSumCounter(texts, texts.map((_, i) => session.stepTokens(i)), estimateTokens, SEPARATOR);
+  return stepSumCounter(texts, texts.map((_, i) => session.stepTokens(i)), estimateTokens, SEPARATOR, SEPARATOR_TOKENS);
 }
 
 function request(session: TraceSession, method: PruneMethodId, budget: Budget, options: PruneRunOptions, countTokens: TokenCounter): PruneRequest {

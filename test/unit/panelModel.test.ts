@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseTraceText } from '../../src/core/trace';
 import { segment } from '../../src/core/steps';
-import { TraceSession } from '../../src/core/session';
+import { SEPARATOR_TOKENS, TraceSession } from '../../src/core/session';
 import { previewPrune } from '../../src/session/pruneRunner';
 import { panelMethods, panelPlan, panelTrace, prunedReasoning } from '../../src/panel/panelModel';
 import { parseToWebview } from '../../src/shared/protocol';
@@ -55,7 +55,8 @@ describe('panel snapshots', () => {
     assert.equal(p.preview, true);
     assert.ok(p.kept.includes(victim) && p.pinned.includes(victim), 'pinned step kept in the preview');
     assert.equal(p.kept.length + p.dropped.length, session.steps.length);
-    const sum = (idx: readonly number[]) => idx.reduce((s, i) => s + session.stepTokens(i), 0);
+    // Steps joined by blank lines: the step counts plus one separator token per join (what budgets count).
+    const sum = (idx: readonly number[]) => idx.reduce((s, i) => s + session.stepTokens(i), 0) + Math.max(0, idx.length - 1) * SEPARATOR_TOKENS;
     assert.equal(p.totals.tokensAfter, sum(p.kept));
     assert.equal(p.totals.tokensBefore, sum(session.steps.map((_, i) => i)));
     assert.ok(parseToWebview(JSON.parse(JSON.stringify({ type: 'plan', plan: p }))));

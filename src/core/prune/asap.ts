@@ -12,6 +12,20 @@ import { joinKept, makePlan, normaliseIndices, ordinal, type DropReason, type Pr
 /** Counts the tokens of a text (the model's tokenizer; tests use a word count). */
 export type TokenCounter = (text: string) => number;
 
+/**
+ * A counter whose count of a join of steps is the sum of per-step counts plus a fixed cost per
+ * separator (see `stepSumCounter`). ASAP then updates the count in O(1) per removal instead of
+ * re-joining and re-counting the whole kept text, with the same result.
+ */
+export interface AdditiveTokenCounter extends TokenCounter {
+  readonly additive: { readonly stepTokens: readonly number[]; readonly separatorTokens: number };
+}
+
+function additiveModel(counter: TokenCounter, stepCount: number): AdditiveTokenCounter['additive'] | undefined {
+  const additive = (counter as Partial<AdditiveTokenCounter>).additive;
+  return additive && additive.stepTokens.length === stepCount ? additive : undefined;
+}
+
 /** Inputs of `asapPrune`. */
 export interface AsapOptions {
   /** Step texts, in order (as segmented; joined with `separator` for counting). */
@@ -44,6 +58,7 @@ export function asapPrune(options: AsapOptions): PrunePlan {
   const n = steps.length;
   const pinned = new Set(normaliseIndices(options.pinned ?? [], n));
   let kept = Array.from({ length: n }, (_, i) => i);
+  const additive = additiveModel(countTokens, n);
   const before = countTokens(joinKept(steps, kept, separator));
   const { target, description } = resolveBudget(options.budget ?? 0.8, before, steps);
   const reasons = new Map<number, DropReason>();
@@ -52,7 +67,10 @@ export function asapPrune(options: AsapOptions): PrunePlan {
     let rank = 0;
     for (const i of asapOrder(options.firstTokenSurprisal, n, pinned)) {
       kept = kept.filter((k) => k !== i);
-      const next = countTokens(joinKept(steps, kept, separator));
+      // Recounting the joined text is ASAP's definition; an additive counter gives the same number.
+      const next = additive
+        ? current - (additive.stepTokens[i] ?? 0) - (kept.length > 0 ? additive.separatorTokens : 0)
+        : countTokens(joinKept(steps, kept, separator));
       const score = options.firstTokenSurprisal[i];
       rank++;
       reasons.set(i, {

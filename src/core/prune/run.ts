@@ -5,7 +5,7 @@
  * thing everywhere. Pure: model calls come in as functions.
  */
 import { anchorPrune } from './anchor';
-import { asapPrune, type TokenCounter } from './asap';
+import { asapPrune, type AdditiveTokenCounter, type TokenCounter } from './asap';
 import { asapIterativePrune, type PruneProgress, type Rescore } from './asapIterative';
 import { resolveBudget, type Budget } from './budget';
 import { confidencePrune } from './confidence';
@@ -204,8 +204,8 @@ export function stepSumCounter(
   fallback: TokenCounter,
   separator = '\n\n',
   separatorTokens = 1,
-): TokenCounter {
-  return (text: string): number => {
+): AdditiveTokenCounter {
+  const count = (text: string): number => {
     let pos = 0;
     let total = 0;
     let count = 0;
@@ -224,6 +224,7 @@ export function stepSumCounter(
     if (pos !== text.length) return fallback(text);
     return total + Math.max(0, count - 1) * separatorTokens;
   };
+  return Object.assign(count, { additive: { stepTokens, separatorTokens } });
 }
 
 /** Why a step is where it is in an effective plan, in words (hover, "Why Was This Step Dropped?"). */

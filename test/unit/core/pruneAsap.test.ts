@@ -1,6 +1,7 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { asapPrune } from '../../../src/core/prune/asap';
+import { stepSumCounter } from '../../../src/core/prune/run';
 import { asapIterativePrune } from '../../../src/core/prune/asapIterative';
 import { rateDifficulty, resolveBudget } from '../../../src/core/prune/budget';
 
@@ -109,4 +110,23 @@ test('asap-iterative: cancellation rejects with AbortError; initial scores save 
     (e: Error) => e.name === 'AbortError',
   );
   assert.equal(calls, 1); // round 1 used initialScores; round 2 called, aborted
+});
+
+describe('asap with an additive counter', () => {
+  test('the O(1) update gives the same plan as re-joining and re-counting', () => {
+    const texts = Array.from({ length: 60 }, (_, i) => `step ${i} ` + 'word '.repeat(1 + ((i * 7) % 13)));
+    const tokens = texts.map((t) => t.trim().split(/\s+/).length);
+    const surprisal = texts.map((_, i) => ((i * 37) % 17) / 3);
+    const fallback = (t: string) => t.trim().split(/\s+/).length;
+    const additive = stepSumCounter(texts, tokens, fallback, '\n\n', 1);
+    // The same counting, hidden behind a plain function: asap must re-join and re-count.
+    const opaque = (t: string) => additive(t);
+    for (const ratio of [0.2, 0.5, 0.8, 0.95]) {
+      const fast = asapPrune({ steps: texts, firstTokenSurprisal: surprisal, countTokens: additive, budget: ratio, pinned: [3, 40] });
+      const slow = asapPrune({ steps: texts, firstTokenSurprisal: surprisal, countTokens: opaque, budget: ratio, pinned: [3, 40] });
+      assert.deepEqual(fast.kept, slow.kept);
+      assert.deepEqual(fast.budget, slow.budget);
+      assert.deepEqual(fast.dropped.map((d) => d.reason.budgetLine), slow.dropped.map((d) => d.reason.budgetLine));
+    }
+  });
 });
