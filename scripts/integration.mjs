@@ -12,8 +12,19 @@ import { launchBrowser, workbenchUrl } from './lib/browser.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const TIMEOUT_MS = Number(process.env.RL_INTEGRATION_TIMEOUT_MS ?? 300_000);
 
+/**
+ * The suite twice: in a trusted workspace (everything), then in Restricted Mode (an untrusted folder,
+ * only the suites titled "Restricted Mode", which skip themselves in the trusted pass).
+ */
 export async function runIntegration() {
-  const resultFile = join(root, 'test-results', 'integration.json');
+  const trusted = await runPass({ restricted: false });
+  if (process.env.RL_TEST_GREP && !/restricted/i.test(process.env.RL_TEST_GREP)) return trusted;
+  const restricted = await runPass({ restricted: true });
+  return { passed: trusted.passed + restricted.passed, failed: trusted.failed + restricted.failed };
+}
+
+async function runPass({ restricted }) {
+  const resultFile = join(root, 'test-results', restricted ? 'integration-restricted.json' : 'integration.json');
   rmSync(resultFile, { force: true });
   mkdirSync(join(root, 'test-results'), { recursive: true });
   if (!existsSync(join(root, 'out/test/suite/index.js'))) throw new Error('out/test/suite/index.js missing: run the build first');
@@ -23,7 +34,15 @@ export async function runIntegration() {
   let server;
   let browser;
   try {
-    server = await startCodeServer({ scratch, smokeTestDriver: true });
+    server = await startCodeServer({
+      scratch,
+      smokeTestDriver: true,
+      ...(restricted ? {
+        workspaceTrust: true,
+        env: { RL_TEST_GREP: 'Restricted Mode', RL_TEST_RESULT: resultFile },
+        settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open' },
+      } : {}),
+    });
     const remote = (p) => `vscode-remote://${server.host}:${server.port}${p}`;
     const url = workbenchUrl(server, workspace, [
       ['extensionDevelopmentPath', remote(root)],

@@ -80,14 +80,18 @@ export function installVsix(scratch, vsixPath, settings = {}) {
  * extensionDevelopmentPath/extensionTestsPath, `codeAutomationExit`); it also hides notification
  * toasts, so UI tests run without it.
  */
-export async function startCodeServer({ scratch, smokeTestDriver = false, settings = {}, port, host = '127.0.0.1' }) {
-  const { exe, env, dirs, common } = prepare(scratch, settings);
+export async function startCodeServer({ scratch, smokeTestDriver = false, settings = {}, port, host = '127.0.0.1', workspaceTrust = false, env: extraEnv = {} }) {
+  const prepared = prepare(scratch, settings);
+  const { exe, dirs, common } = prepared;
+  const env = { ...prepared.env, ...extraEnv };
   port ??= await freePort();
   const args = [
     '--config', join(scratch, 'config.yaml'), ...common,
     '--auth', 'none', '--bind-addr', `${host}:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
   ];
+  // Tests run in a trusted workspace unless they exercise Restricted Mode themselves.
+  if (!workspaceTrust) args.push('--disable-workspace-trust');
   if (smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
   const logFile = join(scratch, 'code-server.log');
   const out = openSync(logFile, 'a');

@@ -22,7 +22,7 @@ export function run(): Promise<void> {
     const runner = mocha.run(() => {
       mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
       writeFileSync(
-        join(repoRoot, 'test-results', 'integration.json'),
+        process.env.RL_TEST_RESULT ?? join(repoRoot, 'test-results', 'integration.json'),
         JSON.stringify({ passed, failed: failures.length, failures }, null, 2),
       );
       console.log(`[suite] integration: ${passed} passed, ${failures.length} failed`);

@@ -1,0 +1,27 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { CommandIds } from '../../../src/commands/commandIds';
+
+/**
+ * Restricted Mode: the harness runs this suite a second time in an untrusted folder (and skips it in
+ * the trusted pass). Opening traces works; scoring with a model does not start until the workspace is
+ * trusted or the user picks a model folder.
+ */
+describe('Restricted Mode', () => {
+  before(async function () {
+    if (vscode.workspace.isTrusted) this.skip();
+    await vscode.extensions.getExtension('reasoning-lens.reasoning-lens')?.activate();
+  });
+
+  it('opens a trace but scores nothing with a model while the workspace is untrusted', async () => {
+    assert.equal(vscode.workspace.isTrusted, false);
+    await vscode.commands.executeCommand(CommandIds.openSample, 'codeforces-r1-cot-174/response.md');
+    const opened = await vscode.commands.executeCommand<{ steps: number | null }>(CommandIds.describeEditor);
+    assert.ok((opened?.steps ?? 0) > 1, 'the trace opened with its steps');
+    // The command wrapper reports the refusal to the user and returns nothing.
+    const scored = await vscode.commands.executeCommand<boolean | undefined>(CommandIds.scoreTrace);
+    assert.notEqual(scored, true, 'a model scored the trace in Restricted Mode');
+    const after = await vscode.commands.executeCommand<{ scored: boolean | null }>(CommandIds.describeEditor);
+    assert.equal(after?.scored, false);
+  });
+});
