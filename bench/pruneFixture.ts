@@ -5,20 +5,13 @@
  * `logprobs: true, top_logprobs: 2`. Deterministic for a seed.
  */
 
+import { mulberry32 } from '../src/core/random';
+
 const WORDS = ['we', 'need', 'to', 'find', 'the', 'value', 'of', 'x', 'so', 'let', 'me', 'compute', 'sum', 'first', 'then', 'check', 'it', 'again', 'wait', 'maybe', 'term', 'is', 'equal', 'and', 'since', 'both', 'sides', 'divide', 'by', 'two', 'gives', 'result'];
 const OPENERS = ['Wait,', 'So', 'Then', 'Hmm,', 'Let me check:', 'Alternatively,', 'Now', 'First,'];
 
 /** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** One record with about `tokens` tokens (reasoning in paragraphs, then a boxed answer). */
 export function makeRecord(i: number, tokens = 300, random = rng(i + 1)): Record<string, unknown> {

@@ -11,7 +11,7 @@ import { decodeUtf8, formatBytes, looksBinary } from '../core/trace/bytes';
 import { JsonArrayScanner } from '../core/trace/jsonArrayScanner';
 import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, type IndexOptions, type JsonlIndex } from '../core/trace/jsonlIndex';
 import { detectFormat, parseTraceRecord } from '../core/trace/records';
-import { readTraces } from '../core/trace/read';
+import { readHead, readTraces } from '../core/trace/read';
 import { safeParseJson } from '../core/trace/safeJson';
 import type { ParseResult, TraceError, TraceFormat } from '../core/trace/types';
 
@@ -32,16 +32,6 @@ export interface RecordSource {
 
 const HEAD_BYTES = 64 * 1024;
 
-async function readHead(path: string): Promise<Buffer> {
-  const h = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await h.read(buf, 0, HEAD_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await h.close();
-  }
-}
 
 /** First non-space character of the file (after a BOM). */
 function firstChar(head: Buffer): string | undefined {
@@ -60,7 +50,7 @@ function looksLikeJsonl(head: Buffer): boolean {
  * opened `.json`/`.jsonl` document): `unrecognised` when it does not look like traces.
  */
 export async function sniffFormat(path: string): Promise<TraceFormat> {
-  const head = await readHead(path);
+  const head = await readHead(path, HEAD_BYTES);
   if (head.length === 0 || looksBinary(head)) return 'unrecognised';
   const text = decodeUtf8(head).text.replace(/^\uFEFF/, '');
   const first = text.trimStart()[0];
@@ -85,7 +75,7 @@ export async function sniffFormat(path: string): Promise<TraceFormat> {
 
 /** Opens `path` for record access; indexing reports progress and stops on cancellation. */
 export async function openRecordSource(path: string, opts: IndexOptions = {}): Promise<RecordSource> {
-  const head = await readHead(path);
+  const head = await readHead(path, HEAD_BYTES);
   if (head.length === 0) throw new Error(`${basename(path)} is empty: there are no records to show`);
   if (looksBinary(head)) throw new Error(`${basename(path)} looks binary (NUL bytes or control characters): it is not a trace dataset`);
   const first = firstChar(head);

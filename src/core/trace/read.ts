@@ -132,7 +132,8 @@ async function readText(path: string, opts: ReadOptions, out: ReadResult): Promi
   return decodeUtf8(bytes);
 }
 
-async function readHead(path: string, n: number): Promise<Buffer> {
+/** The first `n` bytes of a file (format sniffing). */
+export async function readHead(path: string, n: number): Promise<Buffer> {
   const h = await open(path, 'r');
   try {
     const buf = Buffer.alloc(n);

@@ -9,6 +9,7 @@ import type { GenerateOptions, Generation, ScoredText, ScoreOptions, TokenizedTe
 import { throwIfAborted } from '../backend';
 import { ModelFolderError, modelIdentity, resolveModelFolder, type ModelFolder } from './modelFolder';
 import { TextTokenizer } from './textTokenizer';
+import { mulberry32 } from '../../core/random';
 import { TopKScratch, argmax, createReductionOutput, halfToFloat, reduceRows } from './reduce';
 
 export interface RuntimeOptions {
@@ -353,15 +354,4 @@ function sample(row: Float32Array, vocab: number, temperature: number, topP: num
     if (r <= 0) return i;
   }
   return vocab - 1;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,16 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mulberry32 } from '../../../src/core/random';
 import { TopKScratch, argmax, createReductionOutput, halfToFloat, reduceRows } from '../../../src/model/onnx/reduce';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Naive reference: softmax in float64, sort for top-k. */
 function naive(row: Float32Array, target: number, k: number) {
