@@ -15,8 +15,11 @@
  *
  * Metric: per trace, share of the total |importance| carried by the kept steps; averaged over traces.
  * Budgets: 50% and 80% of the reasoning's tokens (the model's tokenizer, summed per step). Baselines:
- * random pruning (the same removal loop with random scores, mean of 100 seeds) and the oracle (the
- * same loop dropping the least important step first: "keep by importance until the budget").
+ * random pruning (the same removal loop with random scores, mean of 100 seeds), three position rules
+ * (keep the earliest steps; the earliest plus the last 3; the latest) and the oracle (the same loop
+ * dropping the least important step first: "keep by importance until the budget").
+ * "Answer kept": among traces whose full reasoning states the final answer, the share whose kept steps
+ * still state it (the pruned trace still reaches the answer it had).
  *
  * Scores: the embedded model `media/models/reasoning-lens-tiny` (ASAP first-token surprisal, step
  * entropy, DeepConf confidence). Until it exists, a random-weight tiny model from
@@ -124,24 +127,33 @@ async function main(): Promise<void> {
   await backend.dispose();
   const scoredIn = (Date.now() - started) / 1000;
 
-  const methods: { name: string; method: PruneMethodId }[] = [
-    { name: 'ASAP (first-token surprisal)', method: 'asap' },
-    { name: 'step entropy (lowest first)', method: 'entropy' },
+  // Every row is a way to choose the kept steps at a token budget; all of them go through the same
+  // removal loop (greedyBudgetPrune: drop the lowest-scored step until the kept text fits).
+  const rowsSpec: { name: string; plan: (c: Case, ratio: number) => PrunePlan | PrunePlan[] }[] = [
+    { name: 'ASAP (first-token surprisal)', plan: (c, b) => runCheapPrune({ method: 'asap', budget: { kind: 'ratio', ratio: b }, steps: c.steps, scores: c.scores, countTokens: c.countTokens }) },
+    { name: 'step entropy (lowest first)', plan: (c, b) => runCheapPrune({ method: 'entropy', budget: { kind: 'ratio', ratio: b }, steps: c.steps, scores: c.scores, countTokens: c.countTokens }) },
+    // Confidence as a budgeted ranking: drop the least confident steps first (DeepConf's signal).
+    { name: 'lowest DeepConf confidence first', plan: (c, b) => greedy(c, c.scores.map((s) => s.confidence), b, 'confidence') },
+    // High first-token surprisal first: the opposite ordering, to show whether the signal carries information.
+    { name: 'ASAP order reversed (control)', plan: (c, b) => greedy(c, c.scores.map((s) => (s.firstTokenSurprisal === undefined ? undefined : -s.firstTokenSurprisal)), b, 'asap') },
+    // Position baselines: no model at all, only where a step stands.
+    { name: 'keep the earliest steps (position)', plan: (c, b) => greedy(c, c.steps.map((_, i) => -i), b, 'manual') },
+    { name: 'keep the earliest steps + the last 3 (position)', plan: (c, b) => greedy(c, c.steps.map((_, i) => (i >= c.steps.length - 3 ? Number.MAX_VALUE : -i)), b, 'manual') },
+    { name: 'keep the latest steps (position)', plan: (c, b) => greedy(c, c.steps.map((_, i) => i), b, 'manual') },
+    { name: `random (mean of ${SEEDS} seeds)`, plan: (c, b) => Array.from({ length: SEEDS }, (_, seed) => {
+      const r = rng(seed + 1);
+      return greedy(c, c.steps.map(() => r()), b, 'manual');
+    }) },
+    { name: 'oracle (least important dropped first)', plan: (c, b) => greedy(c, c.importance, b, 'manual') },
   ];
-  const rows: string[][] = [];
-  const budgetCols = BUDGETS.map((b) => `keep ${Math.round(b * 100)}% tokens`);
-  for (const m of methods) {
-    rows.push([m.name, ...BUDGETS.map((b) => pct(mean(cases.map((c) => kept(runCheapPrune({ method: m.method, budget: { kind: 'ratio', ratio: b }, steps: c.steps, scores: c.scores, countTokens: c.countTokens }), c)))))]);
-  }
-  // Confidence as a budgeted ranking: drop the least confident steps first (DeepConf's signal).
-  rows.push(['lowest DeepConf confidence first', ...BUDGETS.map((b) => pct(mean(cases.map((c) => kept(greedy(c, c.scores.map((s) => s.confidence), b, 'confidence'), c)))))]);
-  // High first-token surprisal first: the opposite ordering, to show whether the signal carries information.
-  rows.push(['ASAP order reversed (control)', ...BUDGETS.map((b) => pct(mean(cases.map((c) => kept(greedy(c, c.scores.map((s) => (s.firstTokenSurprisal === undefined ? undefined : -s.firstTokenSurprisal)), b, 'asap'), c)))))]);
-  rows.push([`random (mean of ${SEEDS} seeds)`, ...BUDGETS.map((b) => pct(mean(cases.map((c) => mean(Array.from({ length: SEEDS }, (_, seed) => {
-    const r = rng(seed + 1);
-    return kept(greedy(c, c.steps.map(() => r()), b, 'manual'), c);
-  }))))))]);
-  rows.push(['oracle (least important dropped first)', ...BUDGETS.map((b) => pct(mean(cases.map((c) => kept(greedy(c, c.importance, b, 'manual'), c)))))]);
+  const answerCases = cases.filter((c) => statesAnswer(c.steps, allSteps(c), c.trace.finalAnswer));
+  const rows = rowsSpec.map((spec) => [spec.name, ...BUDGETS.flatMap((b) => {
+    const plans = cases.map((c) => [spec.plan(c, b)].flat());
+    const importance = mean(cases.map((c, i) => mean(plans[i]!.map((p) => kept(p, c)))));
+    const answer = mean(answerCases.map((c) => mean([spec.plan(c, b)].flat().map((p) => (statesAnswer(c.steps, p.kept, c.trace.finalAnswer) ? 1 : 0)))));
+    return [pct(importance), pct(answer)];
+  })]);
+  const budgetCols = BUDGETS.flatMap((b) => [`importance kept at ${Math.round(b * 100)}% tokens`, `answer kept at ${Math.round(b * 100)}%`]);
 
   // Rule-based methods do not aim at a budget: report what they kept.
   const withAnswer = cases.filter((c) => c.trace.finalAnswer);
@@ -154,11 +166,41 @@ async function main(): Promise<void> {
   console.log(`# Pruning vs Thought-Anchors importance\n`);
   console.log(`${cases.length} traces, ${totalSteps.toLocaleString('en-US')} chunk steps (${cases.reduce((a, c) => a + c.unplaced, 0)} chunks could not be placed and are left out); importance = |${FIELD}|; share of total importance kept, mean over traces.`);
   console.log(`Scores: ${random ? `**RANDOM-WEIGHT tiny model** (${dir}); media/models/reasoning-lens-tiny is not there yet, so method rows measure noise, not the methods` : `embedded model ${dir}`} (scored in ${scoredIn.toFixed(1)} s).\n`);
+  console.log(`"answer kept": of the ${answerCases.length} traces whose full reasoning states the final answer, the share whose kept steps still state it.\n`);
   console.log(`| method | ${budgetCols.join(' | ')} |`);
   console.log(`|---|${budgetCols.map(() => '---:').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log(`\nRule-based (no budget): ConCISE-style redundant reflection (${withAnswer.length} traces with a final answer) kept ${pct(mean(confidenceRule.map((x) => x.share)))} of importance with ${pct(mean(confidenceRule.map((x) => x.tokens)))} of tokens.`);
   console.log('SPIRIT perplexity: not run (leave-one-out needs ~10^4 forward passes per trace here).');
+}
+
+function allSteps(c: Case): number[] {
+  return c.steps.map((_, i) => i);
+}
+
+/** Normalised for matching a stated answer: no spaces, `$`, `\\left`/`\\right`, `\\dfrac` → `\\frac`. */
+function normaliseAnswer(text: string): string {
+  return text.replace(/\\(?:left|right)/g, '').replace(/\\dfrac/g, '\\frac').replace(/[\s$]/g, '');
+}
+
+/**
+ * True when the kept steps still state the final answer: its normalised text appears in the kept
+ * reasoning, not as part of a longer number (an answer "5" is not found in "15" or "5.2").
+ */
+function statesAnswer(steps: readonly string[], keptSteps: readonly number[], finalAnswer: string | undefined): boolean {
+  if (!finalAnswer) return false;
+  const needle = normaliseAnswer(finalAnswer);
+  if (!needle) return false;
+  const hay = normaliseAnswer(keptSteps.map((i) => steps[i]!).join(' '));
+  for (let at = hay.indexOf(needle); at >= 0; at = hay.indexOf(needle, at + 1)) {
+    const before = hay[at - 1] ?? '';
+    const after = hay[at + needle.length] ?? '';
+    const digitEdge = (ch: string): boolean => /[0-9]/.test(ch);
+    if (/^[0-9]/.test(needle) && (digitEdge(before) || before === '.')) continue;
+    if (/[0-9]$/.test(needle) && (digitEdge(after) || (after === '.' && digitEdge(hay[at + needle.length + 1] ?? '')))) continue;
+    return true;
+  }
+  return false;
 }
 
 function greedy(c: Case, scores: readonly (number | undefined)[], ratio: number, method: PruneMethodId): PrunePlan {
