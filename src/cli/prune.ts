@@ -19,7 +19,7 @@ import type { SegmentationMode } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
 import { InProcessOnnxBackend } from '../model/onnx/local';
 import { OpenAIBackend } from '../model/openai';
-import { PruneInputError, runPrune } from '../session/pruneRunner';
+import { PruneInputError, runPrune } from '../pipeline/pruneRunner';
 import { ArgError, describeOptions, parseArgs } from './args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
 import { interruptSignal, OutputExistsError, reportFailure, runJsonlPipeline, type PipelineResult } from './workerPool';

@@ -11,7 +11,7 @@ export const CommandIds = {
   compareOriginalPruned: 'reasoningLens.compareOriginalPruned',
   /** Internal: sends a request to the side panel's host as the webview would (tests). */
   panelRequest: 'reasoningLens.internal.panelRequest',
-  // Editor experience (src/editor)
+  // Editor experience (src/editor; models and backends: src/commands/modelCommands.ts)
   openTraceView: 'reasoningLens.openTraceView',
   toggleStep: 'reasoningLens.toggleStep',
   keepStep: 'reasoningLens.keepStep',
@@ -30,7 +30,7 @@ export const CommandIds = {
   openDataset: 'reasoningLens.openDataset',
   /** Internal: drives and describes the active dataset browser (tests and diagnostics). */
   datasetInternal: 'reasoningLens.internal.dataset',
-  // Pruning (src/commands/prune*.ts, src/export)
+  // Pruning and export (src/commands/pruneCommands.ts, exportCommand.ts)
   pruneWith: 'reasoningLens.pruneWith',
   setBudget: 'reasoningLens.setBudget',
   resetPruning: 'reasoningLens.resetPruning',

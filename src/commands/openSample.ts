@@ -1,4 +1,17 @@
 import * as vscode from 'vscode';
+import { CommandIds } from './commandIds';
+import { registerCommand } from './registerCommand';
+import type { LensContext } from '../services/context';
+
+/** "Open Sample Trace". */
+export const SampleCommands = {
+  register(ctx: LensContext): void {
+    ctx.extension.subscriptions.push(
+      registerCommand(CommandIds.openSample, ctx.log, (relativePath?: string) =>
+        openSample(ctx.extension.extensionUri, typeof relativePath === 'string' ? relativePath : undefined)),
+    );
+  },
+};
 
 /** The bundled samples users can open from the palette (paths relative to `media/samples`). */
 export const Samples: readonly { readonly path: string; readonly label: string; readonly detail: string }[] = [

@@ -5,11 +5,12 @@ import { registerCommand } from './registerCommand';
 import { PRUNE_METHODS, findDanglingReferences, makePlan, pruneMethod, type Budget, type DanglingReference, type PruneMethodId, type PrunePlan } from '../core/prune';
 import { formatBudget, parseBudget } from '../core/prune/budgetText';
 import { explainStep, isCheapMethod, PruneInputError, type StepDecision } from '../core/prune/run';
-import { previewPrune, runPrune } from '../session/pruneRunner';
-import type { DocumentSession, SessionManager } from '../session/sessionManager';
-import type { BackendService } from '../session/backendService';
-import type { ScoringService } from '../session/scoring';
-import type { PruneSettingsStore } from './pruneSettings';
+import { previewPrune, runPrune } from '../pipeline/pruneRunner';
+import type { OpenTrace, SessionManager } from '../services/sessionManager';
+import type { BackendService } from '../services/backendService';
+import type { ScoringService } from '../services/scoringService';
+import type { PruneSettingsStore } from '../services/pruneSettings';
+import type { LensContext } from '../services/context';
 
 /** What `reasoningLens.internal.describePruning` returns (integration tests, diagnostics). */
 export interface PruningDescription {
@@ -48,12 +49,9 @@ export class PruneCommands extends Disposable {
   private readonly lastCheck = new WeakMap<object, string>();
   private danglingTimer: ReturnType<typeof setTimeout> | undefined;
 
-  static register(
-    context: vscode.ExtensionContext,
-    deps: { sessions: SessionManager; backends: BackendService; scoring: ScoringService; settings: PruneSettingsStore; log: vscode.LogOutputChannel },
-  ): PruneCommands {
-    const commands = new PruneCommands(deps.sessions, deps.backends, deps.scoring, deps.settings, deps.log);
-    context.subscriptions.push(commands);
+  static register(ctx: LensContext): PruneCommands {
+    const commands = new PruneCommands(ctx.sessions, ctx.backends, ctx.scoring, ctx.pruneSettings, ctx.log);
+    ctx.extension.subscriptions.push(commands);
     return commands;
   }
 
@@ -130,7 +128,7 @@ export class PruneCommands extends Disposable {
   }
 
   /** Quick pick of methods, each cheap one with its preview ("asap — 4,812 → 3,840 tokens"). */
-  private async pickMethod(doc: DocumentSession, budget: Budget): Promise<PruneMethodId | undefined> {
+  private async pickMethod(doc: OpenTrace, budget: Budget): Promise<PruneMethodId | undefined> {
     // Logprobs in the file score the trace instantly, so the previews can show real figures.
     if (!doc.session.scores) this.scoring.scoreFromFile(doc);
     type Item = vscode.QuickPickItem & { id: PruneMethodId };
@@ -151,7 +149,7 @@ export class PruneCommands extends Disposable {
   }
 
   /** "4,812 → 3,840 tokens, 7 of 40 steps dropped", or what the method needs first. */
-  private previewLine(doc: DocumentSession, method: PruneMethodId, budget: Budget): string {
+  private previewLine(doc: OpenTrace, method: PruneMethodId, budget: Budget): string {
     const info = pruneMethod(method);
     if (!isCheapMethod(method)) return 'calls the model for every step (slow, cancellable)';
     try {
@@ -170,7 +168,7 @@ export class PruneCommands extends Disposable {
    * The method's plan, scoring first when it needs scores (asking unless `scoreWithoutAsking`), and
    * running model methods under a cancellable progress notification. Undefined when cancelled.
    */
-  private async computePlan(doc: DocumentSession, method: PruneMethodId, budget: Budget, scoreWithoutAsking: boolean): Promise<PrunePlan | undefined> {
+  private async computePlan(doc: OpenTrace, method: PruneMethodId, budget: Budget, scoreWithoutAsking: boolean): Promise<PrunePlan | undefined> {
     const info = pruneMethod(method);
     if (info.needs.includes('scores') && !doc.session.scores && !this.scoring.scoreFromFile(doc)) {
       // Confidence runs on the text alone when nothing can score; ASAP and entropy cannot.
@@ -269,7 +267,7 @@ export class PruneCommands extends Disposable {
   // ---------------------------------------------------------------------------------------------
   // Undo / redo
 
-  private undoRedo(doc: DocumentSession, which: 'undo' | 'redo'): boolean {
+  private undoRedo(doc: OpenTrace, which: 'undo' | 'redo'): boolean {
     const label = which === 'undo' ? doc.session.undoLabel : undefined;
     const done = which === 'undo' ? doc.session.undo() : doc.session.redo();
     if (!done) void vscode.window.showInformationMessage(`Nothing to ${which} in ${doc.summary.name}.`);
@@ -303,7 +301,7 @@ export class PruneCommands extends Disposable {
   // Dangling references
 
   /** The dangling references of a session's effective plan. */
-  dangling(doc: DocumentSession): DanglingReference[] {
+  dangling(doc: OpenTrace): DanglingReference[] {
     const plan = doc.session.plan;
     if (plan.dropped.length === 0) return [];
     return findDanglingReferences({ steps: doc.session.steps.map((s) => s.text), kept: plan.kept, context: doc.session.trace.prompt });
@@ -343,7 +341,7 @@ export class PruneCommands extends Disposable {
     return refs;
   }
 
-  private async offerKeepSources(doc: DocumentSession, refs: readonly DanglingReference[], how: 'notification' | 'pick'): Promise<void> {
+  private async offerKeepSources(doc: OpenTrace, refs: readonly DanglingReference[], how: 'notification' | 'pick'): Promise<void> {
     if (how === 'notification') {
       const shown = refs.slice(0, 3).map((r) => `${r.token} (step ${r.sourceStep + 1} → ${r.usedInSteps.map((s) => s + 1).join(', ')})`).join(', ');
       const sources = new Set(refs.map((r) => r.sourceStep));
@@ -373,7 +371,7 @@ export class PruneCommands extends Disposable {
   }
 
   /** Keeps the source steps of `refs` by removing them from the method plan: one undo step. */
-  private keepSources(doc: DocumentSession, refs: readonly DanglingReference[]): void {
+  private keepSources(doc: OpenTrace, refs: readonly DanglingReference[]): void {
     if (!refs.length) return;
     const sources = new Set(refs.map((r) => r.sourceStep));
     const state = doc.session.state;
@@ -412,7 +410,7 @@ export class PruneCommands extends Disposable {
     };
   }
 
-  private requireActive(): DocumentSession | undefined {
+  private requireActive(): OpenTrace | undefined {
     const doc = this.sessions.active;
     if (!doc) {
       void vscode.window.showInformationMessage(NO_TRACE, 'Open Sample Trace').then((choice) => {
@@ -422,7 +420,7 @@ export class PruneCommands extends Disposable {
     return doc;
   }
 
-  private withActive<R>(fn: (doc: DocumentSession) => R): R | undefined {
+  private withActive<R>(fn: (doc: OpenTrace) => R): R | undefined {
     const doc = this.requireActive();
     return doc ? fn(doc) : undefined;
   }
@@ -439,7 +437,7 @@ export class PruneCommands extends Disposable {
  * The step under the cursor when the active editor shows `doc` with its reasoning verbatim; else a
  * quick pick of the steps. Undefined when the user cancels.
  */
-export async function stepAtCursorOrPick(doc: DocumentSession, placeHolder: string): Promise<number | undefined> {
+export async function stepAtCursorOrPick(doc: OpenTrace, placeHolder: string): Promise<number | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (editor && editor.document.uri.toString() === doc.uri.toString() && doc.reasoningOffset !== undefined) {
     const offset = editor.document.offsetAt(editor.selection.active) - doc.reasoningOffset;

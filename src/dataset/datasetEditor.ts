@@ -4,7 +4,7 @@ import { CommandIds } from '../commands/commandIds';
 import { registerCommand } from '../commands/registerCommand';
 import { CancelledError } from '../core/trace/jsonlIndex';
 import { formatBytes } from '../core/trace/bytes';
-import { renderWebviewHtml, webviewResourceRoots } from '../panel/webviewHtml';
+import { renderWebviewHtml, webviewResourceRoots } from '../webviewHost/html';
 import { PendingRequests } from '../shared/rpc';
 import {
   assertNever,
@@ -22,6 +22,7 @@ import {
   type ToDatasetWebview,
 } from '../shared/datasetProtocol';
 import { Disposable } from '../util/disposable';
+import type { LensContext } from '../services/context';
 import { DatasetModel } from './datasetModel';
 import { openRecordSource } from './recordSource';
 
@@ -267,9 +268,10 @@ export class DatasetEditorProvider extends Disposable implements vscode.CustomRe
   private readonly panels = new Set<DatasetPanel>();
   private activePanel: DatasetPanel | undefined;
 
-  static register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): DatasetEditorProvider {
-    const provider = new DatasetEditorProvider(context.extensionUri, log);
-    context.subscriptions.push(
+  static register(ctx: LensContext): DatasetEditorProvider {
+    const { log } = ctx;
+    const provider = new DatasetEditorProvider(ctx.extension.extensionUri, log);
+    ctx.extension.subscriptions.push(
       provider,
       vscode.window.registerCustomEditorProvider(DatasetViewType, provider, {
         // State lives in the host's model and the webview's getState: no need to keep hidden webviews alive.

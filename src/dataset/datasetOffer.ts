@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { Disposable } from '../util/disposable';
+import type { LensContext } from '../services/context';
 import { sniffFormat } from './recordSource';
 import { DatasetViewType } from './datasetEditor';
 
@@ -17,9 +18,9 @@ const NEVER_OFFER_LIMIT = 500;
 export class DatasetOffer extends Disposable {
   private readonly offered = new Set<string>();
 
-  static register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): DatasetOffer {
-    const offer = new DatasetOffer(context.globalState, log);
-    context.subscriptions.push(offer);
+  static register(ctx: LensContext): DatasetOffer {
+    const offer = new DatasetOffer(ctx.extension.globalState, ctx.log);
+    ctx.extension.subscriptions.push(offer);
     return offer;
   }
 

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Disposable } from '../util/disposable';
 import { CommandIds } from '../commands/commandIds';
 import { TRACE_DOCUMENTS } from './selector';
-import type { TraceEditorModel } from './traceEditorModel';
+import type { EditorContext, TraceEditorModel } from './traceEditorModel';
 
 /**
  * Two lenses above each step: Keep or Drop (whichever changes it) and Pin/Unpin, each one click on a
@@ -16,9 +16,9 @@ export class StepCodeLensProvider extends Disposable implements vscode.CodeLensP
   /** Timing of the last `provideCodeLenses` (for the benchmark). */
   lastProvided: { readonly uri: string; readonly lenses: number; readonly at: number; readonly durationMs: number } | undefined;
 
-  static register(context: vscode.ExtensionContext, model: TraceEditorModel): StepCodeLensProvider {
-    const provider = new StepCodeLensProvider(model);
-    context.subscriptions.push(provider, vscode.languages.registerCodeLensProvider(TRACE_DOCUMENTS, provider));
+  static register(ctx: EditorContext): StepCodeLensProvider {
+    const provider = new StepCodeLensProvider(ctx.model);
+    ctx.extension.subscriptions.push(provider, vscode.languages.registerCodeLensProvider(TRACE_DOCUMENTS, provider));
     return provider;
   }
 
@@ -30,7 +30,7 @@ export class StepCodeLensProvider extends Disposable implements vscode.CodeLensP
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const started = performance.now();
     try {
-      const td = this.model.traceDocument(document);
+      const td = this.model.layout(document);
       if (!td) return [];
       const { session, stepRanges } = td;
       const kept = new Uint8Array(session.steps.length);

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { Disposable } from '../util/disposable';
 import { HEAT_BUCKETS } from './heat';
-import type { TraceEditorModel } from './traceEditorModel';
+import type { EditorContext, TraceEditorModel } from './traceEditorModel';
 
 /** Ranges as `[startLine, startCharacter, endLine, endCharacter]` (what tests compare). */
 export type RangeTuple = [number, number, number, number];
@@ -40,9 +40,9 @@ export class HeatDecorations extends Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private immediate: ReturnType<typeof setImmediate> | undefined;
 
-  static register(context: vscode.ExtensionContext, model: TraceEditorModel): HeatDecorations {
-    const decorations = new HeatDecorations(context.extensionUri, model);
-    context.subscriptions.push(decorations);
+  static register(ctx: EditorContext): HeatDecorations {
+    const decorations = new HeatDecorations(ctx.extension.extensionUri, ctx.model);
+    ctx.extension.subscriptions.push(decorations);
     return decorations;
   }
 
@@ -141,7 +141,7 @@ export class HeatDecorations extends Disposable {
 
   private update(editor: vscode.TextEditor): void {
     const started = performance.now();
-    const td = this.model.traceDocument(editor.document);
+    const td = this.model.layout(editor.document);
     if (!td) {
       if (this.applied.delete(editor.document.uri.toString())) this.clear(editor);
       return;

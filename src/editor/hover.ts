@@ -5,7 +5,7 @@ import type { DropReason } from '../core/prune/plan';
 import type { TraceSession } from '../core/session';
 import { HEAT_METRICS, METRIC_INFO, formatCount, formatScore, ordinalOf } from './heat';
 import { TRACE_DOCUMENTS } from './selector';
-import type { TraceEditorModel } from './traceEditorModel';
+import type { EditorContext, TraceEditorModel } from './traceEditorModel';
 
 /** Commands a hover link may run: nothing else in a hover is trusted. */
 const HOVER_COMMANDS = [CommandIds.keepStep, CommandIds.dropStep, CommandIds.pinStep, CommandIds.switchMetric, CommandIds.scoreTrace];
@@ -15,15 +15,15 @@ const HOVER_COMMANDS = [CommandIds.keepStep, CommandIds.dropStep, CommandIds.pin
  * keep/drop/pin state, why it was dropped, and one-click actions.
  */
 export class StepHoverProvider implements vscode.HoverProvider {
-  static register(context: vscode.ExtensionContext, model: TraceEditorModel): void {
-    context.subscriptions.push(vscode.languages.registerHoverProvider(TRACE_DOCUMENTS, new StepHoverProvider(model)));
+  static register(ctx: EditorContext): void {
+    ctx.extension.subscriptions.push(vscode.languages.registerHoverProvider(TRACE_DOCUMENTS, new StepHoverProvider(ctx.model)));
   }
 
   private constructor(private readonly model: TraceEditorModel) {}
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     try {
-      const td = this.model.traceDocument(document);
+      const td = this.model.layout(document);
       if (!td) return undefined;
       const index = this.model.stepAt(td, position);
       if (index === undefined) return undefined;

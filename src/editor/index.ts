@@ -1,8 +1,8 @@
-import type * as vscode from 'vscode';
-import type { SessionManager } from '../session/sessionManager';
-import type { BackendService } from '../session/backendService';
-import type { ScoringService } from '../session/scoring';
-import { TraceEditorModel } from './traceEditorModel';
+import * as vscode from 'vscode';
+import { CommandIds } from '../commands/commandIds';
+import { registerCommand } from '../commands/registerCommand';
+import type { LensContext } from '../services/context';
+import { TraceEditorModel, type EditorContext } from './traceEditorModel';
 import { HeatDecorations } from './decorations';
 import { StepHoverProvider } from './hover';
 import { StepCodeLensProvider } from './codeLens';
@@ -13,28 +13,65 @@ import { TokenHeat } from './tokenHeat';
 
 export { TraceViewProvider, traceViewUri, TraceViewScheme } from './traceView';
 
-/** Services the editor features use. */
-export interface EditorServices {
-  readonly sessions: SessionManager;
-  readonly backends: BackendService;
-  readonly scoring: ScoringService;
-  readonly log: vscode.LogOutputChannel;
-}
-
 /**
  * The editor experience on trace documents: heat-map decorations, hovers, CodeLens, outline and
  * folding, the status bar item and the editor commands, all sharing one {@link TraceEditorModel}.
  */
 export const EditorFeatures = {
-  register(context: vscode.ExtensionContext, services: EditorServices): void {
-    const model = new TraceEditorModel(services.sessions, context.globalState);
-    context.subscriptions.push(model);
-    const decorations = HeatDecorations.register(context, model);
-    const codeLenses = StepCodeLensProvider.register(context, model);
-    StepHoverProvider.register(context, model);
-    StepOutlineProvider.register(context, model);
-    const statusBar = TraceStatusBar.register(context, model, services.backends);
-    const tokenHeat = TokenHeat.register(context, model);
-    EditorCommands.register(context, { model, decorations, codeLenses, statusBar, tokenHeat, backends: services.backends, scoring: services.scoring, log: services.log });
+  register(lens: LensContext): void {
+    const model = new TraceEditorModel(lens.sessions, lens.extension.globalState);
+    lens.extension.subscriptions.push(model);
+    const ctx: EditorContext = { ...lens, model };
+    const decorations = HeatDecorations.register(ctx);
+    const codeLenses = StepCodeLensProvider.register(ctx);
+    StepHoverProvider.register(ctx);
+    StepOutlineProvider.register(ctx);
+    const statusBar = TraceStatusBar.register(ctx);
+    const tokenHeat = TokenHeat.register(ctx);
+    const commands = EditorCommands.register(ctx);
+    const views = { decorations, codeLenses, statusBar, tokenHeat, commands };
+    lens.extension.subscriptions.push(
+      registerCommand(CommandIds.describeEditor, lens.log, (uri?: unknown, options?: unknown) => describeEditor(ctx, views, uri, options)),
+    );
   },
 };
+
+interface EditorViews {
+  readonly decorations: HeatDecorations;
+  readonly codeLenses: StepCodeLensProvider;
+  readonly statusBar: TraceStatusBar;
+  readonly tokenHeat: TokenHeat;
+  readonly commands: EditorCommands;
+}
+
+/** Internal: what the editor shows for `uri` (default: the active editor). */
+async function describeEditor(ctx: EditorContext, views: EditorViews, uri: unknown, options?: unknown): Promise<unknown> {
+  if (options && typeof options === 'object' && (options as { scoreCache?: unknown }).scoreCache === true) {
+    // Where automatic scores are looked up (diagnostics: "why is this trace not coloured?").
+    let backendId: string | null = null;
+    try {
+      backendId = (await ctx.backends.backend()).describe().id;
+    } catch {
+      // No usable backend (file-only, Restricted Mode): nothing is looked up.
+    }
+    return { folder: ctx.scoring.cacheFolder, backendId };
+  }
+  const key = typeof uri === 'string' ? uri : uri instanceof vscode.Uri ? uri.toString() : vscode.window.activeTextEditor?.document.uri.toString();
+  const target = key ? vscode.Uri.parse(key) : undefined;
+  const document = target ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === key) : undefined;
+  const td = document ? ctx.model.layout(document) : undefined;
+  return {
+    uri: key,
+    metric: ctx.model.metric,
+    traceActive: views.commands.traceActive,
+    steps: td?.session.steps.length ?? null,
+    kept: td ? [...td.session.plan.kept] : null,
+    pinned: td ? [...td.session.controls.pinned] : null,
+    scored: td ? td.session.scores !== undefined : null,
+    scoreSource: td?.session.scoreSource ?? null,
+    decorations: target ? views.decorations.describe(target) ?? null : null,
+    statusBar: views.statusBar.describe(),
+    codeLens: views.codeLenses.lastProvided ?? null,
+    surprisingTokens: target ? views.tokenHeat.describe(target) : [],
+  };
+}

@@ -1,16 +1,16 @@
 import * as vscode from 'vscode';
 import { METRIC_INFO, formatCount, formatScore, stepTitle } from './heat';
 import { TRACE_DOCUMENTS } from './selector';
-import type { TraceEditorModel } from './traceEditorModel';
+import type { EditorContext, TraceEditorModel } from './traceEditorModel';
 
 /**
  * Outline, breadcrumbs and Go to Symbol list the steps ("Step 4: first words…", detail = tokens and
  * the active metric); each multi-line step folds.
  */
 export class StepOutlineProvider implements vscode.DocumentSymbolProvider, vscode.FoldingRangeProvider {
-  static register(context: vscode.ExtensionContext, model: TraceEditorModel): void {
-    const provider = new StepOutlineProvider(model);
-    context.subscriptions.push(
+  static register(ctx: EditorContext): void {
+    const provider = new StepOutlineProvider(ctx.model);
+    ctx.extension.subscriptions.push(
       vscode.languages.registerDocumentSymbolProvider(TRACE_DOCUMENTS, provider, { label: 'Reasoning steps' }),
       vscode.languages.registerFoldingRangeProvider(TRACE_DOCUMENTS, provider),
     );
@@ -20,7 +20,7 @@ export class StepOutlineProvider implements vscode.DocumentSymbolProvider, vscod
 
   provideDocumentSymbols(document: vscode.TextDocument): vscode.DocumentSymbol[] {
     try {
-      const td = this.model.traceDocument(document);
+      const td = this.model.layout(document);
       if (!td) return [];
       const { session, stepRanges } = td;
       const column = this.model.column(session);
@@ -41,7 +41,7 @@ export class StepOutlineProvider implements vscode.DocumentSymbolProvider, vscod
 
   provideFoldingRanges(document: vscode.TextDocument): vscode.FoldingRange[] {
     try {
-      const td = this.model.traceDocument(document);
+      const td = this.model.layout(document);
       if (!td) return [];
       return td.stepRanges
         .filter((r) => r.end.line > r.start.line)

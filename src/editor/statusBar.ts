@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { Disposable } from '../util/disposable';
 import { CommandIds } from '../commands/commandIds';
-import type { BackendService } from '../session/backendService';
-import type { DocumentSession } from '../session/sessionManager';
+import type { BackendService } from '../services/backendService';
+import type { OpenTrace } from '../services/sessionManager';
 import { HEAT_BUCKETS, METRIC_INFO, formatScore, formatTotals } from './heat';
-import type { TraceEditorModel } from './traceEditorModel';
+import type { EditorContext, TraceEditorModel } from './traceEditorModel';
 
 /** What the status bar item shows (for tests and the benchmark). */
 export interface StatusDescription {
@@ -27,9 +27,9 @@ export class TraceStatusBar extends Disposable {
   private readonly item: vscode.StatusBarItem;
   private state: StatusDescription = { visible: false, text: '', tooltip: '', updatedAt: 0 };
 
-  static register(context: vscode.ExtensionContext, model: TraceEditorModel, backends: BackendService): TraceStatusBar {
-    const bar = new TraceStatusBar(model, backends);
-    context.subscriptions.push(bar);
+  static register(ctx: EditorContext): TraceStatusBar {
+    const bar = new TraceStatusBar(ctx.model, ctx.backends);
+    ctx.extension.subscriptions.push(bar);
     return bar;
   }
 
@@ -72,7 +72,7 @@ export class TraceStatusBar extends Disposable {
   }
 
   /** Legend of the heat colours: the value range of each bucket for the active metric. */
-  private legend(doc: DocumentSession): vscode.MarkdownString {
+  private legend(doc: OpenTrace): vscode.MarkdownString {
     const md = new vscode.MarkdownString('', true);
     md.isTrusted = { enabledCommands: [CommandIds.switchMetric, CommandIds.scoreTrace, CommandIds.showPanel] };
     const column = this.model.column(doc.session);

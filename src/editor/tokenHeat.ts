@@ -3,7 +3,7 @@ import { Disposable } from '../util/disposable';
 import type { TraceSession } from '../core/session';
 import { tokenTableFromFile, type TokenTable } from '../pipeline/scoreTrace';
 import type { RangeTuple } from './decorations';
-import type { TraceEditorModel } from './traceEditorModel';
+import type { EditorContext } from './traceEditorModel';
 
 /** Tokens above this percentile of the trace's token surprisals are marked. */
 const TOKEN_PERCENTILE = 0.9;
@@ -12,21 +12,21 @@ const SELECTION_DEBOUNCE_MS = 80;
 /**
  * Token-level heat inside the step under the cursor: the tokens whose surprisal is in the trace's top
  * 10% (and above ln 2) get an underline, so the surprising words of a hot step stand out. Only where token data exists
- * without a model call: the file's logprobs, or a token table the editor was handed (score cache).
+ * without a model call: the table behind the session's scores (file, cache or backend), else the file's logprobs.
  */
 export class TokenHeat extends Disposable {
   private readonly type: vscode.TextEditorDecorationType;
-  private readonly tables = new WeakMap<TraceSession, { table: TokenTable; threshold: number } | null>();
+  private readonly tables = new WeakMap<TraceSession, { table: TokenTable | undefined; threshold: number }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly applied = new Map<string, vscode.Range[]>();
 
-  static register(context: vscode.ExtensionContext, model: TraceEditorModel): TokenHeat {
-    const heat = new TokenHeat(model);
-    context.subscriptions.push(heat);
+  static register(ctx: EditorContext): TokenHeat {
+    const heat = new TokenHeat(ctx);
+    ctx.extension.subscriptions.push(heat);
     return heat;
   }
 
-  private constructor(private readonly model: TraceEditorModel) {
+  private constructor(private readonly ctx: EditorContext) {
     super();
     this.type = this._register(vscode.window.createTextEditorDecorationType({
       borderStyle: 'none none solid none',
@@ -34,16 +34,11 @@ export class TokenHeat extends Disposable {
       borderColor: new vscode.ThemeColor('reasoningLens.surprisingTokenBorder'),
     }));
     this._register(vscode.window.onDidChangeTextEditorSelection((e) => this.schedule(e.textEditor)));
-    this._register(model.sessions.onDidChangeSession(() => {
+    this._register(ctx.sessions.onDidChangeSession(() => {
       const editor = vscode.window.activeTextEditor;
       if (editor) this.schedule(editor);
     }));
     this._register({ dispose: () => { if (this.timer) clearTimeout(this.timer); } });
-  }
-
-  /** Hands over a token table (e.g. read from the score cache) for a session's trace. */
-  setTable(session: TraceSession, table: TokenTable): void {
-    this.tables.set(session, { table, threshold: threshold(table) });
   }
 
   /** Token ranges last marked in the editor of `uri`. */
@@ -63,21 +58,23 @@ export class TokenHeat extends Disposable {
     }, SELECTION_DEBOUNCE_MS);
   }
 
+  /** The token table behind the session's scores (scoring service), else the file's logprobs. */
   private tableOf(session: TraceSession): { table: TokenTable; threshold: number } | undefined {
+    const table = this.ctx.scoring.tokenTable(session);
     let entry = this.tables.get(session);
-    if (entry === undefined) {
-      const table = tokenTableFromFile(session.trace);
-      entry = table ? { table, threshold: threshold(table) } : null;
+    if (entry === undefined || (table !== undefined && entry.table !== table)) {
+      const found = table ?? tokenTableFromFile(session.trace);
+      entry = { table: found, threshold: found ? threshold(found) : Infinity };
       this.tables.set(session, entry);
     }
-    return entry ?? undefined;
+    return entry.table ? { table: entry.table, threshold: entry.threshold } : undefined;
   }
 
   private update(editor: vscode.TextEditor): void {
     const key = editor.document.uri.toString();
-    const td = this.model.traceDocument(editor.document);
+    const td = this.ctx.model.layout(editor.document);
     const entry = td ? this.tableOf(td.session) : undefined;
-    const index = td ? this.model.stepAt(td, editor.selection.active) : undefined;
+    const index = td ? this.ctx.model.stepAt(td, editor.selection.active) : undefined;
     if (!td || !entry || index === undefined || !td.stepRanges[index]!.contains(editor.selection.active)) {
       if (this.applied.delete(key)) editor.setDecorations(this.type, []);
       return;

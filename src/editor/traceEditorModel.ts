@@ -1,16 +1,25 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../util/disposable';
 import type { StepMetric, TraceSession } from '../core/session';
-import type { DocumentSession, SessionManager } from '../session/sessionManager';
+import type { OpenTrace, SessionManager } from '../services/sessionManager';
 import { HEAT_METRICS, heatColumn, stepLabel, type MetricColumn } from './heat';
 import { TraceViewScheme } from './traceView';
+import type { LensContext } from '../services/context';
+
+/** What the editor features' `register` receives: the extension's context plus their shared model. */
+export interface EditorContext extends LensContext {
+  readonly model: TraceEditorModel;
+}
 
 const METRIC_KEY = 'reasoningLens.editor.metric';
 
-/** A document showing a trace whose reasoning can be located in its text: what every editor feature works on. */
-export interface TraceDocument {
+/**
+ * Where the steps of an {@link OpenTrace} lie in one text document (its reasoning located in the text):
+ * what every editor feature works on.
+ */
+export interface StepLayout {
   readonly document: vscode.TextDocument;
-  readonly doc: DocumentSession;
+  readonly open: OpenTrace;
   readonly session: TraceSession;
   /** Where the reasoning starts in the document text. */
   readonly reasoningOffset: number;
@@ -54,7 +63,7 @@ export class TraceEditorModel extends Disposable {
    * The trace shown in `document`, or undefined when it has none or its reasoning cannot be placed in
    * the text (a JSON record, or a markdown file without reasoning delimiters: no lenses on a README).
    */
-  traceDocument(document: vscode.TextDocument): TraceDocument | undefined {
+  layout(document: vscode.TextDocument): StepLayout | undefined {
     const doc = this.sessions.sessionFor(document);
     if (!doc || doc.reasoningOffset === undefined) return undefined;
     const { trace } = doc.session;
@@ -72,7 +81,7 @@ export class TraceEditorModel extends Disposable {
       cached = { version: document.version, session: doc.session, offset, ranges };
       this.ranges.set(key, cached);
     }
-    return { document, doc, session: doc.session, reasoningOffset: cached.offset, stepRanges: cached.ranges };
+    return { document, open: doc, session: doc.session, reasoningOffset: cached.offset, stepRanges: cached.ranges };
   }
 
   /** The ranking of `metric` (default: the active one) within the session's trace. */
@@ -95,7 +104,7 @@ export class TraceEditorModel extends Disposable {
   }
 
   /** The step whose range contains `position` (or the nearest one before it). */
-  stepAt(td: TraceDocument, position: vscode.Position): number | undefined {
+  stepAt(td: StepLayout, position: vscode.Position): number | undefined {
     const offset = td.document.offsetAt(position) - td.reasoningOffset;
     const step = td.session.stepAt(offset);
     if (!step) return undefined;

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { Disposable } from '../util/disposable';
 import { indexJsonl, readTraces, type JsonlIndex } from '../core/trace';
 import type { Trace } from '../core/trace/types';
-import type { DocumentTrace, SessionManager } from '../session/sessionManager';
+import type { ResolvedTrace } from '../services/sessionManager';
+import type { LensContext } from '../services/context';
 import { CommandIds } from '../commands/commandIds';
 import { registerCommand } from '../commands/registerCommand';
 import { renderTrace } from './render';
@@ -132,16 +133,17 @@ class TraceStore {
  */
 export class TraceViewProvider extends Disposable implements vscode.TextDocumentContentProvider {
   private readonly store = new TraceStore();
-  private readonly rendered = new Map<string, DocumentTrace>();
+  private readonly rendered = new Map<string, ResolvedTrace>();
   private readonly changed = this._register(new vscode.EventEmitter<vscode.Uri>());
   readonly onDidChange = this.changed.event;
 
-  static register(context: vscode.ExtensionContext, sessions: SessionManager, log: vscode.LogOutputChannel): TraceViewProvider {
+  static register(ctx: LensContext): TraceViewProvider {
+    const { log } = ctx;
     const provider = new TraceViewProvider(log);
-    context.subscriptions.push(
+    ctx.extension.subscriptions.push(
       provider,
       vscode.workspace.registerTextDocumentContentProvider(TraceViewScheme, provider),
-      sessions.registerResolver(TraceViewScheme, (doc) => provider.rendered.get(doc.uri.toString())),
+      ctx.sessions.registerResolver(TraceViewScheme, (doc) => provider.rendered.get(doc.uri.toString())),
       vscode.workspace.onDidCloseTextDocument((doc) => {
         if (doc.uri.scheme === TraceViewScheme) provider.rendered.delete(doc.uri.toString());
       }),

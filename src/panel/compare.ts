@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { Disposable } from '../util/disposable';
-import type { SessionManager } from '../session/sessionManager';
+import type { SessionManager } from '../services/sessionManager';
+import type { LensContext } from '../services/context';
+import { CommandIds } from '../commands/commandIds';
+import { registerCommand } from '../commands/registerCommand';
 import { prunedReasoning } from './panelModel';
 
 /** Scheme of the read-only original/pruned documents the diff editor compares. */
@@ -17,9 +20,13 @@ export class CompareProvider extends Disposable implements vscode.TextDocumentCo
   readonly onDidChange = this.changed.event;
   private readonly open = new Set<string>();
 
-  static register(context: vscode.ExtensionContext, sessions: SessionManager): CompareProvider {
-    const provider = new CompareProvider(sessions);
-    context.subscriptions.push(provider, vscode.workspace.registerTextDocumentContentProvider(CompareScheme, provider));
+  static register(ctx: LensContext): CompareProvider {
+    const provider = new CompareProvider(ctx.sessions);
+    ctx.extension.subscriptions.push(
+      provider,
+      vscode.workspace.registerTextDocumentContentProvider(CompareScheme, provider),
+      registerCommand(CommandIds.compareOriginalPruned, ctx.log, () => provider.compareActive()),
+    );
     return provider;
   }
 

@@ -14,17 +14,19 @@ import {
   type ViewDescription,
   type WebviewRequest,
 } from '../shared/protocol';
-import { renderWebviewHtml, webviewResourceRoots } from './webviewHtml';
+import { renderWebviewHtml, webviewResourceRoots } from '../webviewHost/html';
 import { CommandIds, PanelViewId } from '../commands/commandIds';
-import type { DocumentSession, SessionManager } from '../session/sessionManager';
+import { registerCommand } from '../commands/registerCommand';
+import type { LensContext } from '../services/context';
+import type { OpenTrace, SessionManager } from '../services/sessionManager';
 import type { TraceSession } from '../core/session';
-import type { BackendService } from '../session/backendService';
-import { previewPrune, runPrune } from '../session/pruneRunner';
+import type { BackendService } from '../services/backendService';
+import { previewPrune, runPrune } from '../pipeline/pruneRunner';
 import { pruneMethod, type Budget } from '../core/prune';
-import type { PruneSettingsStore } from '../commands/pruneSettings';
-import { onDidChangeSettings, readSettings, SettingsSection } from '../config';
+import type { PruneSettingsStore } from '../services/pruneSettings';
+import { onDidChangeSettings, readSettings, SettingsSection } from '../services/config';
 import { isPruneMethodId, panelMethods, panelPlan, panelTrace } from './panelModel';
-import { PreviewRunner } from './previewRunner';
+import { PreviewRunner } from '../pipeline/previewRunner';
 
 /**
  * Palette actions the panel's buttons run, by command id. Some are registered by other parts of the
@@ -60,17 +62,18 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
   private readonly requests = new PendingRequests(10_000);
   private readonly preview = new PreviewRunner((event) => this.postIfReady({ type: 'preview', event }));
   /** Session the last `state` message described, so plan-only changes send only the plan. */
-  private shown: DocumentSession | undefined;
+  private shown: OpenTrace | undefined;
 
-  static register(
-    context: vscode.ExtensionContext,
-    sessions: SessionManager,
-    backends: BackendService,
-    pruneSettings: PruneSettingsStore,
-    log: vscode.LogOutputChannel,
-  ): SidePanelProvider {
-    const provider = new SidePanelProvider(context.extensionUri, sessions, backends, pruneSettings, log);
-    context.subscriptions.push(provider, vscode.window.registerWebviewViewProvider(PanelViewId, provider));
+  static register(ctx: LensContext): SidePanelProvider {
+    const { log } = ctx;
+    const provider = new SidePanelProvider(ctx.extension.extensionUri, ctx.sessions, ctx.backends, ctx.pruneSettings, log);
+    ctx.extension.subscriptions.push(
+      provider,
+      vscode.window.registerWebviewViewProvider(PanelViewId, provider),
+      registerCommand(CommandIds.showPanel, log, () => vscode.commands.executeCommand(`${PanelViewId}.focus`)),
+      registerCommand(CommandIds.describePanel, log, () => provider.describeView()),
+      registerCommand(CommandIds.panelRequest, log, (request: WebviewRequest) => provider.handleRequest(request)),
+    );
     return provider;
   }
 
@@ -163,7 +166,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     this.post({ type: 'state', trace, detail: panelTrace(active.session), plan: panelPlan(active.session) });
   }
 
-  private postPlan(doc: DocumentSession): void {
+  private postPlan(doc: OpenTrace): void {
     this.postIfReady({ type: 'plan', plan: panelPlan(doc.session) });
   }
 
@@ -274,7 +277,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     return null;
   }
 
-  private requireActive(): DocumentSession {
+  private requireActive(): OpenTrace {
     const active = this.sessions.active;
     if (!active) throw new Error('no reasoning trace is active: open a trace file (or a sample) first');
     return active;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TraceSession } from '../../src/core/session';
 import { parseTraceText } from '../../src/core/trace';
 import { segment } from '../../src/core/steps';
-import { previewPrune, runPrune, sessionTokenCounter, PruneInputError } from '../../src/session/pruneRunner';
+import { previewPrune, runPrune, sessionTokenCounter, PruneInputError } from '../../src/pipeline/pruneRunner';
 import { stepSumCounter } from '../../src/core/prune/run';
 import type { ScoredText, ScoringBackend } from '../../src/model/backend';
 import type { TraceScores } from '../../src/core/types';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseTraceText } from '../../src/core/trace';
 import { segment } from '../../src/core/steps';
 import { SEPARATOR_TOKENS, TraceSession } from '../../src/core/session';
-import { previewPrune } from '../../src/session/pruneRunner';
+import { previewPrune } from '../../src/pipeline/pruneRunner';
 import { panelMethods, panelPlan, panelTrace, prunedReasoning } from '../../src/panel/panelModel';
 import { parseToWebview } from '../../src/shared/protocol';
 import { cutLine, indexPlan, metricValues } from '../../webview/panel/model';

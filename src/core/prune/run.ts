@@ -1,7 +1,7 @@
 /**
  * One entry point for every pruning method: turns a trace's steps, per-step scores, manual controls and
  * a budget into the inputs each method wants, runs it, and fills in the budget figures. Shared by the
- * extension (`src/session/pruneRunner.ts`), the CLI and the evaluation, so a method means the same
+ * extension (`src/pipeline/pruneRunner.ts`), the CLI and the evaluation, so a method means the same
  * thing everywhere. Pure: model calls come in as functions.
  */
 import { anchorPrune } from './anchor';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { CommandIds } from '../../../src/commands/commandIds';
 import type { PruningDescription } from '../../../src/commands/pruneCommands';
-import type { ExportResult } from '../../../src/export/exportCommand';
+import type { ExportResult } from '../../../src/commands/exportCommand';
 import type { StepDecision } from '../../../src/core/prune/run';
 import type { PrunePlan } from '../../../src/core/prune';
 import { readTraces } from '../../../src/core/trace';

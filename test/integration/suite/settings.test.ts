@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { readSettings } from '../../../src/config';
+import { readSettings } from '../../../src/services/config';
 
 /**
  * Settings that load code or send data somewhere (model folder, endpoints) come from the user only:

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { DocumentSession } from './sessionManager';
+import type { OpenTrace } from './sessionManager';
 import type { BackendService } from './backendService';
 import type { TraceSession } from '../core/session';
-import { readSettings } from '../config';
+import { readSettings } from './config';
 import { ScoreCache } from '../pipeline/scoreCache';
 import { scoreTraceTokens, stepScoresFromTable, tokenTableFromFile, type TokenTable } from '../pipeline/scoreTrace';
 
@@ -18,7 +18,12 @@ export class ScoringService {
   /** Folder of the on-disk score cache (diagnostics and tests). */
   readonly cacheFolder: string;
 
-  constructor(storage: vscode.Uri, private readonly backends: BackendService) {
+  /** Creates the service with its cache in the extension's global storage. */
+  static create(extension: vscode.ExtensionContext, backends: BackendService): ScoringService {
+    return new ScoringService(extension.globalStorageUri, backends);
+  }
+
+  private constructor(storage: vscode.Uri, private readonly backends: BackendService) {
     this.cacheFolder = vscode.Uri.joinPath(storage, 'scores').fsPath;
     this.cache = new ScoreCache(this.cacheFolder);
   }
@@ -29,7 +34,7 @@ export class ScoringService {
   }
 
   /** Scores from the file's logprobs, if any; returns true when the session got scores. */
-  scoreFromFile(doc: DocumentSession): boolean {
+  scoreFromFile(doc: OpenTrace): boolean {
     const table = tokenTableFromFile(doc.session.trace);
     if (!table) return false;
     this.apply(doc, table, 'file');
@@ -40,7 +45,7 @@ export class ScoringService {
    * Scores from the cache of the active backend, if it has this trace; never loads a model or calls an
    * endpoint (the backend object is created lazily and only asked for its id).
    */
-  async scoreFromCache(doc: DocumentSession): Promise<boolean> {
+  async scoreFromCache(doc: OpenTrace): Promise<boolean> {
     if (readSettings().backend === 'file' || !vscode.workspace.isTrusted) return false;
     const id = (await this.backends.backend()).describe().id;
     const table = await this.cache.get(doc.session.trace, id);
@@ -49,13 +54,13 @@ export class ScoringService {
     return true;
   }
 
-  private apply(doc: DocumentSession, table: TokenTable, source: string): void {
+  private apply(doc: OpenTrace, table: TokenTable, source: string): void {
     this.tables.set(doc.session, table);
     doc.session.setScores(stepScoresFromTable(table, doc.session.steps).scores, source);
   }
 
   /** Scores with the active backend (cache first), showing progress; resolves false when cancelled. */
-  async scoreWithBackend(doc: DocumentSession, token?: vscode.CancellationToken): Promise<boolean> {
+  async scoreWithBackend(doc: OpenTrace, token?: vscode.CancellationToken): Promise<boolean> {
     const backend = await this.backends.backend();
     const id = backend.describe().id;
     const trace = doc.session.trace;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { Disposable } from '../util/disposable';
-import { onDidChangeSettings, readSettings } from '../config';
+import { onDidChangeSettings, readSettings } from './config';
 import type { ScoringBackend } from '../model/backend';
 import { OnnxBackend } from '../model/onnx/client';
 import { OpenAIBackend } from '../model/openai';
@@ -29,9 +29,10 @@ export class BackendService extends Disposable {
   private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
 
-  static register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): BackendService {
-    const service = new BackendService(context, log);
-    context.subscriptions.push(service);
+  /** Creates the service; disposed (and its backend with it) with the extension. */
+  static create(extension: vscode.ExtensionContext, log: vscode.LogOutputChannel): BackendService {
+    const service = new BackendService(extension, log);
+    extension.subscriptions.push(service);
     return service;
   }
 

@@ -11,7 +11,7 @@ import { joinKept, throwIfAborted, type PruneMethodId, type PrunePlan } from '..
 import { runCheapPrune, runPruneMethod, stepSumCounter, type PruneModel, type PruneRequest } from '../core/prune/run';
 import type { Step } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
-import { scoreTraceTokens, scoringText, stepScoresFromTable, tokenTableFromScored } from '../pipeline/scoreTrace';
+import { scoreTraceTokens, scoringText, stepScoresFromTable, tokenTableFromScored } from './scoreTrace';
 
 export { isCheapMethod, CHEAP_METHODS, PruneInputError } from '../core/prune/run';
 

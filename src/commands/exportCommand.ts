@@ -2,11 +2,12 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { Disposable } from '../util/disposable';
-import { CommandIds } from '../commands/commandIds';
-import { registerCommand } from '../commands/registerCommand';
-import type { PruneSettingsStore } from '../commands/pruneSettings';
-import type { DocumentSession, SessionManager } from '../session/sessionManager';
-import { readSettings } from '../config';
+import { CommandIds } from './commandIds';
+import { registerCommand } from './registerCommand';
+import type { PruneSettingsStore } from '../services/pruneSettings';
+import type { LensContext } from '../services/context';
+import type { OpenTrace, SessionManager } from '../services/sessionManager';
+import { readSettings } from '../services/config';
 import { isCheapMethod } from '../core/prune/run';
 import { pruneMethod } from '../core/prune';
 import { safeParseJson } from '../core/trace';
@@ -41,9 +42,9 @@ export interface ExportResult {
  * asking; the source is never a target.
  */
 export class ExportCommand extends Disposable {
-  static register(context: vscode.ExtensionContext, sessions: SessionManager, settings: PruneSettingsStore, log: vscode.LogOutputChannel): ExportCommand {
-    const command = new ExportCommand(sessions, settings, log);
-    context.subscriptions.push(command);
+  static register(ctx: LensContext): ExportCommand {
+    const command = new ExportCommand(ctx.sessions, ctx.pruneSettings, ctx.log);
+    ctx.extension.subscriptions.push(command);
     return command;
   }
 
@@ -122,7 +123,7 @@ export class ExportCommand extends Disposable {
     return { target, bytes: written.bytes, totals };
   }
 
-  private async pickScope(doc: DocumentSession): Promise<'trace' | 'dataset' | undefined> {
+  private async pickScope(doc: OpenTrace): Promise<'trace' | 'dataset' | undefined> {
     const { method, budget } = this.settings.current;
     const pick = await vscode.window.showQuickPick(
       [
@@ -135,7 +136,7 @@ export class ExportCommand extends Disposable {
   }
 
   /** The active trace serialized with its effective plan (the open document's text, unsaved edits included). */
-  private traceContent(doc: DocumentSession, kind: string, format: ExportFormat, placeholders: boolean, totals: ExportTotals): string {
+  private traceContent(doc: OpenTrace, kind: string, format: ExportFormat, placeholders: boolean, totals: ExportTotals): string {
     const s = doc.session;
     const texts = s.steps.map((x) => x.text);
     const reasoning = prunedReasoningText(s.trace.reasoning, texts, s.plan, { placeholder: placeholders });
@@ -160,7 +161,7 @@ export class ExportCommand extends Disposable {
   }
 
   private datasetContent(
-    doc: DocumentSession,
+    doc: OpenTrace,
     source: string,
     format: ExportFormat,
     placeholders: boolean,
@@ -199,14 +200,14 @@ async function pickFormat(): Promise<ExportFormat | undefined> {
 }
 
 /** The file (or Thought-Anchors / prompt-response folder) a session's trace came from. */
-function sourcePath(doc: DocumentSession): string | undefined {
+function sourcePath(doc: OpenTrace): string | undefined {
   if (doc.uri.scheme === 'file') return doc.uri.fsPath;
   // A virtual document (the trace view) names its file in the trace's source.
   const file = doc.session.trace.source.file;
   return file && existsSync(file) ? file : undefined;
 }
 
-function isJsonArray(doc: DocumentSession): boolean {
+function isJsonArray(doc: OpenTrace): boolean {
   const text = vscode.workspace.textDocuments.find((d) => d.uri.toString() === doc.uri.toString())?.getText() ?? '';
   return text.trimStart().startsWith('[');
 }

@@ -24,9 +24,10 @@ export class PruneSettingsStore extends Disposable {
   /** Fires with the new settings after every change. */
   readonly onDidChange = this.changed.event;
 
-  static register(context: vscode.ExtensionContext): PruneSettingsStore {
-    const store = new PruneSettingsStore(context.workspaceState);
-    context.subscriptions.push(store);
+  /** Creates the store over the workspace state; disposed with the extension. */
+  static create(extension: vscode.ExtensionContext): PruneSettingsStore {
+    const store = new PruneSettingsStore(extension.workspaceState);
+    extension.subscriptions.push(store);
     return store;
   }
 

@@ -6,23 +6,30 @@ import { segment } from '../core/steps';
 import { TraceSession, type PersistedSession, type SessionChange } from '../core/session';
 import type { Trace } from '../core/trace/types';
 import type { TraceSummary } from '../shared/protocol';
-import { onDidChangeSettings, readSettings } from '../config';
+import { onDidChangeSettings, readSettings } from './config';
 import { traceContentHash } from '../pipeline/scoreCache';
 
-/** A trace shown in a text document, with where its reasoning sits in that document's text. */
-export interface DocumentTrace {
+/**
+ * What a resolver (or the parser) found in a document: the trace, and where its reasoning sits in the
+ * document's text. Becomes an {@link OpenTrace} once the manager gives it a session.
+ */
+export interface ResolvedTrace {
   readonly trace: Trace;
   /** Offset of `trace.reasoning` in the document text, or undefined when the document does not contain it verbatim. */
   readonly reasoningOffset: number | undefined;
 }
 
 /** Resolves documents of a custom scheme (e.g. the trace view's virtual documents) to traces. */
-export type TraceResolver = (document: vscode.TextDocument) => DocumentTrace | undefined;
+export type TraceResolver = (document: vscode.TextDocument) => ResolvedTrace | undefined;
 
-/** The session of one document. */
-export interface DocumentSession {
+/**
+ * A trace open in a document: the document's URI, its {@link TraceSession} (steps, scores, plan,
+ * undo), where its reasoning sits in the text, and the summary the views show. One per document.
+ */
+export interface OpenTrace {
   readonly uri: vscode.Uri;
   readonly session: TraceSession;
+  /** Offset of the reasoning in the document text; undefined when the text does not hold it verbatim. */
   readonly reasoningOffset: number | undefined;
   readonly summary: TraceSummary;
 }
@@ -38,19 +45,20 @@ const PERSIST_PREFIX = 'reasoningLens.plan:';
  * out of here: a document that is not a trace simply has no session.
  */
 export class SessionManager extends Disposable {
-  private readonly sessions = new Map<string, { version: number; value: DocumentSession | undefined; unsubscribe?: () => void }>();
+  private readonly sessions = new Map<string, { version: number; value: OpenTrace | undefined; unsubscribe?: () => void }>();
   private readonly resolvers = new Map<string, TraceResolver>();
-  private activeSession: DocumentSession | undefined;
-  private readonly activeChanged = this._register(new vscode.EventEmitter<DocumentSession | undefined>());
-  private readonly sessionChanged = this._register(new vscode.EventEmitter<{ session: DocumentSession; change: SessionChange }>());
+  private activeSession: OpenTrace | undefined;
+  private readonly activeChanged = this._register(new vscode.EventEmitter<OpenTrace | undefined>());
+  private readonly sessionChanged = this._register(new vscode.EventEmitter<{ session: OpenTrace; change: SessionChange }>());
   /** Fires when the active trace changes (another editor, an edit, a settings change). */
   readonly onDidChangeActive = this.activeChanged.event;
   /** Fires when any session's plan or scores change. */
   readonly onDidChangeSession = this.sessionChanged.event;
 
-  static register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): SessionManager {
-    const manager = new SessionManager(context.workspaceState, log);
-    context.subscriptions.push(manager);
+  /** Creates the manager; disposed with the extension. */
+  static create(extension: vscode.ExtensionContext, log: vscode.LogOutputChannel): SessionManager {
+    const manager = new SessionManager(extension.workspaceState, log);
+    extension.subscriptions.push(manager);
     return manager;
   }
 
@@ -74,7 +82,7 @@ export class SessionManager extends Disposable {
   }
 
   /** The session of the active editor (kept while focus is in a panel or webview). */
-  get active(): DocumentSession | undefined {
+  get active(): OpenTrace | undefined {
     return this.activeSession;
   }
 
@@ -85,7 +93,7 @@ export class SessionManager extends Disposable {
   }
 
   /** The session of a document, parsing it on first use and after edits. */
-  sessionFor(document: vscode.TextDocument): DocumentSession | undefined {
+  sessionFor(document: vscode.TextDocument): OpenTrace | undefined {
     const key = document.uri.toString();
     const cached = this.sessions.get(key);
     if (cached && cached.version === document.version) return cached.value;
@@ -114,7 +122,7 @@ export class SessionManager extends Disposable {
     this.sessions.delete(key);
   }
 
-  private create(document: vscode.TextDocument): DocumentSession | undefined {
+  private create(document: vscode.TextDocument): OpenTrace | undefined {
     const resolver = this.resolvers.get(document.uri.scheme);
     if (!resolver && !TRACE_LANGUAGES.has(document.languageId)) return undefined;
     try {
@@ -145,7 +153,7 @@ export class SessionManager extends Disposable {
     }
   }
 
-  private async persist(value: DocumentSession): Promise<void> {
+  private async persist(value: OpenTrace): Promise<void> {
     try {
       await this.memento.update(persistKey(value.uri, value.session.trace), value.session.toPersisted());
     } catch (error) {
@@ -162,7 +170,7 @@ function persistKey(uri: vscode.Uri, trace: Trace): string {
  * The first trace in an open document's (possibly unsaved) text: a JSON document is one record, a
  * JSONL document's first line is; anything else is text with reasoning delimiters.
  */
-function parseDocumentTrace(document: vscode.TextDocument): DocumentTrace | undefined {
+function parseDocumentTrace(document: vscode.TextDocument): ResolvedTrace | undefined {
   const text = document.getText();
   const file = document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.toString();
   const source = { file, line: 1 };

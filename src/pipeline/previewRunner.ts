@@ -1,8 +1,8 @@
 import type { ScoringBackend } from '../model/backend';
 import type { TraceSession } from '../core/session';
-import { answerRetention, generatePreview, type PreviewInput } from '../pipeline/preview';
+import { answerRetention, generatePreview, type PreviewInput } from './preview';
 import type { PreviewEvent } from '../shared/protocol';
-import { prunedReasoning } from './panelModel';
+import { prunedReasoning } from '../panel/panelModel';
 
 /**
  * Runs one preview at a time (answer retention or a streamed generation) for the side panel and turns
