@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { assertNotSource, writeFileAtomic } from '../core/export/atomicWrite';
+import { checkOutput, writeFileAtomic } from '../core/export/atomicWrite';
 import { emptyTotals, exportRecord, exportSource, filePruner, sourceKind, type ExportTotals, type TraceOutcome, type TracePruner } from '../core/export/dataset';
 import { prunedReasoningText, type ExportFormat } from '../core/export/serialize';
 import { PRUNE_METHODS, pruneMethod, type Budget, type PruneMethodId } from '../core/prune';
@@ -138,7 +138,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (!backend && pruneMethod(method).needs.includes('model')) {
       throw new ArgError(`--method ${method} calls a model for every step: give --model DIR or --endpoint URL`);
     }
-    await assertNotSource(input, options.output);
+    const target = await checkOutput(input, options.output, options.force ? { force: true } : {});
     const kind = await sourceKind(input);
     io.stderr(`prune: ${input} with ${pruneMethod(method).label}, budget ${formatBudget(budget)}, ${backend ? `scores from ${backend.describe().name}` : 'scores from the file\'s logprobs'}\n`);
 
@@ -182,7 +182,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
 
     // A single JSON document, text file or trace folder: small, written atomically in one go.
-    if (existsSync(options.output) && !options.force) throw new OutputExistsError(`${options.output} already exists; use --force to overwrite it`);
+    if (target.exists && !options.force) throw new OutputExistsError(`${options.output} already exists; use --force to overwrite it`);
     const totals = emptyTotals();
     const started = Date.now();
     let pruner: TracePruner = filePruner({ method, budget, segmentation, placeholder });
@@ -191,7 +191,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       for (const t of (await readTraces(input)).traces) outcomes.set(traceKey(t), await pruneWithModel(t, method, budget, segmentation, backend, placeholder));
       pruner = (t) => outcomes.get(traceKey(t)) ?? { ok: false, reason: 'trace not found when re-reading the source' };
     }
-    await writeFileAtomic(options.output, exportSource(input, pruner, format, totals));
+    // Nothing pruned: nothing written (no empty file, and an existing output is left as it was).
+    await writeFileAtomic(options.output, exportSource(input, pruner, format, totals), { keep: () => totals.pruned > 0 });
     printTotals(io, 'prune', totals, { seconds: (Date.now() - started) / 1000, processed: totals.records });
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
   } catch (error) {

@@ -12,7 +12,7 @@ import type { Trace } from '../core/trace/types';
 import type { SegmentationMode, StepScores } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
 import { scoreTraceTokens, stepScoresFromTable } from '../pipeline/scoreTrace';
-import { assertNotSource } from '../core/export/atomicWrite';
+import { checkOutput } from '../core/export/atomicWrite';
 import { ArgError, describeOptions, parseArgs } from './args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
 import { backendFromOptions, printTotals } from './prune';
@@ -74,7 +74,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const kind = await sourceKind(input);
 
     if (options.output) {
-      await assertNotSource(input, options.output);
+      await checkOutput(input, options.output, options.force ? { force: true } : {});
       if (kind.kind !== 'jsonl') throw new ArgError('-o needs a JSONL input (for one trace file, omit -o and redirect --json output)');
       const b = backend;
       const reader = batchReader(input);

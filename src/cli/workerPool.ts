@@ -4,7 +4,7 @@
  * so an interrupted run resumes where it stopped. Used by `prune` and `score` when the scores come from
  * the file's logprobs (CPU-bound work).
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, statSync, writeSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -13,7 +13,7 @@ import { CancelledError, indexJsonl } from '../core/trace/jsonlIndex';
 import { makeTask, type TaskBatch, type TaskConfig, type TaskResult } from './workerTask';
 import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from './io';
 import { ArgError } from './args';
-import { SourceOverwriteError } from '../core/export/atomicWrite';
+import { checkOutput, OutputPathError, SourceOverwriteError } from '../core/export/atomicWrite';
 
 /** Checkpoint kept beside the output (`<out>.progress.json`). */
 export interface Checkpoint {
@@ -152,10 +152,11 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
   const input = resolve(options.input);
   const output = resolve(options.output);
   const info = statSync(input);
+  const target = await checkOutput(input, output, options.force ? { force: true } : {});
   const optionsKey = JSON.stringify(options.config);
   const previous = readCheckpoint(output);
   const resumable = previous && previous.input === input && previous.inputBytes === info.size && previous.inputMtimeMs === info.mtimeMs && previous.options === optionsKey && existsSync(output);
-  if (existsSync(output) && !resumable && !options.force) {
+  if (target.exists && !resumable && !options.force) {
     throw new OutputExistsError(
       previous
         ? `${options.output} was written from another input or with other options (see ${checkpointPath(options.output)}); use --force to start over`
@@ -171,6 +172,9 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
     outputBytes = previous.outputBytes;
   }
   const resumed = recordsDone;
+  // A dangling symlink (allowed by --force) is replaced by a regular file, never followed.
+  if (target.danglingLink) unlinkSync(output);
+  const created = !target.exists || target.danglingLink;
   const fd = openSync(output, resumable ? 'r+' : 'w');
   // Drop whatever an interrupted run wrote after its last checkpoint.
   ftruncateSync(fd, outputBytes);
@@ -329,6 +333,11 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
   } finally {
     closeSync(fd);
     await Promise.all(pool.map((w) => w.terminate()));
+    // A run that wrote nothing leaves no new empty file (nor its checkpoint) behind.
+    if (created && outputBytes === 0) {
+      rmSync(output, { force: true });
+      rmSync(checkpointPath(output), { force: true });
+    }
   }
 }
 
@@ -337,7 +346,8 @@ export const EXIT_INTERRUPTED = 130;
 
 /**
  * Reports a dataset command's failure on stderr and returns its exit code: 2 for bad arguments and
- * for outputs that would overwrite the source or an existing file, 130 when interrupted, else 1.
+ * for outputs that would overwrite the source or an existing file or cannot be written as given (a
+ * missing folder, a dangling symlink), 130 when interrupted, else 1.
  */
 export function reportFailure(command: string, usage: string, error: unknown, io: CliIo): number {
   const message = error instanceof Error ? error.message : String(error);
@@ -347,7 +357,7 @@ export function reportFailure(command: string, usage: string, error: unknown, io
   }
   io.stderr(`reasoning-lens ${command}: ${message}\n`);
   if (error instanceof Error && error.name === 'AbortError') return EXIT_INTERRUPTED;
-  if (error instanceof SourceOverwriteError || error instanceof OutputExistsError) return EXIT_USAGE;
+  if (error instanceof SourceOverwriteError || error instanceof OutputExistsError || error instanceof OutputPathError) return EXIT_USAGE;
   return EXIT_FAILURE;
 }
 

@@ -11,7 +11,7 @@ import { readSettings } from '../services/config';
 import { isCheapMethod } from '../core/prune/run';
 import { pruneMethod } from '../core/prune';
 import { safeParseJson } from '../core/trace';
-import { assertNotSource, writeFileAtomic } from '../core/export/atomicWrite';
+import { checkOutput, writeFileAtomic } from '../core/export/atomicWrite';
 import { emptyTotals, exportSource, filePruner, sourceKind, type ExportTotals } from '../core/export/dataset';
 import { prunedReasoningText, replaceReasoningInRecord, replaceReasoningInText, sftRecord, type ExportFormat } from '../core/export/serialize';
 
@@ -90,7 +90,8 @@ export class ExportCommand extends Disposable {
       if (!picked) return undefined;
       target = picked.fsPath;
     }
-    await assertNotSource(source, target);
+    // The source under any name is refused; a dangling symlink is replaced by the atomic write, never followed.
+    await checkOutput(source, target, { force: true });
     if (existsSync(target) && !args.overwrite) {
       const answer = await vscode.window.showWarningMessage(`${basename(target)} already exists. Replace it with the pruned export?`, { modal: true }, 'Replace');
       if (answer !== 'Replace') return undefined;

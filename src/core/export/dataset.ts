@@ -3,7 +3,7 @@
  * with every trace pruned: record by record, in the source's format or as SFT rows. Shared by the
  * extension's "Export Pruned Trace(s)…" and the CLI's `prune`. node:fs only (no vscode).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { alignStepsToTokens } from '../align';
 import { scoreSteps, type TokenScores } from '../scores';
@@ -15,6 +15,8 @@ import type { PruneMethodId, PrunePlan, StepControls } from '../prune/plan';
 import { indexJsonl, parseThoughtAnchors, parseTraceRecord, parseTraceText, readTraces, safeParseJson } from '../trace';
 import type { ParseOptions, TokenCandidate, TokenLogprob, Trace } from '../trace/types';
 import { splitReasoning } from '../trace/text';
+import { decodeUtf8 } from '../trace/bytes';
+import { readWholeFile } from '../trace/read';
 import type { SegmentationMode, StepScores } from '../types';
 import { prunedReasoningText, replaceReasoningInRecord, replaceReasoningInText, sftRecord, type ExportFormat, type PrunedReasoning } from './serialize';
 
@@ -334,16 +336,25 @@ export async function* exportSource(
     }
     return;
   }
+  // Whole-file formats obey the same 64 MB cap as the readers (readWholeFile).
+  const readText = async (file: string): Promise<string> => decodeUtf8(await readWholeFile(file)).text;
   if (kind === 'thought-anchors') {
-    const base = JSON.parse(await readFile(join(path, 'base_solution.json'), 'utf8')) as unknown;
-    const optional = async (name: string): Promise<unknown> => readFile(join(path, name), 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined);
+    const base = JSON.parse(await readText(join(path, 'base_solution.json'))) as unknown;
+    const optional = async (name: string): Promise<unknown> =>
+      readText(join(path, name)).then(
+        (t) => JSON.parse(t) as unknown,
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return undefined;
+          throw e;
+        },
+      );
     const trace = parseThoughtAnchors({ base, problem: await optional('problem.json'), chunks: await optional('chunks_labeled.json') }, { file: path }, basename(path));
     const out = exportRecord(base, selected([trace]), prune, format, totals);
     if (out.length) yield emit(out, true);
     return;
   }
   if (kind === 'json') {
-    const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+    const text = (await readText(path)).replace(/^\uFEFF/, '');
     const parsed = safeParseJson(text);
     if (!parsed.ok) throw new Error(`${path}: ${parsed.message}`);
     if (Array.isArray(parsed.value) && !parseTraceRecord(parsed.value, parse).traces.length) {
@@ -370,9 +381,14 @@ export async function* exportSource(
   }
   // Text: one trace (a prompt/response folder's response.md, or a think-text / chat-template file).
   const file = kind === 'prompt-response' ? join(path, 'response.md') : path;
-  const text = await readFile(file, 'utf8');
+  const text = await readText(file);
   let prompt: string | undefined;
-  if (kind === 'prompt-response') prompt = await readFile(join(path, 'prompt.md'), 'utf8').catch(() => undefined);
+  if (kind === 'prompt-response') {
+    prompt = await readText(join(path, 'prompt.md')).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+  }
   const trace = parseTraceText(text, { ...parse, ...(prompt !== undefined ? { prompt } : {}) }, { file }, basename(file));
   totals.records++;
   totals.traces++;

@@ -3,7 +3,7 @@
  * hand every record to the pure parsers in `records.ts`. Nothing here throws for bad content: problems
  * become {@link TraceError}s and the rest of the file still loads.
  */
-import { open, readFile, readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { decodeUtf8, formatBytes, looksBinary } from './bytes';
 import { JsonArrayScanner, type ArrayElement } from './jsonArrayScanner';
@@ -42,13 +42,21 @@ export async function readTraces(path: string, opts: ReadOptions = {}): Promise<
     out.errors.push({ message: `cannot read ${path}: ${(e as Error).message}`, source: { file: path } });
     return out;
   }
-  if (info.isDirectory()) await readFolder(path, opts, out, true);
+  if (info.isDirectory()) await readFolder(path, opts, out, true, new Set());
   else await readFile1(path, opts, out, false);
   return out;
 }
 
-async function readFolder(dir: string, opts: ReadOptions, out: ReadResult, top: boolean): Promise<void> {
+/** `visited` holds the device:inode of every folder entered, so symlink loops and bind mounts are walked once. */
+async function readFolder(dir: string, opts: ReadOptions, out: ReadResult, top: boolean, visited: Set<string>): Promise<void> {
   if (isCancelled(opts.cancellation)) throw new CancelledError();
+  const self = await stat(dir);
+  const key = `${self.dev}:${self.ino}`;
+  if (visited.has(key)) {
+    out.skipped.push(`${dir}: a folder already read (symbolic link loop or second path to it)`);
+    return;
+  }
+  visited.add(key);
   const names = (await readdir(dir)).sort();
   if (names.includes('base_solution.json')) {
     await readThoughtAnchors(dir, opts, out);
@@ -63,23 +71,23 @@ async function readFolder(dir: string, opts: ReadOptions, out: ReadResult, top: 
     const p = join(dir, name);
     const s = await stat(p).catch(() => undefined);
     if (!s) continue;
-    if (s.isDirectory()) await readFolder(p, opts, out, false);
+    if (s.isDirectory()) await readFolder(p, opts, out, false, visited);
     else if (TRACE_EXTENSIONS.has(extname(name).toLowerCase())) await readFile1(p, opts, out, true);
     else if (top) out.skipped.push(`${p}: not a trace file extension`);
   }
 }
 
-async function readJson(path: string): Promise<unknown> {
-  const r = safeParseJson(decodeUtf8(await readFile(path)).text);
+async function readJson(path: string, maxBytes?: number): Promise<unknown> {
+  const r = safeParseJson(decodeUtf8(await readWholeFile(path, maxBytes)).text);
   if (!r.ok) throw new TraceFileError(`${path}${r.line ? `:${r.line}:${r.column}` : ''}: ${r.message}`, path);
   return r.value;
 }
 
 /** A Thought-Anchors problem folder: problem.json, base_solution.json, chunks_labeled.json (+ summary.json). */
-async function readThoughtAnchors(dir: string, _opts: ReadOptions, out: ReadResult): Promise<void> {
+async function readThoughtAnchors(dir: string, opts: ReadOptions, out: ReadResult): Promise<void> {
   const optional = async (name: string): Promise<unknown> => {
     try {
-      return await readJson(join(dir, name));
+      return await readJson(join(dir, name), opts.maxFileBytes);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') out.errors.push({ message: (e as Error).message, source: { file: join(dir, name) } });
       return undefined;
@@ -107,24 +115,58 @@ async function readPromptResponse(dir: string, opts: ReadOptions, out: ReadResul
   if (response === undefined) return;
   let prompt = opts.prompt;
   try {
-    prompt ??= decodeUtf8(await readFile(join(dir, 'prompt.md'))).text;
-  } catch {
-    // No prompt.md: the prompt stays empty.
+    prompt ??= decodeUtf8(await readWholeFile(join(dir, 'prompt.md'), opts.maxFileBytes)).text;
+  } catch (e) {
+    // No prompt.md: the prompt stays empty. One that cannot be read (too large…) is an error.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      out.errors.push({ message: (e as Error).message, source: { file: join(dir, 'prompt.md') } });
+      return;
+    }
   }
   const trace = parseTraceText(response.text, { ...opts, ...(prompt !== undefined ? { prompt } : {}) }, { file: join(dir, 'response.md') }, idFromDir(dir));
   if (response.invalid) (trace.warnings as string[]).push('invalid UTF-8 replaced with U+FFFD');
   out.traces.push(trace);
 }
 
+/**
+ * Reads a whole file of at most `maxBytes` (default 64 MB): every format read whole (JSON documents,
+ * text, prompt.md, Thought-Anchors files, the export path) goes through here. A larger file, or one
+ * that grows past the limit while it is read, throws a {@link TraceFileError} that says so; no more than
+ * `maxBytes + 1` bytes are ever buffered.
+ */
+export async function readWholeFile(path: string, maxBytes: number = DEFAULT_MAX_RECORD_BYTES): Promise<Buffer> {
+  const tooLarge = (size: string): TraceFileError =>
+    new TraceFileError(`${path}: file of ${size} exceeds the ${formatBytes(maxBytes)} size limit for whole-file formats`, path);
+  const h = await open(path, 'r');
+  try {
+    const size = (await h.stat()).size;
+    if (size > maxBytes) throw tooLarge(formatBytes(size));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(Math.max(size - total, 64 * 1024), maxBytes + 1 - total));
+      const { bytesRead } = await h.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw tooLarge(`more than ${formatBytes(maxBytes)}`);
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  } finally {
+    await h.close();
+  }
+}
+
 /** Reads a whole (size-limited) text file; binary and oversized files become errors. */
 async function readText(path: string, opts: ReadOptions, out: ReadResult): Promise<{ text: string; invalid: boolean } | undefined> {
-  const max = opts.maxFileBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const size = (await stat(path)).size;
-  if (size > max) {
-    out.errors.push({ message: `${path}: file of ${formatBytes(size)} exceeds the ${formatBytes(max)} size limit for whole-file formats`, source: { file: path } });
+  let bytes: Buffer;
+  try {
+    bytes = await readWholeFile(path, opts.maxFileBytes);
+  } catch (e) {
+    if (!(e instanceof TraceFileError)) throw e;
+    out.errors.push({ message: e.message, source: { file: path } });
     return undefined;
   }
-  const bytes = await readFile(path);
   if (looksBinary(bytes)) {
     out.errors.push({ message: `not a trace file: ${path} looks binary (NUL bytes or control characters)`, source: { file: path } });
     return undefined;
