@@ -184,7 +184,7 @@ describe('OpenAI backend against `reasoning-lens serve`', { skip: modelUnavailab
     assert.equal(c.logprobs.tokens.join(''), c.text);
     assert.equal(c.logprobs.text_offset[0], 0);
     assert.equal(r.usage.completion_tokens, 3);
-    const bad = await fetch(`${server.url}/completions`, { method: 'POST', body: '{"prompt": 3}' });
+    const bad = await fetch(`${server.url}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt": 3}' });
     assert.equal(bad.status, 400);
   });
 });
