@@ -117,8 +117,19 @@ export function resolveModelFolder(dir: string, variant?: string): ModelFolder {
   };
 }
 
+/**
+ * Checks that `variant` names a file in `onnx/` and nothing else: no folder separators, no `..`, no
+ * absolute path (a workspace's settings once loaded `../../…/payload.onnx` from anywhere).
+ */
+export function assertPlainVariant(variant: string): void {
+  if (!variant || variant === '.' || variant === '..' || /[\\/\0:]/.test(variant) || basename(variant) !== variant) {
+    throw new ModelFolderError(`model variant ${JSON.stringify(variant)} is not a plain file name: give the name of an ONNX file in the model's onnx/ folder, such as model_quantized (no folders, no ..)`);
+  }
+}
+
 /** Finds the ONNX file of a folder (without reading the JSON files): path, total weight bytes, mtime. */
 export function locateOnnx(dir: string, variant?: string): { onnxPath: string; weightBytes: number; mtimeMs: number } {
+  if (variant) assertPlainVariant(variant);
   const onnxDir = join(dir, 'onnx');
   const present = existsSync(onnxDir) ? readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')) : [];
   let onnxPath: string;
