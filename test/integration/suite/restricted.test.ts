@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { CommandIds } from '../../../src/commands/commandIds';
-import { readSettings } from '../../../src/config';
+import { readSettings } from '../../../src/services/config';
+import { withWorkspaceSettings } from './workspaceSettings';
 
 /**
  * Restricted Mode: the harness runs this suite a second time in an untrusted folder (and skips it in
@@ -29,33 +28,18 @@ describe('Restricted Mode', () => {
   });
 
   it("ignores the untrusted workspace's backend, model variant and threads (restrictedConfigurations)", async () => {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder, 'the suite runs in a folder');
-    const dir = join(folder.uri.fsPath, '.vscode');
-    mkdirSync(dir, { recursive: true });
-    const changed = new Promise<void>((resolve) => {
-      const sub = vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('reasoningLens.segmentation')) {
-          sub.dispose();
-          resolve();
-        }
-      });
-    });
-    writeFileSync(join(dir, 'settings.json'), JSON.stringify({
+    const settings = {
       'reasoningLens.backend': 'endpoint',
       'reasoningLens.model.variant': '../../../../tmp/payload',
       'reasoningLens.model.threads': 64,
       'reasoningLens.segmentation': 'sentence',
-    }));
-    try {
-      await Promise.race([changed, new Promise((_, reject) => setTimeout(() => reject(new Error('the workspace settings file was not picked up')), 20_000))]);
+    };
+    await withWorkspaceSettings(settings, () => {
       const s = readSettings();
       assert.equal(s.segmentation, 'sentence', 'an unrestricted setting from the workspace still applies');
       assert.equal(s.backend, 'local', 'backend came from the untrusted workspace');
       assert.equal(s.modelVariant, '', 'model.variant came from the untrusted workspace');
       assert.equal(s.modelThreads, 0, 'model.threads came from the untrusted workspace');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from '../../../src/services/config';
+import { withWorkspaceSettings } from './workspaceSettings';
 
 /**
  * Settings that load code or send data somewhere (model folder, endpoints) come from the user only:
@@ -21,28 +20,16 @@ describe('Machine-scoped settings', () => {
   });
 
   it('ignores model path and endpoints from the workspace settings file', async () => {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder, 'the suite runs in a folder');
-    const dir = join(folder.uri.fsPath, '.vscode');
-    mkdirSync(dir, { recursive: true });
-    const changed = new Promise<void>((resolve) => {
-      const sub = vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('reasoningLens.segmentation')) { sub.dispose(); resolve(); }
-      });
-    });
-    writeFileSync(join(dir, 'settings.json'), JSON.stringify({
+    const settings = {
       'reasoningLens.model.path': '/tmp/not-your-model',
       'reasoningLens.endpoints': ['http://203.0.113.7/v1'],
       'reasoningLens.segmentation': 'sentence',
-    }));
-    try {
-      await Promise.race([changed, new Promise((_, reject) => setTimeout(() => reject(new Error('the workspace settings file was not picked up')), 20_000))]);
+    };
+    await withWorkspaceSettings(settings, () => {
       const s = readSettings();
       assert.equal(s.segmentation, 'sentence', 'a resource setting from the workspace applies');
       assert.equal(s.modelPath, '', 'model.path came from the workspace');
       assert.deepEqual(s.endpoints, [], 'endpoints came from the workspace');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
