@@ -19,6 +19,8 @@ export interface ReasoningLensSettings {
   readonly endpoints: readonly string[];
   /** The `model` name sent to the endpoints. */
   readonly endpointModel: string;
+  /** Size cap of the on-disk score cache, in MB (0 = cache nothing). */
+  readonly scoreCacheMaxMB: number;
 }
 
 export const SettingsSection = 'reasoningLens';
@@ -34,6 +36,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): ReasoningLensSe
     modelThreads: c.get<number>('model.threads', 0),
     endpoints: machineValue<string[]>(c, 'endpoints', []),
     endpointModel: c.get<string>('endpoint.model', ''),
+    scoreCacheMaxMB: Math.max(0, c.get<number>('scoreCache.maxSizeMB', 256)),
   };
 }
 

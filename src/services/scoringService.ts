@@ -25,7 +25,7 @@ export class ScoringService {
 
   private constructor(storage: vscode.Uri, private readonly backends: BackendService) {
     this.cacheFolder = vscode.Uri.joinPath(storage, 'scores').fsPath;
-    this.cache = new ScoreCache(this.cacheFolder);
+    this.cache = new ScoreCache(this.cacheFolder, () => readSettings().scoreCacheMaxMB * 1024 * 1024);
   }
 
   /** The token table behind a session's scores, when it was scored. */
