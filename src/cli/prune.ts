@@ -21,6 +21,7 @@ import { InProcessOnnxBackend } from '../model/onnx/local';
 import { OpenAIBackend } from '../model/openai';
 import { PruneInputError, runPrune } from '../pipeline/pruneRunner';
 import { ArgError, describeOptions, parseArgs } from './args';
+import { isLoopbackHost } from './serveGuard';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
 import { interruptSignal, OutputExistsError, reportFailure, runJsonlPipeline, type PipelineResult } from './workerPool';
 import { batchReader, type TaskBatch, type TaskResult } from './workerTask';
@@ -31,6 +32,7 @@ const specs = {
   model: { type: 'string', description: 'score with a local ONNX model folder (HF / Optimum layout)' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
+  'allow-http-key': { type: 'boolean', description: 'send the API key to plain-http endpoints that are not on this machine (default: https or loopback only)' },
   format: { type: 'string', choices: ['same', 'sft'], description: 'output: the source format (default) or SFT chat rows' },
   segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: paragraph)' },
   'skip-placeholders': { type: 'boolean', description: 'write [SKIP] in place of each dropped step (step-entropy format)' },
@@ -42,8 +44,28 @@ const specs = {
 
 const USAGE = `usage: reasoning-lens prune <file|folder> --method M --budget B [--model DIR | --endpoint URLS --endpoint-model NAME] [--format same|sft] -o OUT\n${describeOptions(specs)}\n`;
 
+/**
+ * Refuses to send an API key where anyone on the path can read it: plain http to a host other than
+ * this machine, unless `--allow-http-key`.
+ */
+function assertKeySafe(endpoints: readonly string[], allowHttp: boolean): void {
+  for (const endpoint of endpoints) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new ArgError(`--endpoint ${endpoint} is not a URL (e.g. https://host:8000/v1)`);
+    }
+    if (url.protocol === 'https:' || isLoopbackHost(url.hostname) || allowHttp) continue;
+    throw new ArgError(
+      `refusing to send the API key ($OPENAI_API_KEY / $RL_API_KEY) over plain ${url.protocol.replace(':', '')} to ${url.host}: ` +
+        'use an https:// endpoint or one on this machine, unset the key, or pass --allow-http-key',
+    );
+  }
+}
+
 /** Backend from `--model` / `--endpoint` (undefined: scores come from the file's logprobs). */
-export function backendFromOptions(options: { model?: string; endpoint?: string; 'endpoint-model'?: string }): ScoringBackend | undefined {
+export function backendFromOptions(options: { model?: string; endpoint?: string; 'endpoint-model'?: string; 'allow-http-key'?: boolean }): ScoringBackend | undefined {
   if (options.model && options.endpoint) throw new ArgError('give --model or --endpoint, not both');
   if (options.model) {
     if (!existsSync(options.model)) throw new ArgError(`--model ${options.model}: no such folder`);
@@ -53,7 +75,8 @@ export function backendFromOptions(options: { model?: string; endpoint?: string;
     const endpoints = options.endpoint.split(',').map((s) => s.trim()).filter(Boolean);
     const model = options['endpoint-model'];
     if (!model) throw new ArgError('--endpoint needs --endpoint-model NAME (the served model name)');
-    const apiKey = process.env.OPENAI_API_KEY ?? process.env.RL_API_KEY;
+    const apiKey = process.env.OPENAI_API_KEY || process.env.RL_API_KEY || undefined;
+    if (apiKey) assertKeySafe(endpoints, options['allow-http-key'] === true);
     return new OpenAIBackend({ endpoints, model, ...(apiKey ? { apiKey } : {}) });
   }
   if (options['endpoint-model']) throw new ArgError('--endpoint-model needs --endpoint');

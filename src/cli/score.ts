@@ -23,6 +23,7 @@ const specs = {
   model: { type: 'string', description: 'score with a local ONNX model folder (HF / Optimum layout)' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
+  'allow-http-key': { type: 'boolean', description: 'send the API key to plain-http endpoints that are not on this machine (default: https or loopback only)' },
   segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: paragraph)' },
   json: { type: 'boolean', description: 'one JSON row per trace on stdout (always JSON with -o)' },
   output: { type: 'string', short: 'o', description: 'write JSONL rows to this file (resumable)' },
