@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { zipEntries } from './lib/zipEntries.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** vsce target → onnxruntime-node's bin/napi-v6/<os>/<arch> folder. */
@@ -35,5 +36,25 @@ for (const target of requested) {
   const out = join(root, 'dist', `${pkg.name}-${target}-${pkg.version}.vsix`);
   sh(join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out]);
   const mb = statSync(out).size / (1 << 20);
+  checkContents(out);
   console.log(`${out.replace(root, '')}: ${mb.toFixed(1)} MB`);
+}
+
+/**
+ * What the .vsix must and must not carry: the bundles the extension and the CLI run (the CLI's worker
+ * threads included: `bin/reasoning-lens.js` ships, so `reasoning-lens prune` must work from it), and
+ * no source maps (stale dev-build maps once shipped 909 kB of source).
+ */
+function checkContents(vsix) {
+  const names = zipEntries(vsix);
+  const problems = [];
+  for (const required of ['out/extension.js', 'out/onnxWorker.js', 'out/cli.js', 'out/cliWorker.js', 'bin/reasoning-lens.js', 'out/webview/panel.js', 'out/webview/dataset.js']) {
+    if (!names.includes(`extension/${required}`)) problems.push(`missing ${required}`);
+  }
+  for (const name of names) if (name.endsWith('.map')) problems.push(`source map ${name}`);
+  if (problems.length) {
+    console.error(`${vsix}: ${problems.join('; ')}`);
+    process.exit(1);
+  }
+  console.log(`${vsix.replace(root, '')}: ${names.length} files checked (CLI and its worker present, no source maps)`);
 }
