@@ -1,71 +1,19 @@
 /**
- * JSONL indexing at scale: a ~1 GB / 100,000-record `messages` dataset (each with a ~10 kB `<think>`
- * reasoning) generated under /tmp (reused when present with the right size), indexed by streaming,
+ * JSONL indexing at scale: the ~1 GB / 100,000-record benchmark dataset (`bigJsonl.ts`), indexed by streaming,
  * compared with `wc -l` on the same file in the same run, then 1,000 random O(1) reads.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, renameSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { indexJsonl } from '../src/core/trace/jsonlIndex';
 import { parseTraceRecord } from '../src/core/trace/records';
-
-const RECORDS = 100_000;
-const REASONING_BYTES = 10_000;
-const FILE = process.env.RL_BENCH_JSONL ?? '/tmp/reasoning-lens-bench-1g.jsonl';
-
-const SENTENCES = [
-  'Let me compute the sum of the first terms carefully.',
-  'Wait, I should double-check the second step because the sign might be wrong.',
-  'So the total becomes 12 * 7 = 84, which matches the constraint.',
-  'Hmm, alternatively we could factor the quadratic as (x - 3)(x + 4).',
-  'Therefore the remainder is 5 when divided by 9.',
-  'Actually, the boundary case n = 0 needs separate handling.',
-];
-
-function record(i: number): string {
-  let reasoning = '';
-  let k = i;
-  while (reasoning.length < REASONING_BYTES) {
-    reasoning += SENTENCES[k % SENTENCES.length] + (k % 4 === 0 ? '\n\n' : ' ');
-    k = (k * 1103515245 + 12345) % 2147483647;
-  }
-  return JSON.stringify({
-    messages: [
-      { role: 'user', content: `Problem ${i}: find the value of x such that 3x + ${i % 97} = ${(i % 97) + 3 * (i % 13)}.` },
-      { role: 'assistant', content: `<think>\n${reasoning}\n</think>\n\nThe answer is \\boxed{${i % 13}}.` },
-    ],
-  });
-}
-
-async function ensureFile(): Promise<void> {
-  if (existsSync(FILE) && statSync(FILE).size > 0.95e9) {
-    console.log(`reusing ${FILE} (${(statSync(FILE).size / 1e9).toFixed(2)} GB)`);
-    return;
-  }
-  const tmp = `${FILE}.partial`;
-  const t0 = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const ws = createWriteStream(tmp);
-    ws.on('error', reject);
-    let i = 0;
-    const pump = (): void => {
-      while (i < RECORDS) {
-        const ok = ws.write(record(i++) + '\n');
-        if (!ok) return void ws.once('drain', pump);
-      }
-      ws.end(resolve);
-    };
-    pump();
-  });
-  renameSync(tmp, FILE);
-  console.log(`generated ${FILE} (${(statSync(FILE).size / 1e9).toFixed(2)} GB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-}
+import { ensureBenchJsonl } from './bigJsonl';
 
 function mb(n: number): string {
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 async function bench(): Promise<void> {
-  await ensureFile();
+  const FILE = await ensureBenchJsonl();
   const size = statSync(FILE).size;
   // Warm the page cache for both contenders alike.
   spawnSync('wc', ['-l', FILE]);
