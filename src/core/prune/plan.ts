@@ -4,7 +4,7 @@
  */
 
 /** Ids of the pruning methods (see `prune/index.ts` for labels). */
-export type PruneMethodId = 'asap' | 'asap-iterative' | 'anchor' | 'entropy' | 'confidence' | 'perplexity' | 'manual';
+export type PruneMethodId = 'asap' | 'asap-iterative' | 'anchor' | 'entropy' | 'confidence' | 'perplexity' | 'loops' | 'manual';
 
 /** Why one step was dropped: enough for a hover to say "dropped by ASAP: 3rd lowest surprisal 0.41 nats…". */
 export interface DropReason {
