@@ -77,3 +77,22 @@ export function describeOptions(specs: OptionSpecs): string {
     .map(([name, s]) => `  --${name}${s.type === 'string' ? ` <${s.choices ? s.choices.join('|') : 'value'}>` : ''}${s.short ? `, -${s.short}` : ''}  ${s.description ?? ''}`)
     .join('\n');
 }
+
+/**
+ * The arguments of a command that takes one input path: parsed options and the path, or `undefined`
+ * after printing the usage for `--help`. Throws {@link ArgError} for anything else.
+ */
+export function parseOneInput<S extends OptionSpecs & { readonly help: OptionSpec }>(
+  argv: readonly string[],
+  specs: S,
+  usage: string,
+  stdout: (text: string) => void,
+): { readonly options: ParsedOptions<S>; readonly input: string } | undefined {
+  const { options, positionals } = parseArgs(argv, specs);
+  if (options.help) {
+    stdout(usage);
+    return undefined;
+  }
+  if (positionals.length !== 1) throw new ArgError(positionals.length ? 'give one file or folder' : 'missing <file|folder>');
+  return { options, input: positionals[0]! };
+}

@@ -6,6 +6,7 @@ import { inspectCommand } from './inspect';
 import { serveCommand } from './serve';
 import { scoreCommand } from './score';
 import { pruneCommand } from './prune';
+import { statsCommand } from './stats';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io';
 
 export type { CliCommand, CliIo } from './io';
@@ -16,6 +17,7 @@ export const commands: Record<string, CliCommand> = {
   serve: serveCommand,
   score: scoreCommand,
   prune: pruneCommand,
+  stats: statsCommand,
 };
 
 function usage(): string {
