@@ -34,6 +34,9 @@ export interface LoopOptions {
   readonly minWastedWords?: number;
 }
 
+/** Earlier occurrences of a step tried as the start of its cycle (cycles of up to this many repeated steps). */
+const STEP_CANDIDATES = 16;
+
 /** Default options, for UIs that show them. */
 export const LOOP_DEFAULTS = { windowWords: 10, minRepetitions: 3, minWastedWords: 30 } as const;
 
@@ -180,7 +183,8 @@ export function detectLoops(reasoning: string, options: LoopOptions = {}): LoopR
   if (steps.length > 1) {
     const stepKeys = new Float64Array(steps.length);
     for (let i = 0; i < steps.length; i++) stepKeys[i] = sequenceKey(words.keys, wordRanges[2 * i], wordRanges[2 * i + 1]);
-    for (const run of scanSpans(stepKeys, 1, minRepetitions).runs) {
+    // One-step windows: also try older occurrences, for cycles whose every step recurs inside the cycle.
+    for (const run of scanSpans(stepKeys, 1, minRepetitions, STEP_CANDIDATES).runs) {
       const length = run.end - run.start;
       const firstWord = wordRanges[2 * run.start];
       const cycleWords = wordRanges[2 * (run.start + run.period)] - firstWord;

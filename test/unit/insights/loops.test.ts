@@ -56,6 +56,38 @@ describe('periodic runs', () => {
     assert.deepEqual(scanSpans(keys, 9, 2).runs, []);
   });
 
+  test('property: with enough candidates, every primitive maximal run of one-unit windows is found, and only true runs', () => {
+    /** Brute force: for each period, maximal intervals where keys[j] === keys[j + p]. */
+    function reference(keys: number[], minRepetitions: number): string[] {
+      const out: { start: number; end: number; period: number }[] = [];
+      for (let p = 1; p <= keys.length / 2; p++) {
+        for (let j = 0; j + p < keys.length; ) {
+          if (keys[j] !== keys[j + p]) { j++; continue; }
+          let r = j;
+          while (r + p < keys.length && keys[r] === keys[r + p]) r++;
+          if (r - j + p >= minRepetitions * p) out.push({ start: j, end: r + p, period: p });
+          j = r;
+        }
+      }
+      // Primitive: no run of a smaller period dividing this one covers the same interval.
+      return out.filter((a) => !out.some((b) => b.period < a.period && a.period % b.period === 0 && b.start <= a.start && b.end >= a.end)).map((x) => `${x.start}-${x.end}/${x.period}`);
+    }
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 10 }), fc.integer({ min: 2, max: 6 }), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 8 }), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 8 }), (cycle, reps, before, after) => {
+        const keys = [...before, ...Array.from({ length: reps }, () => cycle).flat(), ...after];
+        const found = scanSpans(Float64Array.from(keys), 1, 2, keys.length).runs;
+        for (const r of found) {
+          for (let j = r.start; j + r.period < r.end; j++) assert.equal(keys[j], keys[j + r.period]);
+          assert.ok(r.start === 0 || keys[r.start - 1] !== keys[r.start - 1 + r.period], 'maximal on the left');
+          assert.ok(r.end === keys.length || keys[r.end] !== keys[r.end - r.period], 'maximal on the right');
+        }
+        const got = new Set(found.map((x) => `${x.start}-${x.end}/${x.period}`));
+        for (const want of reference(keys, 2)) assert.ok(got.has(want), `${want} missing in ${[...got].join(' ')} for ${keys.join('')}`);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('words: offsets and keys, whitespace of any kind separates, equal words equal keys', () => {
     const w = scanWords('a  bb\u00a0a\n\ncc\tbb');
     assert.equal(w.count, 5);
@@ -123,6 +155,14 @@ describe('loop detection on synthetic loops', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  test('a cycle whose every step recurs inside it (A B A B A, repeated) is found as one step cycle', () => {
+    const random = mulberry32(9);
+    const [a, b] = [paragraph(random, 12), paragraph(random, 12)];
+    const text = [paragraph(random), ...Array.from({ length: 6 }, () => [a, b, a, b, a]).flat(), paragraph(random)].join('\n\n');
+    const report = detectLoops(text, { steps: segment(text) });
+    assert.deepEqual(report.loops.map((l) => [l.unit, l.steps?.first, l.steps?.period, l.repetitions]), [['step', 1, 5, 6]]);
   });
 
   test('a sentence looping inside one paragraph is a word loop; the last, cut-short repeat counts', () => {
