@@ -14,7 +14,7 @@
 import { estimateTokens } from '../session';
 import type { Step } from '../types';
 import { scanSpans, type PeriodicRun } from './periodic';
-import { scanWords, sequenceKey, type WordList } from './words';
+import { sequenceKey, WordScanner, type WordList } from './words';
 
 /** Options of {@link detectLoops}. */
 export interface LoopOptions {
@@ -108,6 +108,10 @@ export interface LoopReport {
   readonly mostRepeatedSpan?: { readonly start: number; readonly end: number; readonly count: number };
 }
 
+/** Buffers reused across calls (detection runs once per trace over whole datasets). */
+const wordScanner = new WordScanner();
+let repeatedBuffer = new Uint8Array(4096);
+
 /** Counts tokens of `[start, end)`: exact from token starts, else the ~4-characters estimate. */
 function tokenCounter(text: string, tokenStarts: ArrayLike<number> | undefined): (start: number, end: number) => number {
   if (!tokenStarts || tokenStarts.length === 0) return (start, end) => estimateTokens(text.slice(start, end));
@@ -132,18 +136,26 @@ type Candidate = Pick<Loop, 'unit' | 'start' | 'end' | 'cycleEnd' | 'periodWords
   readonly stepRun?: { readonly first: number; readonly period: number; readonly length: number };
 };
 
-/** Word index range `[from, to)` of each step (words that start inside it). */
+/** Word index range `[from, to)` of each step (words that start inside it): one merge of two sorted lists. */
 function stepWordRanges(words: WordList, steps: readonly Step[]): Int32Array {
   const ranges = new Int32Array(steps.length * 2);
+  let w = 0;
   steps.forEach((s, i) => {
-    ranges[2 * i] = firstAtOrAfter(words.starts, s.start);
-    ranges[2 * i + 1] = firstAtOrAfter(words.starts, s.end);
+    while (w < words.count && words.starts[w] < s.start) w++;
+    ranges[2 * i] = w;
+    while (w < words.count && words.starts[w] < s.end) w++;
+    ranges[2 * i + 1] = w;
   });
   return ranges;
 }
 
+/** 12345 → "12,345" (like `toLocaleString('en-US')` for integers, without Intl's cost per call). */
+export function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  return `${groupDigits(n)} ${n === 1 ? one : many}`;
 }
 
 /** The loops of one reasoning text, a repetition score per step, and the waste in tokens. */
@@ -153,8 +165,9 @@ export function detectLoops(reasoning: string, options: LoopOptions = {}): LoopR
   const minWastedWords = options.minWastedWords ?? LOOP_DEFAULTS.minWastedWords;
   const steps = options.steps ?? [];
   const countTokens = tokenCounter(reasoning, options.tokenStarts);
-  const words = scanWords(reasoning);
-  const wordScan = scanSpans(words.keys, windowWords, minRepetitions);
+  const words = wordScanner.scan(reasoning);
+  if (repeatedBuffer.length < words.count) repeatedBuffer = new Uint8Array(words.count * 2);
+  const wordScan = scanSpans(words.keys, windowWords, minRepetitions, 1, repeatedBuffer);
   const candidates: Candidate[] = [];
   const charStartOfWord = (w: number): number => words.starts[w];
   const charEndOfWord = (w: number): number => words.ends[w - 1];
@@ -286,8 +299,8 @@ function describe(c: Candidate, steps: LoopSteps | undefined): string {
     ? steps.first === steps.last
       ? `step ${steps.first + 1}`
       : `steps ${steps.first + 1}-${steps.last + 1}`
-    : `characters ${c.start.toLocaleString('en-US')}-${c.end.toLocaleString('en-US')}`;
-  const what = c.stepRun ? `a ${c.stepRun.period}-step cycle` : `a ${c.periodWords.toLocaleString('en-US')}-word span`;
+    : `characters ${groupDigits(c.start)}-${groupDigits(c.end)}`;
+  const what = c.stepRun ? `a ${c.stepRun.period}-step cycle` : `a ${groupDigits(c.periodWords)}-word span`;
   const cut = c.partial ? ', the last one cut short' : '';
   return `${where}: ${what} repeated ${plural(c.repetitions, 'time')}${cut} (${plural(c.wastedWords, 'word')} of repeats)`;
 }

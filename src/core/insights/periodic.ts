@@ -100,12 +100,13 @@ function sameSpan(keys: Float64Array, a: number, b: number, w: number): boolean 
 /**
  * Scans `keys` for periodic runs of at least `minRepetitions` full cycles, seeded by repeated spans of
  * `window` units (use 1 for steps; a word window of ~10 keeps chance matches of common phrases out),
- * trying the `candidates` most recent earlier occurrences of each span (default 1).
+ * trying the `candidates` most recent earlier occurrences of each span (default 1). `repeatedInto`, when
+ * long enough, receives the `repeated` flags instead of a new array.
  */
-export function scanSpans(keys: Float64Array, window: number, minRepetitions = 2, candidates = 1): SpanScan {
+export function scanSpans(keys: Float64Array, window: number, minRepetitions = 2, candidates = 1, repeatedInto?: Uint8Array): SpanScan {
   const n = keys.length;
   const w = Math.max(1, Math.floor(window));
-  const repeated = new Uint8Array(n);
+  const repeated = repeatedInto && repeatedInto.length >= n ? repeatedInto.subarray(0, n).fill(0) : new Uint8Array(n);
   const runs: PeriodicRun[] = [];
   let mostRepeated = { start: 0, count: 0 };
   if (n < w + 1) return { runs, repeated, mostRepeated };

@@ -41,38 +41,49 @@ function grow<T extends Int32Array | Float64Array>(a: T, n: number): T {
 }
 
 /**
- * Splits `text[from, to)` into whitespace-separated words, exactly as written (case and punctuation
- * count: a loop repeats text verbatim).
+ * Splits text into whitespace-separated words, exactly as written (case and punctuation count: a loop
+ * repeats text verbatim). Its buffers are reused from one call to the next (a dataset scan calls it
+ * millions of times), so a returned list is valid until the next call on the same scanner.
  */
-export function scanWords(text: string, from = 0, to = text.length): WordList {
-  let cap = Math.max(16, ((to - from) / 5) | 0);
-  let starts = new Int32Array(cap);
-  let ends = new Int32Array(cap);
-  let keys = new Float64Array(cap);
-  let count = 0;
-  let i = from;
-  while (i < to) {
-    while (i < to && isSpace(text.charCodeAt(i))) i++;
-    if (i >= to) break;
-    const start = i;
-    let h1 = FNV_OFFSET;
-    let h2 = SECOND_OFFSET;
-    for (let c = text.charCodeAt(i); i < to && !isSpace(c); c = text.charCodeAt(++i)) {
-      h1 = Math.imul(h1 ^ c, FNV_PRIME);
-      h2 = Math.imul(h2 ^ c, SECOND_PRIME);
+export class WordScanner {
+  private starts = new Int32Array(1024);
+  private ends = new Int32Array(1024);
+  private keys = new Float64Array(1024);
+
+  /** The words of `text[from, to)`. */
+  scan(text: string, from = 0, to = text.length): WordList {
+    let { starts, ends, keys } = this;
+    let cap = starts.length;
+    let count = 0;
+    let i = from;
+    while (i < to) {
+      while (i < to && isSpace(text.charCodeAt(i))) i++;
+      if (i >= to) break;
+      const start = i;
+      let h1 = FNV_OFFSET;
+      let h2 = SECOND_OFFSET;
+      for (let c = text.charCodeAt(i); i < to && !isSpace(c); c = text.charCodeAt(++i)) {
+        h1 = Math.imul(h1 ^ c, FNV_PRIME);
+        h2 = Math.imul(h2 ^ c, SECOND_PRIME);
+      }
+      if (count === cap) {
+        cap *= 2;
+        starts = this.starts = grow(starts, cap);
+        ends = this.ends = grow(ends, cap);
+        keys = this.keys = grow(keys, cap);
+      }
+      starts[count] = start;
+      ends[count] = i;
+      keys[count] = combineKey(h1, h2);
+      count++;
     }
-    if (count === cap) {
-      cap *= 2;
-      starts = grow(starts, cap);
-      ends = grow(ends, cap);
-      keys = grow(keys, cap);
-    }
-    starts[count] = start;
-    ends[count] = i;
-    keys[count] = combineKey(h1, h2);
-    count++;
+    return { count, starts: starts.subarray(0, count), ends: ends.subarray(0, count), keys: keys.subarray(0, count) };
   }
-  return { count, starts: starts.subarray(0, count), ends: ends.subarray(0, count), keys: keys.subarray(0, count) };
+}
+
+/** The words of `text[from, to)` in fresh arrays (see {@link WordScanner} for the reusing version). */
+export function scanWords(text: string, from = 0, to = text.length): WordList {
+  return new WordScanner().scan(text, from, to);
 }
 
 /**

@@ -4,7 +4,7 @@
  * based, no scores, no budget: a budget method can run after it on the kept steps. Ours; motivated by
  * small distilled models that repeat "Wait, …" cycles until the token limit.
  */
-import { detectLoops, type LoopOptions, type LoopReport } from '../insights/loops';
+import { detectLoops, groupDigits, type LoopOptions, type LoopReport } from '../insights/loops';
 import type { Step } from '../types';
 import { makePlan, normaliseIndices, type DropReason, type PrunePlan } from './plan';
 
@@ -57,7 +57,7 @@ export function loopsPrune(options: LoopsPruneOptions): PrunePlan {
     if (!loop.steps) return;
     const where = loop.steps.period !== undefined
       ? `the ${loop.steps.period}-step cycle that starts at step ${loop.steps.first + 1}`
-      : `the ${loop.periodWords.toLocaleString('en-US')}-word span that starts in step ${loop.steps.first + 1}`;
+      : `the ${groupDigits(loop.periodWords)}-word span that starts in step ${loop.steps.first + 1}`;
     let kept = 0;
     for (const s of loop.steps.repeats) {
       if (s >= n) continue;
@@ -74,7 +74,7 @@ export function loopsPrune(options: LoopsPruneOptions): PrunePlan {
         rule: `repeat ${place?.occurrence ?? '?'} of ${loop.repetitions} of ${where}`,
       });
     }
-    notes.push(`${loop.description}: ${loop.steps.repeats.length - kept} step(s) of repeats dropped${kept ? `, ${kept} pinned kept` : ''}, ~${loop.wastedTokens.toLocaleString('en-US')} tokens`);
+    notes.push(`${loop.description}: ${loop.steps.repeats.length - kept} step(s) of repeats dropped${kept ? `, ${kept} pinned kept` : ''}, ~${groupDigits(loop.wastedTokens)} tokens`);
   });
   // Invariant: a plan never empties the reasoning (a loop keeps its first occurrence, so this only
   // guards against a report that does not belong to these steps).

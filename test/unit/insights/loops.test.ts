@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { detectLoops, type Loop, type LoopReport } from '../../../src/core/insights/loops';
+import { detectLoops, groupDigits, type Loop, type LoopReport } from '../../../src/core/insights/loops';
 import { scanSpans } from '../../../src/core/insights/periodic';
 import { scanWords } from '../../../src/core/insights/words';
 import { mulberry32 } from '../../../src/core/random';
@@ -210,7 +210,8 @@ describe('loop detection on synthetic loops', () => {
     assert.match(bare.loops[0].description, /^characters [\d,]+-[\d,]+: a \d+-word span repeated 3 times/);
   });
 
-  test('empty and tiny texts', () => {
+  test('empty and tiny texts; digit grouping of descriptions', () => {
+    assert.deepEqual([0, 12, 1234, 1234567].map(groupDigits), ['0', '12', '1,234', '1,234,567']);
     assert.deepEqual(detectLoops('').loops, []);
     assert.equal(detectLoops('').repetition, 0);
     assert.deepEqual(detectLoops('one two', { steps: segment('one two') }).steps.map((s) => s.repetition), [0]);
