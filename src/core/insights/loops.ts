@@ -228,12 +228,14 @@ export function detectLoops(reasoning: string, options: LoopOptions = {}): LoopR
   chosen.sort((a, b) => a.start - b.start);
 
   const stepPlaces: (StepLoopPlace | undefined)[] = new Array<StepLoopPlace | undefined>(steps.length);
+  const stepEnds = chosen.length > 0 ? Int32Array.from(steps, (s) => s.end) : new Int32Array(0);
   const loops: Loop[] = chosen.map((c, loopIndex) => {
     const wastedChars = c.end - c.cycleEnd;
     const wastedTokens = countTokens(c.cycleEnd, c.end);
     let loopSteps: LoopSteps | undefined;
-    if (steps.length > 0) {
-      const first = Math.max(0, firstAtOrAfter(steps.map((s) => s.end), c.start + 1));
+    // The first step that ends after the loop starts (none when the loop lies past the last step).
+    const first = firstAtOrAfter(stepEnds, c.start + 1);
+    if (first < steps.length && steps[first].start < c.end) {
       let last = first;
       while (last + 1 < steps.length && steps[last + 1].start < c.end) last++;
       const repeats: number[] = [];

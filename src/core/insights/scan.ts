@@ -199,11 +199,13 @@ export async function scanTraces(path: string, visit: (trace: Trace, ref: TraceR
     } else {
       await breathe();
       const res = await readTraces(unit.path, { ...parse, ...(options.cancellation ? { cancellation: options.cancellation } : {}) });
-      // In a folder, a file without traces (mapping.json), or a text file without reasoning delimiters
-      // (a README, a LICENSE), is not part of the dataset: the same rule as `readTraces` on a folder.
-      const prose = TEXT_EXTENSIONS.has(extname(unit.path).toLowerCase()) && res.traces.every((t) => t.warnings.some((w) => w.startsWith('no reasoning delimiters')));
-      if (unit.inFolder && (res.traces.length === 0 || prose)) {
-        skipped.push(`${unit.path}: ${res.errors[0]?.message ?? (prose ? 'no reasoning delimiters' : 'no traces')}`);
+      // In a folder, a JSON file with no trace fields at all (mapping.json) or a text file without
+      // reasoning delimiters (a README, a LICENSE) is not part of the dataset: the rules of `readTraces`
+      // on a folder. Any other file without traces keeps its errors.
+      const prose = TEXT_EXTENSIONS.has(extname(unit.path).toLowerCase()) && res.traces.length > 0 && res.traces.every((t) => t.warnings.some((w) => w.startsWith('no reasoning delimiters')));
+      const noTraceFields = res.traces.length === 0 && res.errors.length > 0 && res.errors.every((e) => e.message.startsWith('unrecognised record'));
+      if (unit.inFolder && (prose || noTraceFields)) {
+        skipped.push(`${unit.path}: ${prose ? 'no reasoning delimiters' : res.errors[0].message}`);
       } else {
         addErrors(res.errors);
         skipped.push(...res.skipped);

@@ -210,6 +210,16 @@ describe('loop detection on synthetic loops', () => {
     assert.match(bare.loops[0].description, /^characters [\d,]+-[\d,]+: a \d+-word span repeated 3 times/);
   });
 
+  test('a loop outside every step (file chunks that do not cover the text) has no step range', () => {
+    const { text } = loopTrace(13, 1, 2, 8, 0);
+    const firstStep = segment(text).slice(0, 1);
+    const report = detectLoops(text, { steps: firstStep });
+    assert.equal(report.loops.length, 1);
+    assert.equal(report.loops[0].steps, undefined);
+    assert.match(report.loops[0].description, /^characters /);
+    assert.equal(report.steps[0].label, undefined);
+  });
+
   test('empty and tiny texts; digit grouping of descriptions', () => {
     assert.deepEqual([0, 12, 1234, 1234567].map(groupDigits), ['0', '12', '1,234', '1,234,567']);
     assert.deepEqual(detectLoops('').loops, []);

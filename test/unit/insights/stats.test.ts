@@ -105,6 +105,7 @@ describe('scanning files and folders', () => {
       writeFileSync(join(dir, 'LICENSE.txt'), 'Permission is hereby granted, free of charge.');
       writeFileSync(join(dir, 'mapping.json'), JSON.stringify({ a: 1 }));
       writeFileSync(join(dir, 'image.png'), 'x');
+      writeFileSync(join(dir, 'broken.json'), '{"messages": [');
       mkdirSync(join(dir, 'sub'));
       writeFileSync(join(dir, 'sub', 'c.md'), '<think>\nthinking in markdown\n</think>\nanswer');
       const seen: { ref: TraceRef; reasoning: string }[] = [];
@@ -119,8 +120,9 @@ describe('scanning files and folders', () => {
         ['thinking in markdown', file('sub/c.md'), 0, 0, 1],
       ]);
       assert.equal(s.traces, 5);
-      assert.equal(s.errorCount, 1);
-      assert.match(s.errors[0].message, /line 3/);
+      assert.equal(s.errorCount, 2);
+      assert.ok(s.errors.some((e) => /line 3/.test(e.message) && e.source.file === join(dir, 'a.jsonl')));
+      assert.ok(s.errors.some((e) => e.source.file === join(dir, 'broken.json')), 'a broken file in a folder is an error, not skipped');
       assert.deepEqual(s.skipped.map((x) => x.split(':')[0]).sort(), [join(dir, 'LICENSE.txt'), join(dir, 'image.png'), join(dir, 'mapping.json')].sort());
       const last = progress[progress.length - 1];
       assert.equal(last.bytesDone, last.totalBytes);
