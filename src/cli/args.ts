@@ -2,7 +2,8 @@
 
 /** One option: a string value or a boolean flag. */
 export interface OptionSpec {
-  readonly type: 'string' | 'boolean';
+  /** `strings`: a string option that may be given several times (values in order). */
+  readonly type: 'string' | 'strings' | 'boolean';
   /** One-letter alias, e.g. `j` for `-j`. */
   readonly short?: string;
   /** Allowed values of a string option. */
@@ -15,7 +16,7 @@ export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 /** Parsed values: strings for string options, booleans for flags. */
 export type ParsedOptions<S extends OptionSpecs> = {
-  -readonly [K in keyof S]?: S[K]['type'] extends 'boolean' ? boolean : string;
+  -readonly [K in keyof S]?: S[K]['type'] extends 'boolean' ? boolean : S[K]['type'] extends 'strings' ? string[] : string;
 };
 
 /** The result of {@link parseArgs}. */
@@ -35,7 +36,7 @@ export class ArgError extends Error {
 /** Parses `argv` against `specs`; throws {@link ArgError} for unknown options, missing values, bad choices. */
 export function parseArgs<S extends OptionSpecs>(argv: readonly string[], specs: S): ParsedArgs<S> {
   const positionals: string[] = [];
-  const options: Record<string, string | boolean> = Object.create(null) as Record<string, string | boolean>;
+  const options: Record<string, string | string[] | boolean> = Object.create(null) as Record<string, string | string[] | boolean>;
   const byShort = new Map(Object.entries(specs).filter(([, s]) => s.short).map(([name, s]) => [s.short as string, name]));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -66,7 +67,8 @@ export function parseArgs<S extends OptionSpecs>(argv: readonly string[], specs:
     const value = inline ?? argv[++i];
     if (value === undefined) throw new ArgError(`--${name} needs a value`);
     if (spec.choices && !spec.choices.includes(value)) throw new ArgError(`--${name} must be one of ${spec.choices.join(', ')} (got ${value})`);
-    options[name] = value;
+    if (spec.type === 'strings') options[name] = [...((options[name] as string[] | undefined) ?? []), value];
+    else options[name] = value;
   }
   return { positionals, options: options as ParsedOptions<S> };
 }
@@ -74,7 +76,7 @@ export function parseArgs<S extends OptionSpecs>(argv: readonly string[], specs:
 /** Help lines for `specs`. */
 export function describeOptions(specs: OptionSpecs): string {
   return Object.entries(specs)
-    .map(([name, s]) => `  --${name}${s.type === 'string' ? ` <${s.choices ? s.choices.join('|') : 'value'}>` : ''}${s.short ? `, -${s.short}` : ''}  ${s.description ?? ''}`)
+    .map(([name, s]) => `  --${name}${s.type !== 'boolean' ? ` <${s.choices ? s.choices.join('|') : 'value'}>` : ''}${s.short ? `, -${s.short}` : ''}  ${s.description ?? ''}`)
     .join('\n');
 }
 

@@ -3,15 +3,15 @@
  * step count, characters, tokens (when the file has logprobs), truncation, final answer and warnings.
  */
 import { segment, SEGMENTATION_MODES } from '../core/steps';
-import { readTraces, TRACE_FORMATS, type SourceLocation, type Trace, type TraceError, type TraceFormat } from '../core/trace/index';
+import { readTraces, type SourceLocation, type Trace, type TraceError } from '../core/trace/index';
 import type { SegmentationMode } from '../core/types';
 import { ArgError, describeOptions, parseArgs } from './args';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io';
+import { READ_OPTION_SPECS, readOptionsFrom } from './readOptions';
 
 const specs = {
-  format: { type: 'string', choices: ['auto', ...TRACE_FORMATS], description: 'force a format (default: auto-detect)' },
-  segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: paragraph)' },
-  'reasoning-tags': { type: 'string', description: 'custom reasoning delimiters, OPEN,CLOSE' },
+  ...READ_OPTION_SPECS,
+  segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: auto)' },
   json: { type: 'boolean', description: 'one JSON object per trace' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const;
@@ -40,18 +40,23 @@ function describe(trace: Trace, mode: SegmentationMode): { text: string; json: u
     id: trace.id,
     format: trace.format,
     source: trace.source,
+    fields: trace.fields ?? {},
     truncated: trace.truncated,
     finalAnswer: trace.finalAnswer ?? null,
     characters: trace.reasoning.length,
+    promptCharacters: trace.prompt.length,
+    answerCharacters: trace.answer.length,
     ...(tokens !== undefined ? { tokens } : {}),
     steps: steps.map((s) => ({ index: s.index, start: s.start, end: s.end })),
-    warnings: trace.warnings,
+    warnings: trace.warnings.map((w) => ({ code: w.code, message: w.message })),
   };
+  const fields = Object.entries(trace.fields ?? {}).map(([role, path]) => `${role}=${path}`).join('  ');
   const lines = [
     `${trace.id}  [${trace.format}]  ${formatSource(trace.source)}`,
-    `  steps ${steps.length} (${mode})  chars ${trace.reasoning.length}${tokens !== undefined ? `  tokens ${tokens}` : ''}${trace.truncated ? '  TRUNCATED' : ''}`,
+    ...(fields ? [`  fields: ${fields}`] : []),
+    `  steps ${steps.length} (${mode})  chars ${trace.reasoning.length} (prompt ${trace.prompt.length}, answer ${trace.answer.length})${tokens !== undefined ? `  tokens ${tokens}` : ''}${trace.truncated ? '  TRUNCATED' : ''}`,
     `  answer: ${trace.finalAnswer !== undefined ? oneLine(trace.finalAnswer) : '(none found)'}`,
-    ...trace.warnings.map((w) => `  warning: ${w}`),
+    ...trace.warnings.map((w) => `  warning [${w.code}]: ${w.message}`),
   ];
   return { text: lines.join('\n') + '\n', json };
 }
@@ -76,20 +81,20 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stderr(`reasoning-lens inspect: missing <file|folder>\n${USAGE}`);
     return EXIT_USAGE;
   }
-  let reasoningTags: [string, string] | undefined;
-  if (options['reasoning-tags'] !== undefined) {
-    const parts = options['reasoning-tags'].split(',');
-    if (parts.length !== 2 || !parts[0] || !parts[1]) {
-      io.stderr(`reasoning-lens inspect: --reasoning-tags needs OPEN,CLOSE (got ${options['reasoning-tags']})\n`);
+  let parse;
+  try {
+    parse = readOptionsFrom(options);
+  } catch (e) {
+    if (e instanceof ArgError) {
+      io.stderr(`reasoning-lens inspect: ${e.message}\n`);
       return EXIT_USAGE;
     }
-    reasoningTags = [parts[0], parts[1]];
+    throw e;
   }
-  const mode = (options.segment ?? 'paragraph') as SegmentationMode;
-  const format = (options.format ?? 'auto') as TraceFormat | 'auto';
+  const mode = (options.segment ?? 'auto') as SegmentationMode;
   let count = 0;
   for (const path of positionals) {
-    const result = await readTraces(path, { format, ...(reasoningTags ? { reasoningTags } : {}) });
+    const result = await readTraces(path, parse);
     for (const trace of result.traces) {
       const d = describe(trace, mode);
       io.stdout(options.json ? `${JSON.stringify(d.json)}\n` : d.text);

@@ -7,7 +7,7 @@ import { registerCommand } from './registerCommand';
 import type { PruneSettingsStore } from '../services/pruneSettings';
 import type { LensContext } from '../services/context';
 import type { OpenTrace, SessionManager } from '../services/sessionManager';
-import { readSettings } from '../services/config';
+import { parseOptionsFor, readSettings } from '../services/config';
 import { isCheapMethod } from '../core/prune/run';
 import { pruneMethod } from '../core/prune';
 import { safeParseJson } from '../core/trace';
@@ -175,7 +175,7 @@ export class ExportCommand extends Disposable {
       throw new Error(`${pruneMethod(method).label} calls the model for every step; prune a whole dataset with it from the command line: reasoning-lens prune ${basename(source)} --method ${method} --model DIR -o out.jsonl`);
     }
     const pruner = filePruner({ method, budget, segmentation: readSettings(doc.uri).segmentation, placeholder: placeholders });
-    return exportSource(source, pruner, format, totals, { signal, onProgress });
+    return exportSource(source, pruner, format, totals, { signal, onProgress, parse: parseOptionsFor(doc.uri) });
   }
 
   private report(target: string, totals: ExportTotals): void {

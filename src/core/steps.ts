@@ -7,6 +7,7 @@
  */
 import type { SegmentationMode, Step } from './types';
 import type { FileChunk } from './trace/types';
+import { looksLikeCode } from './trace/answer';
 
 /** A half-open character range. */
 interface Range {
@@ -57,31 +58,32 @@ function blankLineRanges(text: string, from = 0, to = text.length): Range[] {
   return out;
 }
 
-/** `sentence` mode (Thought Anchors rules): after `.?!` + whitespace and on blank lines; merge pieces < 10 chars. */
-function sentenceRanges(text: string): Range[] {
+/** Sentences of `[start, end)`: cut after `.?!` + whitespace, each piece stripped. */
+function sentencePieces(text: string, start: number, end: number): Range[] {
   const pieces: Range[] = [];
-  for (const para of blankLineRanges(text)) {
-    const cuts: number[] = [];
-    const boundary = /[.?!]+(?=\s)/g;
-    boundary.lastIndex = para.start;
-    for (let m = boundary.exec(text); m && m.index < para.end; m = boundary.exec(text)) {
-      cuts.push(m.index + m[0].length);
-    }
-    let prev = para.start;
-    for (const c of [...cuts, para.end]) {
-      if (c <= prev) continue;
-      const r = strip(text, prev, Math.min(c, para.end));
+  const boundary = /[.?!]+(?=\s)/g;
+  boundary.lastIndex = start;
+  let prev = start;
+  for (let m = boundary.exec(text); ; m = boundary.exec(text)) {
+    const c = m && m.index < end ? m.index + m[0].length : end;
+    if (c > prev) {
+      const r = strip(text, prev, Math.min(c, end));
       if (r) pieces.push(r);
       prev = c;
     }
+    if (c >= end) break;
   }
-  // Merge short pieces into the next one (into the previous one when it is the last).
+  return pieces;
+}
+
+/** Merges pieces shorter than `min` characters into the next one (into the previous one when it is the last). */
+function mergeShort(pieces: readonly Range[], min: number): Range[] {
   const merged: Range[] = [];
   let pending: Range | undefined;
   for (const p of pieces) {
     const cur: Range = pending ? { start: pending.start, end: p.end } : p;
     pending = undefined;
-    if (cur.end - cur.start < 10) pending = cur;
+    if (cur.end - cur.start < min) pending = cur;
     else merged.push(cur);
   }
   if (pending) {
@@ -89,6 +91,11 @@ function sentenceRanges(text: string): Range[] {
     merged.push(last ? { start: last.start, end: pending.end } : pending);
   }
   return merged;
+}
+
+/** `sentence` mode (Thought Anchors rules): after `.?!` + whitespace and on blank lines; merge pieces < 10 chars. */
+function sentenceRanges(text: string): Range[] {
+  return mergeShort(blankLineRanges(text).flatMap((para) => sentencePieces(text, para.start, para.end)), 10);
 }
 
 /** Line starts of markdown headings (`## Step 2`) and bold label lines (`**Analysis:**`). */
@@ -130,17 +137,90 @@ function chunkRanges(text: string, chunks: readonly FileChunk[]): Range[] {
   return out;
 }
 
+/** `auto` wants at least this many steps before it trusts the paragraphs. */
+export const AUTO_MIN_STEPS = 4;
+/** A paragraph holding more than this share of the text is cut further. */
+const AUTO_DOMINANT_SHARE = 0.5;
+/** Pieces shorter than this (characters) join the next one. */
+const AUTO_MIN_PIECE = 40;
+/** Most lines in one step of code. */
+const AUTO_CODE_LINES = 8;
+
+/** Lines of `[start, end)` grouped by `AUTO_CODE_LINES`: cuts only at line ends. */
+function lineGroups(text: string, start: number, end: number): Range[] {
+  const out: Range[] = [];
+  let groupStart = start;
+  let lines = 0;
+  for (let i = start; i < end; i++) {
+    if (text[i] !== '\n') continue;
+    if (++lines === AUTO_CODE_LINES) {
+      const r = strip(text, groupStart, i);
+      if (r) out.push(r);
+      groupStart = i + 1;
+      lines = 0;
+    }
+  }
+  const r = strip(text, groupStart, end);
+  if (r) out.push(r);
+  return out;
+}
+
+/** Sentences of a prose range, pieces under `AUTO_MIN_PIECE` joined to the next. */
+function proseSentences(text: string, start: number, end: number): Range[] {
+  return mergeShort(sentencePieces(text, start, end), AUTO_MIN_PIECE);
+}
+
+/** A paragraph cut into sentences, with fenced code blocks (or a paragraph that is code) cut into line groups. */
+function splitParagraph(text: string, para: Range): Range[] {
+  const slice = text.slice(para.start, para.end);
+  if (!/```|~~~/.test(slice) && looksLikeCode(slice)) return lineGroups(text, para.start, para.end);
+  const out: Range[] = [];
+  const fence = /^[^\S\n]*(`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^[^\S\n]*\1[^\S\n]*$|(?![\s\S]))/gm;
+  let prev = 0;
+  for (let m = fence.exec(slice); m; m = fence.exec(slice)) {
+    if (m[0].length === 0) {
+      fence.lastIndex++;
+      continue;
+    }
+    if (m.index > prev) out.push(...proseSentences(text, para.start + prev, para.start + m.index));
+    out.push(...lineGroups(text, para.start + m.index, para.start + m.index + m[0].length));
+    prev = m.index + m[0].length;
+  }
+  if (prev < slice.length) out.push(...proseSentences(text, para.start + prev, para.end));
+  return out;
+}
+
+/**
+ * `auto`: paragraphs, unless the trace has fewer than {@link AUTO_MIN_STEPS} of them or one holds most
+ * of the text; then the large paragraphs are cut into sentences, and code (fenced blocks, or a
+ * paragraph that reads as code) into groups of whole lines.
+ */
+function autoRanges(text: string): Range[] {
+  const paragraphs = blankLineRanges(text);
+  const total = paragraphs.reduce((n, p) => n + p.end - p.start, 0);
+  if (total === 0) return paragraphs;
+  const largest = Math.max(...paragraphs.map((p) => p.end - p.start));
+  const tooFew = paragraphs.length < AUTO_MIN_STEPS;
+  if (!tooFew && largest <= AUTO_DOMINANT_SHARE * total) return paragraphs;
+  const limit = tooFew ? AUTO_MIN_PIECE * 2 : total / AUTO_MIN_STEPS;
+  return paragraphs.flatMap((p) => (p.end - p.start > limit ? splitParagraph(text, p) : [p]));
+}
+
 /**
  * Cuts `reasoning` into steps.
  *
  * @param reasoning the reasoning text (`Trace.reasoning`).
- * @param mode `paragraph` (default): blank lines; `sentence`; `heading`; `marker`; `file`: the file's own
- *   chunks (falls back to `paragraph` when none are given).
+ * @param mode `auto` (default): paragraphs, or sentences and code line groups when the paragraphs are too
+ *   few or one dominates; `paragraph`: blank lines; `sentence`; `heading`; `marker`; `file`: the file's
+ *   own chunks (falls back to `auto` when none are given).
  * @param chunks the file's chunks, used by `file` mode.
  */
-export function segment(reasoning: string, mode: SegmentationMode = 'paragraph', chunks?: readonly FileChunk[]): Step[] {
+export function segment(reasoning: string, mode: SegmentationMode = 'auto', chunks?: readonly FileChunk[]): Step[] {
   let ranges: Range[];
   switch (mode) {
+    case 'auto':
+      ranges = autoRanges(reasoning);
+      break;
     case 'paragraph':
       ranges = blankLineRanges(reasoning);
       break;
@@ -154,7 +234,7 @@ export function segment(reasoning: string, mode: SegmentationMode = 'paragraph',
       ranges = cutAt(reasoning, markerCuts(reasoning));
       break;
     case 'file':
-      ranges = chunks && chunks.length > 0 ? chunkRanges(reasoning, chunks) : blankLineRanges(reasoning);
+      ranges = chunks && chunks.length > 0 ? chunkRanges(reasoning, chunks) : autoRanges(reasoning);
       break;
     default: {
       const never: never = mode;
@@ -165,4 +245,4 @@ export function segment(reasoning: string, mode: SegmentationMode = 'paragraph',
 }
 
 /** All segmentation modes, for argument validation and UIs. */
-export const SEGMENTATION_MODES: readonly SegmentationMode[] = ['paragraph', 'sentence', 'heading', 'marker', 'file'];
+export const SEGMENTATION_MODES: readonly SegmentationMode[] = ['auto', 'paragraph', 'sentence', 'heading', 'marker', 'file'];

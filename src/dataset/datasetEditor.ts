@@ -25,6 +25,7 @@ import { Disposable } from '../util/disposable';
 import type { LensContext } from '../services/context';
 import { DatasetModel } from './datasetModel';
 import { openRecordSource } from './recordSource';
+import { parseOptionsFor } from '../services/config';
 
 /** View type of the dataset browser (package.json `contributes.customEditors`). */
 export const DatasetViewType = 'reasoningLens.dataset';
@@ -77,6 +78,7 @@ class DatasetDocument extends Disposable implements vscode.CustomDocument {
     }
     const path = this.uri.fsPath;
     const source = await openRecordSource(path, {
+      parse: parseOptionsFor(this.uri),
       cancellation: this.abort.signal,
       onProgress: (p) => this.report({ phase: 'indexing', done: p.bytesRead, total: p.totalBytes }),
     });

@@ -10,10 +10,15 @@ import { basename } from 'node:path';
 import { decodeUtf8, formatBytes, looksBinary } from '../core/trace/bytes';
 import { JsonArrayScanner } from '../core/trace/jsonArrayScanner';
 import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, type IndexOptions, type JsonlIndex } from '../core/trace/jsonlIndex';
-import { detectFormat, parseTraceRecord } from '../core/trace/records';
-import { readHead, readTraces } from '../core/trace/read';
+import { detectFormat, isEventStream, parseTraceRecord } from '../core/trace/records';
+import { headRecords, readHead, readTraces } from '../core/trace/read';
 import { safeParseJson } from '../core/trace/safeJson';
-import type { ParseResult, TraceError, TraceFormat } from '../core/trace/types';
+import type { ParseOptions, ParseResult, TraceError, TraceFormat } from '../core/trace/types';
+
+/** Options of {@link openRecordSource}: indexing, and how records are read (a field mapping…). */
+export interface RecordSourceOptions extends IndexOptions {
+  readonly parse?: ParseOptions;
+}
 
 /** Records of one file, readable one at a time in any order. Call {@link close} when done. */
 export interface RecordSource {
@@ -74,13 +79,21 @@ export async function sniffFormat(path: string): Promise<TraceFormat> {
 }
 
 /** Opens `path` for record access; indexing reports progress and stops on cancellation. */
-export async function openRecordSource(path: string, opts: IndexOptions = {}): Promise<RecordSource> {
+export async function openRecordSource(path: string, opts: RecordSourceOptions = {}): Promise<RecordSource> {
   const head = await readHead(path, HEAD_BYTES);
   if (head.length === 0) throw new Error(`${basename(path)} is empty: there are no records to show`);
   if (looksBinary(head)) throw new Error(`${basename(path)} looks binary (NUL bytes or control characters): it is not a trace dataset`);
   const first = firstChar(head);
   const isJsonl = path.toLowerCase().endsWith('.jsonl') || path.toLowerCase().endsWith('.ndjson') || (first === '{' && looksLikeJsonl(head));
-  if (isJsonl) return jsonlSource(await indexJsonl(path, opts));
+  if (isJsonl) {
+    const index = await indexJsonl(path, opts);
+    // A stream capture (one event per line) is one response: read it as a document.
+    if (index.count > 0 && isEventStream(headRecords(index, 8))) {
+      index.close();
+      return documentSource(path, opts);
+    }
+    return jsonlSource(index, opts.parse ?? {});
+  }
   if (first === '[') {
     const array = await scanArray(path, opts);
     if (array) return array;
@@ -88,7 +101,7 @@ export async function openRecordSource(path: string, opts: IndexOptions = {}): P
   return documentSource(path, opts);
 }
 
-function jsonlSource(index: JsonlIndex): RecordSource {
+function jsonlSource(index: JsonlIndex, parse: ParseOptions): RecordSource {
   return {
     kind: 'jsonl',
     path: index.path,
@@ -97,7 +110,7 @@ function jsonlSource(index: JsonlIndex): RecordSource {
     errors: index.errors,
     lineOf: (i) => index.lineOf(i),
     read: (i) => {
-      const r = index.readTraces(i);
+      const r = index.readTraces(i, parse);
       return { traces: r.traces, errors: r.errors };
     },
     close: () => index.close(),
@@ -105,8 +118,8 @@ function jsonlSource(index: JsonlIndex): RecordSource {
 }
 
 /** The whole file as one record (a JSON object, a streamed response): `readTraces` reads it. */
-async function documentSource(path: string, opts: IndexOptions): Promise<RecordSource> {
-  const result = await readTraces(path, { ...(opts.cancellation ? { cancellation: opts.cancellation } : {}) });
+async function documentSource(path: string, opts: RecordSourceOptions): Promise<RecordSource> {
+  const result = await readTraces(path, { ...opts.parse, ...(opts.cancellation ? { cancellation: opts.cancellation } : {}) });
   const { size } = await stat(path);
   return {
     kind: 'json-document',
@@ -124,7 +137,7 @@ async function documentSource(path: string, opts: IndexOptions): Promise<RecordS
  * A JSON array streamed with {@link JsonArrayScanner}: element offsets and lines in typed arrays. An
  * array of `chat.completion.chunk`s is one response, not a dataset: undefined (read as a document).
  */
-async function scanArray(path: string, opts: IndexOptions): Promise<RecordSource | undefined> {
+async function scanArray(path: string, opts: RecordSourceOptions): Promise<RecordSource | undefined> {
   const chunkSize = opts.chunkBytes ?? 4 * 1024 * 1024;
   const maxRecord = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const h = await open(path, 'r');
@@ -192,12 +205,13 @@ async function scanArray(path: string, opts: IndexOptions): Promise<RecordSource
       const line = parsed.line !== undefined ? lines[i] + parsed.line - 1 : lines[i];
       return { traces: [], errors: [{ message: `line ${line}: $[${i}]: ${parsed.message}`, source: { ...source, line } }] };
     }
-    return parseTraceRecord(parsed.value, {}, source, `$[${i}]`);
+    return parseTraceRecord(parsed.value, opts.parse ?? {}, source, `$[${i}]`);
   };
   if (count > 0) {
     // A streamed response saved as an array is one trace: let the document reader join the deltas.
     const first = safeParseJson(readText(0));
-    if (first.ok && detectFormat([first.value]) === 'openai-chat-stream') {
+    const second = count > 1 ? safeParseJson(readText(1)) : undefined;
+    if (first.ok && isEventStream(second?.ok ? [first.value, second.value] : [first.value])) {
       if (fd !== undefined) closeSync(fd);
       return undefined;
     }

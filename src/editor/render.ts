@@ -17,7 +17,16 @@ export interface RenderedTrace {
 /** Section headings of a trace view (also what Outline and breadcrumbs show from the markdown grammar). */
 export const SECTION_HEADINGS = { prompt: '# Prompt', reasoning: '# Reasoning', answer: '# Answer' } as const;
 
-/** Renders `trace` as `# Prompt`, `# Reasoning` and `# Answer` sections. */
+/**
+ * The header line: the format and where each part was read from (`prompt ← problem · reasoning ←
+ * full_response`), so a user sees at once when detection picked the wrong field.
+ */
+export function fieldsHeader(trace: Trace): string {
+  const roles = Object.entries(trace.fields ?? {}).map(([role, path]) => `${role} ← \`${path.replace(/`/g, "'")}\``);
+  return `> ${trace.format}${roles.length ? ` · ${roles.join(' · ')}` : ''}`;
+}
+
+/** Renders `trace` as a header line, then `# Prompt`, `# Reasoning` and `# Answer` sections. */
 export function renderTrace(trace: Trace): RenderedTrace {
   const parts: string[] = [];
   let length = 0;
@@ -27,7 +36,7 @@ export function renderTrace(trace: Trace): RenderedTrace {
     length += s.length;
     return at;
   };
-  push(`${SECTION_HEADINGS.prompt}\n\n`);
+  push(`${fieldsHeader(trace)}\n\n${SECTION_HEADINGS.prompt}\n\n`);
   const promptOffset = push(trace.prompt.trim() ? trace.prompt.replace(/\s+$/, '') : '_(no prompt in the file)_');
   push(`\n\n${SECTION_HEADINGS.reasoning}${trace.truncated ? ' (truncated: no closing tag)' : ''}\n\n`);
   const reasoningOffset = push(trace.reasoning);

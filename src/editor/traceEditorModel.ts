@@ -5,6 +5,7 @@ import type { OpenTrace, SessionManager } from '../services/sessionManager';
 import { HEAT_METRICS, heatColumn, stepLabel, type MetricColumn } from './heat';
 import { TraceViewScheme } from './traceView';
 import type { LensContext } from '../services/context';
+import { hasWarning } from '../core/trace/warnings';
 
 /** What the editor features' `register` receives: the extension's context plus their shared model. */
 export interface EditorContext extends LensContext {
@@ -67,7 +68,7 @@ export class TraceEditorModel extends Disposable {
     const doc = this.sessions.sessionFor(document);
     if (!doc || doc.reasoningOffset === undefined) return undefined;
     const { trace } = doc.session;
-    if (document.uri.scheme !== TraceViewScheme && trace.warnings.some((w) => w.startsWith('no reasoning delimiters'))) return undefined;
+    if (document.uri.scheme !== TraceViewScheme && hasWarning(trace, 'no-delimiters')) return undefined;
     const key = document.uri.toString();
     let cached = this.ranges.get(key);
     if (!cached || cached.version !== document.version || cached.session !== doc.session || cached.offset !== doc.reasoningOffset) {

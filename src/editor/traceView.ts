@@ -3,13 +3,15 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { Disposable } from '../util/disposable';
-import { indexJsonl, readTraces, type JsonlIndex } from '../core/trace';
+import { indexJsonl, isEventStream, readTraces, type JsonlIndex } from '../core/trace';
+import { headRecords } from '../core/trace/read';
 import type { Trace } from '../core/trace/types';
 import type { ResolvedTrace } from '../services/sessionManager';
 import type { LensContext } from '../services/context';
 import { CommandIds } from '../commands/commandIds';
 import { registerCommand } from '../commands/registerCommand';
 import { renderTrace } from './render';
+import { parseOptionsFor } from '../services/config';
 
 /** URI scheme of the read-only trace views. */
 export const TraceViewScheme = 'reasoning-lens';
@@ -85,8 +87,10 @@ class TraceStore {
       entry = { stamp, index: await indexJsonl(path) };
       this.indexes.set(path, entry);
     }
+    // A stream capture (one event per line) is one response, read whole.
+    if (isEventStream(headRecords(entry.index, 8))) return this.wholeFile(path, stamp, record === 0 ? undefined : record);
     if (record >= entry.index.count) throw new Error(`${basename(path)} has ${entry.index.count} records; record ${record + 1} does not exist`);
-    const res = entry.index.readTraces(record);
+    const res = entry.index.readTraces(record, parseOptionsFor(vscode.Uri.file(path)));
     if (res.traces.length === 0 && res.errors.length) throw new Error(res.errors.map((e) => e.message).join('; '));
     this.remember(this.records, key, { stamp, traces: res.traces });
     return res.traces;
@@ -99,7 +103,7 @@ class TraceStore {
       // importance) come along.
       const folder = dirname(path);
       const whole = basename(path) === 'base_solution.json' && existsSync(join(folder, 'chunks_labeled.json')) ? folder : path;
-      const res = await readTraces(whole);
+      const res = await readTraces(whole, parseOptionsFor(vscode.Uri.file(path)));
       cached = { stamp, traces: res.traces, errors: res.errors.map((e) => e.message) };
       this.remember(this.files, path, cached);
     }

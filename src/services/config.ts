@@ -1,4 +1,8 @@
 import * as vscode from 'vscode';
+import type { SegmentationMode } from '../core/types';
+import { mappingForFile } from '../core/trace/fieldMapping';
+import type { FieldMapping } from '../core/trace/fields';
+import type { ParseOptions } from '../core/trace/types';
 
 /**
  * Typed access to `reasoningLens.*` settings. Read on demand and re-read on
@@ -6,7 +10,9 @@ import * as vscode from 'vscode';
  */
 export interface ReasoningLensSettings {
   /** Segmentation mode for steps. */
-  readonly segmentation: 'paragraph' | 'sentence' | 'heading' | 'marker' | 'file';
+  readonly segmentation: SegmentationMode;
+  /** File glob → where prompt / reasoning / answer / id sit in its records. */
+  readonly fieldMapping: Readonly<Record<string, FieldMapping>>;
   /** Which backend scores traces: the local ONNX model, OpenAI-compatible endpoints, or logprobs in the file only. */
   readonly backend: 'local' | 'endpoint' | 'file';
   /** Model folder (HF / Optimum layout); empty = the embedded default model. Machine-scoped. */
@@ -29,7 +35,8 @@ export const SettingsSection = 'reasoningLens';
 export function readSettings(scope?: vscode.ConfigurationScope): ReasoningLensSettings {
   const c = vscode.workspace.getConfiguration(SettingsSection, scope);
   return {
-    segmentation: c.get<ReasoningLensSettings['segmentation']>('segmentation', 'paragraph'),
+    segmentation: c.get<ReasoningLensSettings['segmentation']>('segmentation', 'auto'),
+    fieldMapping: c.get<Record<string, FieldMapping>>('fieldMapping', {}),
     backend: c.get<ReasoningLensSettings['backend']>('backend', 'local'),
     modelPath: machineValue<string>(c, 'model.path', ''),
     modelVariant: c.get<string>('model.variant', ''),
@@ -55,4 +62,10 @@ export function onDidChangeSettings(listener: () => void): vscode.Disposable {
 function machineValue<T>(c: vscode.WorkspaceConfiguration, key: string, fallback: T): T {
   const inspected = c.inspect<T>(key);
   return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
+}
+
+/** The parse options for `file` (its field mapping from `reasoningLens.fieldMapping`, if any glob matches). */
+export function parseOptionsFor(file: vscode.Uri): ParseOptions {
+  const fields = mappingForFile(readSettings(file).fieldMapping, file.scheme === 'file' ? file.fsPath : file.path);
+  return fields ? { fields } : {};
 }

@@ -6,7 +6,7 @@ import { segment } from '../core/steps';
 import { TraceSession, type PersistedSession, type SessionChange } from '../core/session';
 import type { Trace } from '../core/trace/types';
 import type { TraceSummary } from '../shared/protocol';
-import { onDidChangeSettings, readSettings } from './config';
+import { onDidChangeSettings, parseOptionsFor, readSettings } from './config';
 import { traceContentHash } from '../pipeline/scoreCache';
 
 /**
@@ -179,10 +179,10 @@ function parseDocumentTrace(document: vscode.TextDocument): ResolvedTrace | unde
     const firstRecord = document.languageId === 'jsonl' && newline >= 0 ? text.slice(0, newline) : text;
     const parsed = safeParseJson(firstRecord);
     if (!parsed.ok) return undefined;
-    const trace = parseTraceRecord(parsed.value, {}, source).traces[0];
+    const trace = parseTraceRecord(parsed.value, parseOptionsFor(document.uri), source).traces[0];
     return trace ? { trace, reasoningOffset: undefined } : undefined;
   }
-  const trace = parseTraceText(text, {}, source);
+  const trace = parseTraceText(text, parseOptionsFor(document.uri), source);
   const offset = trace.metadata.reasoningOffset;
   return { trace, reasoningOffset: typeof offset === 'number' ? offset : undefined };
 }

@@ -21,7 +21,7 @@ export const PANEL_METRICS = ['firstTokenSurprisal', 'meanSurprisal', 'stepEntro
 export type PanelMetric = (typeof PANEL_METRICS)[number];
 
 /** Segmentation modes (the `reasoningLens.segmentation` setting). */
-export const PANEL_SEGMENTATIONS = ['paragraph', 'sentence', 'heading', 'marker', 'file'] as const;
+export const PANEL_SEGMENTATIONS = ['auto', 'paragraph', 'sentence', 'heading', 'marker', 'file'] as const;
 export type PanelSegmentation = (typeof PANEL_SEGMENTATIONS)[number];
 
 /** Palette actions the panel's buttons run (by command id on the host). */

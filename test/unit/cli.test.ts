@@ -34,7 +34,7 @@ describe('cli inspect', () => {
     assert.equal(r.code, 0);
     assert.match(r.out, /\[chat-template\]/);
     assert.match(r.out, /deepseek-dump\.txt:1/);
-    assert.match(r.out, /steps 2 \(paragraph\)/);
+    assert.match(r.out, /steps 2 \(auto\)/);
     assert.match(r.out, /answer: 51/);
   });
 

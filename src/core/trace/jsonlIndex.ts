@@ -10,6 +10,7 @@ import { decodeUtf8, formatBytes, looksBinary } from './bytes';
 import { parseTraceRecord } from './records';
 import { safeParseJson, type JsonResult } from './safeJson';
 import type { ParseOptions, ParseResult, TraceError } from './types';
+import { warning, type TraceWarning } from './warnings';
 
 /** Cancellation as VS Code's `CancellationToken` or a DOM/Node `AbortSignal`. */
 export type CancellationLike = { readonly isCancellationRequested: boolean } | { readonly aborted: boolean };
@@ -119,7 +120,7 @@ export class JsonlIndex {
       return { traces: [], errors: [{ message: `line ${this.lines[i]}${parsed.column ? `, column ${parsed.column}` : ''}: ${parsed.message}`, source, ...(parsed.column ? { column: parsed.column } : {}) }] };
     }
     const res = parseTraceRecord(parsed.value, opts, source, `L${this.lines[i]}`);
-    if (invalidUtf8) for (const t of res.traces) (t.warnings as string[]).push(`line ${this.lines[i]}: invalid UTF-8 replaced with U+FFFD`);
+    if (invalidUtf8) for (const t of res.traces) (t.warnings as TraceWarning[]).push(warning('invalid-utf8', `line ${this.lines[i]}: invalid UTF-8 replaced with U+FFFD`));
     return res;
   }
 

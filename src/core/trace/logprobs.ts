@@ -7,6 +7,7 @@
  * belongs to the token in which it starts (later pieces get an empty span at its end).
  */
 import type { TokenCandidate, TokenLogprob, TraceRegion } from './types';
+import { warning, type TraceWarning } from './warnings';
 
 /** A token as the file gives it, before placement. */
 export interface RawToken {
@@ -59,7 +60,7 @@ function byteToUtf16Map(text: string): { bytes: Uint8Array; map: Int32Array } {
  * that region's string. Tokens that cannot be placed get `start = end = -1`; the count is pushed to
  * `warnings`. A token that covers a delimiter (e.g. `<think>`) is clipped to the region it overlaps.
  */
-export function alignTokens(tokens: readonly RawToken[], text: string, regions: readonly RegionSpan[], warnings: string[], label = 'logprobs'): TokenLogprob[] {
+export function alignTokens(tokens: readonly RawToken[], text: string, regions: readonly RegionSpan[], warnings: TraceWarning[], label = 'logprobs'): TokenLogprob[] {
   const { bytes, map } = byteToUtf16Map(text);
   const out: TokenLogprob[] = [];
   let cursor = 0;
@@ -93,7 +94,7 @@ export function alignTokens(tokens: readonly RawToken[], text: string, regions: 
     const ce = Math.min(Math.max(e, region.start), region.end) - region.start;
     out.push({ ...base, region: region.region, start: cs, end: Math.max(cs, ce) });
   }
-  if (unplaced > 0) warnings.push(`${label}: ${unplaced} of ${tokens.length} tokens could not be placed on the text (offsets -1)`);
+  if (unplaced > 0) warnings.push(warning('logprobs-unplaced', `${label}: ${unplaced} of ${tokens.length} tokens could not be placed on the text (offsets -1)`));
   return out;
 }
 

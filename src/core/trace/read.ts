@@ -7,10 +7,12 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { decodeUtf8, formatBytes, looksBinary } from './bytes';
 import { JsonArrayScanner, type ArrayElement } from './jsonArrayScanner';
-import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, TraceFileError, type IndexOptions } from './jsonlIndex';
-import { detectFormat, parseThoughtAnchors, parseTraceRecord, parseTraceText } from './records';
+import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, TraceFileError, type IndexOptions, type JsonlIndex } from './jsonlIndex';
+import { parseHttprr, parseSse, parseYaml, looksLikeSse, type ContainerResult } from './containers';
+import { isEventStream, parseEvents, parseThoughtAnchors, parseTraceRecord, parseTraceText } from './records';
 import { safeParseJson } from './safeJson';
 import type { ParseOptions, SourceLocation, Trace, TraceError } from './types';
+import { hasWarning, warning, type TraceWarning } from './warnings';
 
 /** Options of {@link readTraces}. */
 export interface ReadOptions extends ParseOptions, IndexOptions {
@@ -26,7 +28,13 @@ export interface ReadResult {
   readonly skipped: string[];
 }
 
-const TRACE_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.md', '.markdown', '.txt']);
+const TRACE_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.md', '.markdown', '.txt', '.yaml', '.yml', '.httprr', '.responses', '.sse']);
+const JSONL_EXTENSIONS = new Set(['.jsonl', '.ndjson', '.responses']);
+/** Documentation beside the data (a README that mentions `</think>` is not a trace). */
+const DOCUMENT_NAME = /^(readme|license|licence|copying|notice|changelog|attribution)([-_.].*)?$/i;
+
+/** Records of a JSONL stream capture read at once (a capture is one response, not a dataset). */
+const MAX_STREAM_RECORDS = 200_000;
 
 /**
  * Reads every trace in `path`: a file (JSONL, JSON object or array, text/markdown, chat dump) or a folder
@@ -68,6 +76,10 @@ async function readFolder(dir: string, opts: ReadOptions, out: ReadResult, top: 
   }
   for (const name of names) {
     if (name.startsWith('.')) continue;
+    if (DOCUMENT_NAME.test(name)) {
+      if (top) out.skipped.push(`${join(dir, name)}: documentation`);
+      continue;
+    }
     const p = join(dir, name);
     const s = await stat(p).catch(() => undefined);
     if (!s) continue;
@@ -124,7 +136,7 @@ async function readPromptResponse(dir: string, opts: ReadOptions, out: ReadResul
     }
   }
   const trace = parseTraceText(response.text, { ...opts, ...(prompt !== undefined ? { prompt } : {}) }, { file: join(dir, 'response.md') }, idFromDir(dir));
-  if (response.invalid) (trace.warnings as string[]).push('invalid UTF-8 replaced with U+FFFD');
+  if (response.invalid) (trace.warnings as TraceWarning[]).push(warning('invalid-utf8', 'invalid UTF-8 replaced with U+FFFD'));
   out.traces.push(trace);
 }
 
@@ -199,20 +211,24 @@ async function readFile1(path: string, opts: ReadOptions, out: ReadResult, inFol
       out.errors.push({ message: `not a trace file: ${path} looks binary (NUL bytes or control characters)`, source: { file: path } });
       return;
     }
-    const firstChar = decodeUtf8(head.subarray(0, Math.min(head.length, 4096))).text.replace(/^\uFEFF/, '').trimStart()[0];
-    if (ext === '.jsonl' || ext === '.ndjson' || (firstChar === '{' && looksLikeJsonl(head))) await readJsonl(path, opts, out);
+    const headText = decodeUtf8(head.subarray(0, Math.min(head.length, 4096))).text.replace(/^\uFEFF/, '');
+    const firstChar = headText.trimStart()[0];
+    if (ext === '.yaml' || ext === '.yml') await readContainer(path, opts, out, (t) => parseYaml(t));
+    else if (ext === '.httprr' || headText.startsWith('httprr trace')) await readContainer(path, opts, out, undefined, (b) => parseHttprr(b));
+    else if (JSONL_EXTENSIONS.has(ext) || (firstChar === '{' && looksLikeJsonl(head))) await readJsonl(path, opts, out);
     else if (firstChar === '[') await readJsonArray(path, opts, out);
     else if (firstChar === '{') await readJsonObject(path, opts, out);
+    else if (looksLikeSse(headText)) await readContainer(path, opts, out, (t) => ({ ok: true, value: parseSse(t) }));
     else {
       const t = await readText(path, opts, out);
       if (!t) return;
       const trace = parseTraceText(t.text, opts, { file: path }, basename(path));
-      if (inFolder && trace.warnings.some((w) => w.startsWith('no reasoning delimiters'))) {
-        // In a folder, a text file without any reasoning delimiter (README, LICENSE…) is not a trace.
+      if (inFolder && hasWarning(trace, 'no-delimiters')) {
+        // In a folder, a text file without any reasoning delimiter (notes, logs…) is not a trace.
         out.skipped.push(`${path}: no reasoning delimiters`);
         return;
       }
-      if (t.invalid) (trace.warnings as string[]).push('invalid UTF-8 replaced with U+FFFD');
+      if (t.invalid) (trace.warnings as TraceWarning[]).push(warning('invalid-utf8', 'invalid UTF-8 replaced with U+FFFD'));
       out.traces.push(trace);
     }
   } catch (e) {
@@ -222,7 +238,7 @@ async function readFile1(path: string, opts: ReadOptions, out: ReadResult, inFol
   // In a folder, a JSON file with no trace fields at all (e.g. mapping.json) is skipped, not an error.
   if (inFolder && out.traces.length === before.traces) {
     const mine = out.errors.slice(before.errors);
-    if (mine.length > 0 && mine.every((e) => e.message.startsWith('unrecognised record'))) {
+    if (mine.length > 0 && mine.every((e) => e.code === 'unrecognised')) {
       out.errors.length = before.errors;
       out.skipped.push(`${path}: ${mine[0].message}`);
     }
@@ -243,6 +259,19 @@ async function readJsonl(path: string, opts: ReadOptions, out: ReadResult): Prom
   try {
     out.errors.push(...index.errors);
     if (index.count === 0 && index.errors.length === 0) out.errors.push({ message: `${path}: empty file (no records)`, source: { file: path } });
+    if (index.count > 0 && index.count <= MAX_STREAM_RECORDS && isEventStream(headRecords(index, 8))) {
+      // A stream capture (one event per line): every stream in it is one trace, not one per line.
+      const values: unknown[] = [];
+      for (let i = 0; i < index.count; i++) {
+        const r = index.read(i);
+        if (r.ok) values.push(r.value);
+        else out.errors.push({ message: `line ${index.lineOf(i)}: ${r.message}`, source: { file: path, line: index.lineOf(i) } });
+      }
+      const res = parseEvents(values, opts, { file: path, line: 1, jsonPath: '$' }, basename(path));
+      out.traces.push(...res.traces);
+      out.errors.push(...res.errors);
+      return;
+    }
     for (let i = 0; i < index.count; i++) {
       if (i % 256 === 0 && isCancelled(opts.cancellation)) throw new CancelledError();
       const res = index.readTraces(i, opts);
@@ -252,6 +281,36 @@ async function readJsonl(path: string, opts: ReadOptions, out: ReadResult): Prom
   } finally {
     index.close();
   }
+}
+
+/** The first `n` records of a JSONL index that parse (for format sniffing). */
+export function headRecords(index: JsonlIndex, n: number): unknown[] {
+  const values: unknown[] = [];
+  for (let i = 0; i < Math.min(n, index.count); i++) {
+    const r = index.read(i);
+    if (r.ok) values.push(r.value);
+  }
+  return values;
+}
+
+/** A file that wraps API bodies (YAML cassette, HTTP recording, SSE capture), read whole and parsed. */
+async function readContainer(path: string, opts: ReadOptions, out: ReadResult, fromText?: (text: string) => ContainerResult, fromBytes?: (bytes: Uint8Array) => ContainerResult): Promise<void> {
+  const max = opts.maxFileBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const size = (await stat(path)).size;
+  if (size > max) {
+    out.errors.push({ message: `${path}: file of ${formatBytes(size)} exceeds the ${formatBytes(max)} size limit for whole-file formats`, source: { file: path } });
+    return;
+  }
+  const bytes = await readFile(path);
+  const parsed = fromBytes ? fromBytes(bytes) : fromText!(decodeUtf8(bytes).text.replace(/^\uFEFF/, ''));
+  if (!parsed.ok) {
+    out.errors.push({ message: `${path}: ${parsed.message}`, source: { file: path } });
+    return;
+  }
+  const source: SourceLocation = { file: path, jsonPath: '$', line: 1 };
+  const res = Array.isArray(parsed.value) ? parseEvents(parsed.value, opts, source, basename(path)) : parseTraceRecord(parsed.value, opts, source, basename(path));
+  out.traces.push(...res.traces);
+  out.errors.push(...res.errors);
 }
 
 async function readJsonObject(path: string, opts: ReadOptions, out: ReadResult): Promise<void> {
@@ -264,7 +323,7 @@ async function readJsonObject(path: string, opts: ReadOptions, out: ReadResult):
     return;
   }
   const res = parseTraceRecord(parsed.value, opts, source, basename(path));
-  if (t.invalid) for (const tr of res.traces) (tr.warnings as string[]).push('invalid UTF-8 replaced with U+FFFD');
+  if (t.invalid) for (const tr of res.traces) (tr.warnings as TraceWarning[]).push(warning('invalid-utf8', 'invalid UTF-8 replaced with U+FFFD'));
   out.traces.push(...res.traces);
   out.errors.push(...res.errors);
 }
@@ -311,16 +370,17 @@ async function readJsonArray(path: string, opts: ReadOptions, out: ReadResult): 
       if (!scanError) out.errors.push({ message: `${path}: empty array (no records)`, source: { file: path } });
       return;
     }
-    const first = await readElement(elements[0]);
-    if (first.value !== undefined && detectFormat([first.value]) === 'openai-chat-stream') {
-      // A streamed response: every element is a delta of the same answer.
+    const first = await readElement(elements[0]!);
+    const second = elements.length > 1 ? await readElement(elements[1]!) : undefined;
+    if (first.value !== undefined && isEventStream(second?.value !== undefined ? [first.value, second.value] : [first.value])) {
+      // A streamed response saved as an array: every stream in it is one trace.
       const values: unknown[] = [];
       for (const e of elements) {
         const r = await readElement(e);
         if (r.error) out.errors.push(r.error);
         else values.push(r.value);
       }
-      const res = parseTraceRecord(values, opts, { file: path, jsonPath: '$', line: 1 }, basename(path));
+      const res = parseEvents(values, opts, { file: path, jsonPath: '$', line: 1 }, basename(path));
       out.traces.push(...res.traces);
       out.errors.push(...res.errors);
       return;

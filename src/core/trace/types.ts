@@ -5,23 +5,13 @@
  * `[start, end)` pair can be fed to `String.prototype.slice` directly.
  */
 
-/** Formats the readers recognise; `auto` asks the detector to pick. */
-export type TraceFormat =
-  | 'think-text'
-  | 'chat-template'
-  | 'openai-chat'
-  | 'openai-chat-stream'
-  | 'openai-completion'
-  | 'vllm-prompt-logprobs'
-  | 'conversations'
-  | 'messages'
-  | 's1k'
-  | 'openr1'
-  | 'question-solution'
-  | 'gsm8k'
-  | 'gsm8k-model-solution'
-  | 'thought-anchors'
-  | 'unrecognised';
+import type { FieldMapping, TraceFields } from './fields';
+import type { TraceFormat } from './registry';
+import type { TraceWarning } from './warnings';
+
+export type { TraceFormat } from './registry';
+export type { TraceWarning, TraceWarningCode } from './warnings';
+export type { FieldMapping, TraceFields } from './fields';
 
 /** Where a trace came from, precise enough to point a user at it. */
 export interface SourceLocation {
@@ -90,12 +80,16 @@ export interface Trace {
   readonly reference?: { readonly answer?: string; readonly correct?: boolean };
   readonly source: SourceLocation;
   readonly metadata: Readonly<Record<string, unknown>>;
-  /** Non-fatal problems, phrased for a user ("line 3: no closing </think>; treated as truncated"). */
-  readonly warnings: readonly string[];
+  /** Where prompt, reasoning, answer and id were read from (dotted paths in the record; absent for text files). */
+  readonly fields?: TraceFields;
+  /** Non-fatal problems: a stable code and a message phrased for a user ("no closing </think>; treated as truncated"). */
+  readonly warnings: readonly TraceWarning[];
 }
 
 /** A fatal problem reading one record; the rest of the file still loads. */
 export interface TraceError {
+  /** `unrecognised`: nothing in the record looks like a trace (a folder reader skips such files). */
+  readonly code?: 'unrecognised';
   readonly message: string;
   readonly source: SourceLocation;
   readonly column?: number;
@@ -110,6 +104,11 @@ export interface ParseOptions {
   readonly reasoningTags?: readonly [open: string, close: string];
   /** Prompt to use when the record/file has none (e.g. the sibling `prompt.md`). */
   readonly prompt?: string;
+  /**
+   * Where prompt, reasoning, answer and id sit in each record (dotted paths), when detection is wrong
+   * or the record's keys are unusual. Roles left out are found automatically.
+   */
+  readonly fields?: FieldMapping;
 }
 
 /** Traces parsed from one record or file, plus the fatal problems met on the way. */

@@ -56,9 +56,9 @@ describe('bad input', () => {
     const { traces } = await readTraces(file('bad-utf8.jsonl', bytes));
     assert.equal(traces.length, 1);
     assert.ok(traces[0].prompt.includes('\uFFFD'));
-    assert.ok(traces[0].warnings.some((w) => w.includes('UTF-8')));
+    assert.ok(traces[0].warnings.some((w) => w.code === 'invalid-utf8' && w.message.includes('UTF-8')));
     const md = await readTraces(file('bad-utf8.md', Buffer.concat([Buffer.from('<think>a'), Buffer.from([0xff]), Buffer.from('</think>b')])));
-    assert.ok(md.traces[0].warnings.some((w) => w.includes('UTF-8')));
+    assert.ok(md.traces[0].warnings.some((w) => w.code === 'invalid-utf8' && w.message.includes('UTF-8')));
   });
 
   test('binary file: "not a trace file"', async () => {
@@ -143,9 +143,9 @@ describe('bad input', () => {
     const t = parseTraceText('<think>');
     assert.equal(t.truncated, true);
     assert.equal(t.reasoning, '');
-    assert.ok(t.warnings.includes('empty reasoning'));
+    assert.ok(t.warnings.some((w) => w.code === 'empty-reasoning'));
     const t2 = parseTraceText('<think>\n\n</think>');
-    assert.ok(t2.warnings.includes('empty reasoning'));
+    assert.ok(t2.warnings.some((w) => w.code === 'empty-reasoning'));
   });
 
   test('JSON array file is streamed: elements with their line; a bad element does not stop the rest', async () => {

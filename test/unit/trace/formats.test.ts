@@ -35,7 +35,7 @@ describe('text traces', () => {
     assert.equal(t.reasoning, 'I was thinking and then');
     assert.equal(t.answer, '');
     assert.equal(t.finalAnswer, undefined);
-    assert.ok(t.warnings.some((w) => w.includes('truncated')));
+    assert.ok(t.warnings.some((w) => w.code === 'truncated' && w.message.includes('truncated')));
   });
 
   test('a closing tag alone (the <think> was in the prompt) still splits', () => {
@@ -53,7 +53,7 @@ describe('text traces', () => {
   test('empty reasoning is a warning, not an error', () => {
     const t = parseTraceText('<think></think>answer');
     assert.equal(t.reasoning, '');
-    assert.ok(t.warnings.includes('empty reasoning'));
+    assert.ok(t.warnings.some((w) => w.code === 'empty-reasoning'));
   });
 
   test('BOM and CRLF', () => {
@@ -141,7 +141,7 @@ describe('OpenAI-compatible responses', () => {
     const t = one({ choices: [{ message: { content: 'hello', reasoning: 'r' }, logprobs: { content: [{ token: 'hel', logprob: -1 }, { token: 'ZZZ', logprob: -1 }, { token: 'lo', logprob: -1 }] } }] });
     const lp = t.logprobs ?? [];
     assert.deepEqual(lp.map((x) => x.start), [0, -1, 3]);
-    assert.ok(t.warnings.some((w) => w.includes('1 of 3 tokens')));
+    assert.ok(t.warnings.some((w) => w.code === 'logprobs-unplaced' && w.message.includes('1 of 3 tokens')));
   });
 
   test('streamed chunks are concatenated, reasoning deltas kept apart', () => {
@@ -270,7 +270,7 @@ describe('delimiters written as inline code', () => {
     const doc = 'Samples: `<think>` reasoning, explanation and code.\nOnly prose here.';
     const trace = parseTraceText(doc);
     assert.equal(trace.reasoning, doc);
-    assert.ok(trace.warnings.some((w) => /no reasoning delimiters/.test(w)));
+    assert.ok(trace.warnings.some((w) => w.code === 'no-delimiters'));
   });
   test('a real delimiter after a backticked mention still opens the reasoning', () => {
     const trace = parseTraceText('Use `<think>` tags.\n<think>\nstep one\n</think>\nanswer 42');

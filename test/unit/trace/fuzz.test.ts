@@ -13,6 +13,7 @@ import {
   safeParseJson,
   splitReasoning,
 } from '../../../src/core/trace/index';
+import type { TraceWarning } from '../../../src/core/trace/index';
 
 const pieces = ['<think>', '</think>', '<thinking>', '</thinking>', '<|begin_of_thought|>', '<|end_of_thought|>', '<|begin_of_solution|>', '<｜User｜>', '<｜Assistant｜>', '<|im_start|>', '<|im_end|>', '<|start_header_id|>', '<|end_header_id|>', '\\boxed{', '}', '{', '####', '```', '\n', '\n\n', 'the answer is ', 'x', '42', 'é', '😀'];
 const tracey = fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 5 })), { maxLength: 40 }).map((a) => a.join(''));
@@ -67,7 +68,7 @@ describe('fuzz', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.array(fc.string({ unit: 'grapheme', maxLength: 4 }), { maxLength: 20 }), fc.nat(), (text, toks, cut) => {
         const c = text.length ? cut % (text.length + 1) : 0;
-        const warnings: string[] = [];
+        const warnings: TraceWarning[] = [];
         const out = alignTokens(toks.map((token) => ({ token, logprob: -1 })), text, [{ region: 'reasoning', start: 0, end: c }, { region: 'answer', start: c, end: text.length }], warnings);
         assert.equal(out.length, toks.length);
         for (const t of out) {
