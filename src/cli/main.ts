@@ -26,8 +26,31 @@ function usage(): string {
   return `usage: reasoning-lens <command> [options]\n\ncommands:\n${names.map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}`).join('\n')}\n`;
 }
 
+let quietOnClosedPipe = false;
+
+/**
+ * `reasoning-lens inspect … | head` closes the pipe early: stop quietly (exit 0, no EPIPE stack)
+ * instead of writing on into a closed stdout. Installed once, by whichever entry runs `main`.
+ */
+function exitQuietlyOnClosedPipe(): void {
+  if (quietOnClosedPipe) return;
+  quietOnClosedPipe = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
+/** Writes to the process's stdout, stopping quietly when its reader has gone. */
+function writeStdout(s: string): void {
+  exitQuietlyOnClosedPipe();
+  // The reader is gone: like a program killed by SIGPIPE, stop now instead of reading on.
+  if (process.stdout.destroyed || !process.stdout.writable) process.exit(process.exitCode ?? 0);
+  process.stdout.write(s);
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: readonly string[], io: CliIo = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = { stdout: writeStdout, stderr: (s) => process.stderr.write(s) }): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name ? io.stdout : io.stderr)(usage());
@@ -43,10 +66,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: (s) =>
 
 // When bundled into a test file the bundle is the main module too: the test runner marks its children.
 if (require.main === module && !process.env.NODE_TEST_CONTEXT) {
-  // `reasoning-lens inspect … | head` closes the pipe early: stop quietly.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
+  exitQuietlyOnClosedPipe();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -5,8 +5,9 @@
  * Resumable (a checkpoint beside the output), progress on stderr, totals at the end.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { checkOutput, writeFileAtomic } from '../core/export/atomicWrite';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { assertNotSource, checkOutput, writeFileAtomic } from '../core/export/atomicWrite';
 import { emptyTotals, exportRecord, exportSource, filePruner, sourceKind, type ExportTotals, type TraceOutcome, type TracePruner } from '../core/export/dataset';
 import { prunedReasoningText, type ExportFormat } from '../core/export/serialize';
 import { PRUNE_METHODS, pruneMethod, type Budget, type PruneMethodId } from '../core/prune';
@@ -14,7 +15,9 @@ import { formatBudget, parseBudget } from '../core/prune/budgetText';
 import { TraceSession } from '../core/session';
 import { segment, SEGMENTATION_MODES } from '../core/steps';
 import { parseTraceRecord, readTraces, safeParseJson } from '../core/trace';
-import type { Trace } from '../core/trace/types';
+import { listTraceSources } from '../core/trace/read';
+import type { ParseOptions, Trace } from '../core/trace/types';
+import { findEmbeddedModel } from '../model/onnx/modelFolder';
 import type { SegmentationMode } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
 import { InProcessOnnxBackend } from '../model/onnx/local';
@@ -25,8 +28,10 @@ import { isLoopbackHost } from './serveGuard';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
 import { interruptSignal, OutputExistsError, reportFailure, runJsonlPipeline, type PipelineResult } from './workerPool';
 import { batchReader, type TaskBatch, type TaskResult } from './workerTask';
+import { FIELD_OPTION_SPECS, readOptionsFrom } from './readOptions';
 
 const specs = {
+  ...FIELD_OPTION_SPECS,
   method: { type: 'string', short: 'm', choices: PRUNE_METHODS.filter((m) => m.id !== 'manual').map((m) => m.id), description: 'pruning method' },
   budget: { type: 'string', short: 'b', description: 'kept share: 0.8, 80%, 1024 tokens, or auto (difficulty-aware); default 0.8' },
   model: { type: 'string', description: 'score with a local ONNX model folder (HF / Optimum layout)' },
@@ -34,9 +39,9 @@ const specs = {
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
   'allow-http-key': { type: 'boolean', description: 'send the API key to plain-http endpoints that are not on this machine (default: https or loopback only)' },
   format: { type: 'string', choices: ['same', 'sft'], description: 'output: the source format (default) or SFT chat rows' },
-  segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: paragraph)' },
+  segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: auto)' },
   'skip-placeholders': { type: 'boolean', description: 'write [SKIP] in place of each dropped step (step-entropy format)' },
-  output: { type: 'string', short: 'o', description: 'output file (required)' },
+  output: { type: 'string', short: 'o', description: 'output file (required; a folder for a folder input in the same format)' },
   workers: { type: 'string', description: 'worker threads for file-logprob work (default: one per core; 0 = main thread)' },
   force: { type: 'boolean', description: 'overwrite an existing output that is not a resumable run of the same command' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
@@ -81,6 +86,12 @@ export function backendFromOptions(options: { model?: string; endpoint?: string;
   }
   if (options['endpoint-model']) throw new ArgError('--endpoint-model needs --endpoint');
   return undefined;
+}
+
+/** The embedded default model (media/models/reasoning-lens-tiny beside the CLI), when it is built. */
+export function embeddedBackend(): ScoringBackend | undefined {
+  const dir = findEmbeddedModel(__dirname) ?? findEmbeddedModel(process.cwd());
+  return dir ? new InProcessOnnxBackend(dir) : undefined;
 }
 
 /** Prints the totals block shared by `prune` and `score`. */
@@ -131,6 +142,44 @@ async function pruneWithModel(trace: Trace, method: PruneMethodId, budget: Budge
   }
 }
 
+/**
+ * A folder of sources (Thought-Anchors problems, prompt/response folders, trace files, mixed): with
+ * `sft`, one JSONL file of rows from every source; with `same`, `out` is a folder that mirrors the
+ * input, each source exported in its own format. A source that cannot be exported is a skip, not a stop.
+ */
+async function pruneFolder(input: string, out: string, pruner: TracePruner, format: ExportFormat, totals: ExportTotals, parse: ParseOptions): Promise<void> {
+  const { sources } = await listTraceSources(input);
+  const skip = (path: string, error: unknown): void => {
+    totals.skipped.push({ id: '?', where: path, reason: error instanceof Error ? error.message : String(error) });
+  };
+  if (format === 'sft') {
+    async function* rows(): AsyncGenerator<string> {
+      for (const source of sources) {
+        try {
+          yield* exportSource(source.path, pruner, 'sft', totals, { parse });
+        } catch (error) {
+          skip(source.path, error);
+        }
+      }
+    }
+    await writeFileAtomic(out, rows(), { keep: () => totals.pruned > 0 });
+    return;
+  }
+  for (const source of sources) {
+    const rel = relative(input, source.path);
+    const target = source.kind === 'thought-anchors' ? join(out, rel, 'base_solution.json') : source.kind === 'prompt-response' ? join(out, rel, 'response.md') : join(out, rel);
+    try {
+      const chunks: string[] = [];
+      for await (const chunk of exportSource(source.path, pruner, 'same', totals, { parse })) chunks.push(chunk);
+      if (!chunks.length) continue;
+      await mkdir(dirname(target), { recursive: true });
+      await writeFileAtomic(target, chunks);
+    } catch (error) {
+      skip(source.path, error);
+    }
+  }
+}
+
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let backend: ScoringBackend | undefined;
   const interrupt = interruptSignal();
@@ -155,14 +204,19 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const method = options.method as PruneMethodId;
     const budget = parsedBudget.budget;
     const format = (options.format ?? 'same') as ExportFormat;
-    const segmentation = (options.segment ?? 'paragraph') as SegmentationMode;
+    const segmentation = (options.segment ?? 'auto') as SegmentationMode;
     const placeholder = options['skip-placeholders'] ?? false;
+    // `--format` is prune's output format; only delimiters and fields say how the input is read.
+    const parse = readOptionsFrom({ ...(options['reasoning-tags'] !== undefined ? { 'reasoning-tags': options['reasoning-tags'] } : {}), ...(options.field ? { field: options.field } : {}) });
     backend = backendFromOptions(options);
     if (!backend && pruneMethod(method).needs.includes('model')) {
       throw new ArgError(`--method ${method} calls a model for every step: give --model DIR or --endpoint URL`);
     }
-    const target = await checkOutput(input, options.output, options.force ? { force: true } : {});
     const kind = await sourceKind(input);
+    // A folder pruned in its own format is written to a folder that mirrors it; everything else to one file.
+    const mirror = kind.kind === 'folder' && format === 'same';
+    if (mirror) await assertNotSource(input, options.output);
+    const target = mirror ? { exists: existsSync(options.output) } : await checkOutput(input, options.output, options.force ? { force: true } : {});
     io.stderr(`prune: ${input} with ${pruneMethod(method).label}, budget ${formatBudget(budget)}, ${backend ? `scores from ${backend.describe().name}` : 'scores from the file\'s logprobs'}\n`);
 
     if (kind.kind === 'jsonl') {
@@ -176,7 +230,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
             for (const [k, line] of lines.entries()) {
               const lineNo = batch.lineNumbers[k]!;
               const parsed = safeParseJson(line);
-              const res = parsed.ok ? parseTraceRecord(parsed.value, {}, { file: input, line: lineNo, jsonPath: '$' }, `L${lineNo}`) : undefined;
+              const res = parsed.ok ? parseTraceRecord(parsed.value, parse, { file: input, line: lineNo, jsonPath: '$' }, `L${lineNo}`) : undefined;
               if (!parsed.ok || !res?.traces.length) {
                 totals.records++;
                 totals.skipped.push({ id: `L${lineNo}`, where: `${input}:${lineNo}`, reason: !parsed.ok ? `not JSON: ${parsed.message}` : res?.errors[0]?.message ?? 'no trace' });
@@ -192,7 +246,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const result: PipelineResult = await runJsonlPipeline({
         input,
         output: options.output,
-        config: { kind: 'prune', file: input, method, budget, segmentation, format, placeholder },
+        config: { kind: 'prune', file: input, method, budget, segmentation, format, placeholder, ...(Object.keys(parse).length ? { parse } : {}) },
         ...(workers !== undefined ? { workers } : {}),
         ...(asyncTask ? { asyncTask, batchSize: 1 } : {}),
         ...(options.force ? { force: true } : {}),
@@ -204,18 +258,19 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return result.totals.pruned > 0 || result.resumed > 0 ? EXIT_OK : EXIT_FAILURE;
     }
 
-    // A single JSON document, text file or trace folder: small, written atomically in one go.
+    // A single JSON document, text file, trace folder, or a folder of them: written atomically.
     if (target.exists && !options.force) throw new OutputExistsError(`${options.output} already exists; use --force to overwrite it`);
     const totals = emptyTotals();
     const started = Date.now();
     let pruner: TracePruner = filePruner({ method, budget, segmentation, placeholder });
     if (backend) {
       const outcomes = new Map<string, TraceOutcome>();
-      for (const t of (await readTraces(input)).traces) outcomes.set(traceKey(t), await pruneWithModel(t, method, budget, segmentation, backend, placeholder));
+      for (const t of (await readTraces(input, parse)).traces) outcomes.set(traceKey(t), await pruneWithModel(t, method, budget, segmentation, backend, placeholder));
       pruner = (t) => outcomes.get(traceKey(t)) ?? { ok: false, reason: 'trace not found when re-reading the source' };
     }
     // Nothing pruned: nothing written (no empty file, and an existing output is left as it was).
-    await writeFileAtomic(options.output, exportSource(input, pruner, format, totals), { keep: () => totals.pruned > 0 });
+    if (kind.kind === 'folder') await pruneFolder(input, options.output, pruner, format, totals, parse);
+    else await writeFileAtomic(options.output, exportSource(input, pruner, format, totals, { parse }), { keep: () => totals.pruned > 0 });
     printTotals(io, 'prune', totals, { seconds: (Date.now() - started) / 1000, processed: totals.records });
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
   } catch (error) {

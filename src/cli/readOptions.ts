@@ -6,11 +6,16 @@
 import { parseFieldMapping, TRACE_FORMATS, type ParseOptions, type TraceFormat } from '../core/trace/index';
 import { ArgError } from './args';
 
+/** Delimiters and field mapping (every reading command; `prune` uses `--format` for its output). */
+export const FIELD_OPTION_SPECS = {
+  'reasoning-tags': { type: 'string', description: 'custom reasoning delimiters, OPEN,CLOSE' },
+  field: { type: 'strings', description: 'where a role sits in each record: prompt=PATH, reasoning=PATH, answer=PATH, id=PATH (dotted, e.g. outputs.0.text; repeatable)' },
+} as const;
+
 /** Option specs of the shared reading options. */
 export const READ_OPTION_SPECS = {
   format: { type: 'string', choices: ['auto', ...TRACE_FORMATS], description: 'force a format (default: auto-detect)' },
-  'reasoning-tags': { type: 'string', description: 'custom reasoning delimiters, OPEN,CLOSE' },
-  field: { type: 'strings', description: 'where a role sits in each record: prompt=PATH, reasoning=PATH, answer=PATH, id=PATH (dotted, e.g. outputs.0.text; repeatable)' },
+  ...FIELD_OPTION_SPECS,
 } as const;
 
 /** `ParseOptions` from the parsed shared options; throws {@link ArgError} on bad values. */

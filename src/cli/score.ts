@@ -7,24 +7,26 @@
 import { existsSync } from 'node:fs';
 import { fileStepScores, emptyTotals, sourceKind, type ExportTotals } from '../core/export/dataset';
 import { SEGMENTATION_MODES, segment } from '../core/steps';
-import { parseTraceRecord, readTraces, safeParseJson } from '../core/trace';
-import type { Trace } from '../core/trace/types';
+import { indexJsonl, parseTraceRecord, readTraces, safeParseJson } from '../core/trace';
+import type { ParseOptions, Trace } from '../core/trace/types';
 import type { SegmentationMode, StepScores } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
 import { scoreTraceTokens, stepScoresFromTable } from '../pipeline/scoreTrace';
 import { checkOutput } from '../core/export/atomicWrite';
 import { ArgError, describeOptions, parseArgs } from './args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
-import { backendFromOptions, printTotals } from './prune';
+import { backendFromOptions, embeddedBackend, printTotals } from './prune';
+import { READ_OPTION_SPECS, readOptionsFrom } from './readOptions';
 import { interruptSignal, reportFailure, runJsonlPipeline } from './workerPool';
 import { batchReader, scoreRow, type ScoreRow, type TaskBatch, type TaskResult } from './workerTask';
 
 const specs = {
+  ...READ_OPTION_SPECS,
   model: { type: 'string', description: 'score with a local ONNX model folder (HF / Optimum layout)' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
   'allow-http-key': { type: 'boolean', description: 'send the API key to plain-http endpoints that are not on this machine (default: https or loopback only)' },
-  segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: paragraph)' },
+  segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: auto)' },
   json: { type: 'boolean', description: 'one JSON row per trace on stdout (always JSON with -o)' },
   output: { type: 'string', short: 'o', description: 'write JSONL rows to this file (resumable)' },
   workers: { type: 'string', description: 'worker threads for file-logprob work (default: one per core; 0 = main thread)' },
@@ -42,6 +44,22 @@ async function scoresOf(trace: Trace, segmentation: SegmentationMode, backend: S
   return stepScoresFromTable(table, steps).scores.steps;
 }
 
+/** True when a trace carries token logprobs of its reasoning. */
+function hasReasoningLogprobs(trace: Trace): boolean {
+  return !!trace.logprobs?.some((t) => t.region === 'reasoning' && t.start >= 0);
+}
+
+/** True when any of the first records of a JSONL dataset has reasoning logprobs (decides file scores vs the embedded model). */
+async function jsonlHasLogprobs(path: string, parse: ParseOptions): Promise<boolean> {
+  const index = await indexJsonl(path, {});
+  try {
+    for (let i = 0; i < Math.min(index.count, 16); i++) if (index.readTraces(i, parse).traces.some(hasReasoningLogprobs)) return true;
+    return false;
+  } finally {
+    index.close();
+  }
+}
+
 function fmt(x: number | undefined, digits = 2): string {
   return x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
 }
@@ -54,6 +72,7 @@ function table(row: ScoreRow): string {
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let backend: ScoringBackend | undefined;
+  let fallback: ScoringBackend | undefined;
   const interrupt = interruptSignal();
   try {
     const { options, positionals } = parseArgs(argv, specs);
@@ -69,14 +88,17 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     const workers = options.workers !== undefined ? Number(options.workers) : undefined;
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new ArgError('--workers takes a whole number ≥ 0');
-    const segmentation = (options.segment ?? 'paragraph') as SegmentationMode;
+    const segmentation = (options.segment ?? 'auto') as SegmentationMode;
+    const parse = readOptionsFrom(options);
     backend = backendFromOptions(options);
-    const scoredBy = backend ? backend.describe().id : 'file';
-    const kind = await sourceKind(input);
 
     if (options.output) {
       await checkOutput(input, options.output, options.force ? { force: true } : {});
-      if (kind.kind !== 'jsonl') throw new ArgError('-o needs a JSONL input (for one trace file, omit -o and redirect --json output)');
+      const kind = await sourceKind(input);
+      if (kind.kind !== 'jsonl') throw new ArgError('-o needs a JSONL dataset (for other inputs, omit -o and redirect --json output)');
+      // No model named and no logprobs in the file: score with the embedded model, like the editor.
+      if (!backend && !(await jsonlHasLogprobs(input, parse))) backend = embeddedBackend();
+      const scoredBy = backend ? backend.describe().id : 'file';
       const b = backend;
       const reader = batchReader(input);
       const asyncTask = b
@@ -88,7 +110,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
               const lineNo = batch.lineNumbers[k]!;
               totals.records++;
               const parsed = safeParseJson(line);
-              const res = parsed.ok ? parseTraceRecord(parsed.value, {}, { file: input, line: lineNo, jsonPath: '$' }, `L${lineNo}`) : undefined;
+              const res = parsed.ok ? parseTraceRecord(parsed.value, parse, { file: input, line: lineNo, jsonPath: '$' }, `L${lineNo}`) : undefined;
               if (!parsed.ok || !res?.traces.length) {
                 totals.skipped.push({ id: `L${lineNo}`, where: `${input}:${lineNo}`, reason: !parsed.ok ? `not JSON: ${parsed.message}` : res?.errors[0]?.message ?? 'no trace' });
                 continue;
@@ -109,7 +131,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const result = await runJsonlPipeline({
         input,
         output: options.output,
-        config: { kind: 'score', file: input, segmentation },
+        config: { kind: 'score', file: input, segmentation, ...(Object.keys(parse).length ? { parse } : {}) },
         ...(workers !== undefined ? { workers } : {}),
         ...(asyncTask ? { asyncTask, batchSize: 1 } : {}),
         ...(options.force ? { force: true } : {}),
@@ -121,19 +143,26 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return result.totals.pruned > 0 || result.resumed > 0 ? EXIT_OK : EXIT_FAILURE;
     }
 
-    const read = await readTraces(input);
+    const read = await readTraces(input, parse);
     const totals: ExportTotals = emptyTotals();
     for (const e of read.errors) totals.skipped.push({ id: '?', where: e.source.file, reason: e.message });
+    // Without --model / --endpoint: the file's logprobs where a trace has them, else the embedded model (like the editor).
     for (const trace of read.traces) {
       totals.records++;
       totals.traces++;
-      const scores = trace.reasoning.trim() ? await scoresOf(trace, segmentation, backend) : undefined;
+      if (!trace.reasoning.trim()) {
+        totals.skipped.push({ id: trace.id, where: trace.source.file, reason: 'empty reasoning' });
+        continue;
+      }
+      let by = backend;
+      if (!by && !hasReasoningLogprobs(trace)) by = fallback ??= embeddedBackend();
+      const scores = await scoresOf(trace, segmentation, by);
       if (!scores) {
-        totals.skipped.push({ id: trace.id, where: trace.source.file, reason: trace.reasoning.trim() ? 'no logprobs in the file: give --model DIR or --endpoint URL to score it' : 'empty reasoning' });
+        totals.skipped.push({ id: trace.id, where: trace.source.file, reason: 'no logprobs in the file and the embedded model is not built: give --model DIR or --endpoint URL to score it' });
         continue;
       }
       totals.pruned++;
-      const row = scoreRow(trace, segmentation, scores, scoredBy);
+      const row = scoreRow(trace, segmentation, scores, by ? by.describe().id : 'file');
       io.stdout(options.json ? `${JSON.stringify(row)}\n` : table(row));
     }
     printTotals(io, 'score', totals, { tokens: false });
@@ -143,6 +172,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   } finally {
     interrupt.dispose();
     await backend?.dispose();
+    await fallback?.dispose();
   }
 }
 

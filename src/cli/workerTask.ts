@@ -10,7 +10,7 @@ import type { Budget } from '../core/prune/budget';
 import type { PruneMethodId } from '../core/prune/plan';
 import { segment } from '../core/steps';
 import { parseTraceRecord, safeParseJson } from '../core/trace';
-import type { Trace } from '../core/trace/types';
+import type { ParseOptions, Trace } from '../core/trace/types';
 import type { SegmentationMode, StepScores } from '../core/types';
 
 /** What a task does with each record. */
@@ -23,8 +23,10 @@ export type TaskConfig =
       readonly segmentation: SegmentationMode;
       readonly format: ExportFormat;
       readonly placeholder: boolean;
+      /** How records are read (field mapping, delimiters); structured-clone safe. */
+      readonly parse?: ParseOptions;
     }
-  | { readonly kind: 'score'; readonly file: string; readonly segmentation: SegmentationMode };
+  | { readonly kind: 'score'; readonly file: string; readonly segmentation: SegmentationMode; readonly parse?: ParseOptions };
 
 /**
  * A batch of consecutive records, as byte ranges of the input file: the main thread only finds line
@@ -109,7 +111,7 @@ export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
       let output = '';
       const lines = reader.read(batch);
       lines.forEach((line, k) => {
-        for (const out of exportJsonlLine(line, { file: config.file, line: batch.lineNumbers[k]! }, prune, config.format, totals)) output += `${out}\n`;
+        for (const out of exportJsonlLine(line, { file: config.file, line: batch.lineNumbers[k]! }, prune, config.format, totals, config.parse ?? {})) output += `${out}\n`;
       });
       return { seq: batch.seq, output, records: lines.length, totals };
     };
@@ -126,7 +128,7 @@ export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
       };
       const parsed = safeParseJson(line);
       if (!parsed.ok) return skip(`not JSON: ${parsed.message}`);
-      const res = parseTraceRecord(parsed.value, {}, { file: config.file, line: lineNo, jsonPath: '$' }, `L${lineNo}`);
+      const res = parseTraceRecord(parsed.value, config.parse ?? {}, { file: config.file, line: lineNo, jsonPath: '$' }, `L${lineNo}`);
       if (!res.traces.length) return skip(res.errors[0]?.message ?? 'no trace in this record');
       for (const trace of res.traces) {
         totals.traces++;

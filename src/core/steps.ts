@@ -142,7 +142,7 @@ export const AUTO_MIN_STEPS = 4;
 /** A paragraph holding more than this share of the text is cut further. */
 const AUTO_DOMINANT_SHARE = 0.5;
 /** Pieces shorter than this (characters) join the next one. */
-const AUTO_MIN_PIECE = 40;
+const AUTO_MIN_PIECE = 24;
 /** Most lines in one step of code. */
 const AUTO_CODE_LINES = 8;
 

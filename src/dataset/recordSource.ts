@@ -11,7 +11,7 @@ import { decodeUtf8, formatBytes, looksBinary } from '../core/trace/bytes';
 import { JsonArrayScanner } from '../core/trace/jsonArrayScanner';
 import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, type IndexOptions, type JsonlIndex } from '../core/trace/jsonlIndex';
 import { detectFormat, isEventStream, parseTraceRecord } from '../core/trace/records';
-import { headRecords, readHead, readTraces } from '../core/trace/read';
+import { headRecords, looksLikeJsonl, readHead, readTraces } from '../core/trace/read';
 import { safeParseJson } from '../core/trace/safeJson';
 import type { ParseOptions, ParseResult, TraceError, TraceFormat } from '../core/trace/types';
 
@@ -41,13 +41,6 @@ const HEAD_BYTES = 64 * 1024;
 /** First non-space character of the file (after a BOM). */
 function firstChar(head: Buffer): string | undefined {
   return decodeUtf8(head.subarray(0, 4096)).text.replace(/^\uFEFF/, '').trimStart()[0];
-}
-
-/** Two or more complete lines that each parse as JSON: JSONL, whatever the extension says. */
-function looksLikeJsonl(head: Buffer): boolean {
-  const lines = decodeUtf8(head).text.replace(/^\uFEFF/, '').split('\n').filter((l) => l.trim());
-  if (lines.length < 2) return false;
-  return lines.slice(0, -1).every((l) => safeParseJson(l).ok);
 }
 
 /**

@@ -4,12 +4,13 @@ import { Disposable } from '../util/disposable';
 import { onDidChangeSettings, readSettings } from './config';
 import type { ScoringBackend } from '../model/backend';
 import { OnnxBackend } from '../model/onnx/client';
+import { EMBEDDED_MODEL } from '../model/onnx/modelFolder';
 import { OpenAIBackend } from '../model/openai';
 
 /** SecretStorage key of the endpoints' API key (never a setting). */
 export const ApiKeySecret = 'reasoningLens.apiKey';
 /** The embedded default model, trained by this project (media/models/…/MODEL_CARD.md). */
-export const EmbeddedModel = 'reasoning-lens-tiny';
+export const EmbeddedModel = EMBEDDED_MODEL;
 
 /** Thrown when scoring would need a model or endpoint in Restricted Mode. */
 export class WorkspaceNotTrustedError extends Error {

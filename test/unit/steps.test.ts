@@ -74,10 +74,44 @@ describe('segment: modes', () => {
     assert.equal(segment(text, 'paragraph')[1].start, text.indexOf('Second'));
   });
 
-  test('paragraph is the default and empty text has no steps', () => {
+  test('auto is the default and empty text has no steps', () => {
     assert.deepEqual(segment(''), []);
     assert.deepEqual(segment(' \n\n \n'), []);
     assert.equal(segment('one\n\ntwo').length, 2);
+  });
+
+  test('auto: paragraphs when they are many and balanced', () => {
+    const text = Array.from({ length: 6 }, (_, i) => `Paragraph ${i} says something. It has two sentences.`).join('\n\n');
+    assert.deepEqual(segment(text, 'auto'), segment(text, 'paragraph'));
+  });
+
+  test('auto: a single-paragraph trace falls back to sentences (short pieces joined)', () => {
+    const text = 'First I read the problem carefully and note the constraints. Then I try small cases by hand. Ok. Finally I generalise the pattern to every n and check it.';
+    const steps = segment(text, 'auto');
+    assert.deepEqual(steps.map((s) => s.text), ['First I read the problem carefully and note the constraints.', 'Then I try small cases by hand.', 'Ok. Finally I generalise the pattern to every n and check it.']);
+  });
+
+  test('auto: one dominant paragraph is cut; code inside reasoning is cut only between whole lines', () => {
+    const code = ['```python', ...Array.from({ length: 20 }, (_, i) => `x${i} = f(${i}). y  # step ${i}. done`), '```'].join('\n');
+    const text = `Short intro.\n\nAnother short one.\n\nA third.\n\nThe plan. I write the loop now. ${'It needs care. '.repeat(20)}\n${code}\nThat is all of it.`;
+    const steps = segment(text, 'auto');
+    assert.ok(steps.length > 6, `${steps.length} steps`);
+    const fenceStart = text.indexOf('```');
+    const fenceEnd = text.lastIndexOf('```') + 3;
+    for (const s of steps) {
+      if (s.end <= fenceStart || s.start >= fenceEnd) continue;
+      // Inside the code block a step starts at a line start and ends at a line end.
+      assert.ok(s.start === 0 || text[s.start - 1] === '\n', `step starts mid-line: ${JSON.stringify(s.text.slice(0, 20))}`);
+      assert.ok(s.end === text.length || text[s.end] === '\n', `step ends mid-line: ${JSON.stringify(s.text.slice(-20))}`);
+    }
+  });
+
+  test('auto: a paragraph that reads as code is cut into line groups', () => {
+    const code = ['def solve(n):', ...Array.from({ length: 15 }, (_, i) => `    total += step(${i}).value  # add term ${i}.`), '    return total'].join('\n');
+    const steps = segment(code, 'auto');
+    assert.ok(steps.length >= 2);
+    // Each step is whole lines (only the indentation before its first line is left in the gap).
+    for (const s of steps) assert.ok(/(^|\n)[ \t]*$/.test(code.slice(0, s.start)) && (s.end === code.length || code[s.end] === '\n'), JSON.stringify(s.text.slice(0, 30)));
   });
 
   test('sentence splits after .?! + whitespace and merges pieces under 10 chars', () => {
@@ -104,7 +138,7 @@ describe('segment: modes', () => {
     assert.deepEqual(firsts, ['Compute', 'Wait', 'Hmm', 'So', 'Let', 'Alternatively', 'But', 'Actually', 'Therefore']);
   });
 
-  test('file mode uses the chunks, skipping unplaced ones; falls back to paragraphs without chunks', () => {
+  test('file mode uses the chunks, skipping unplaced ones; falls back to auto without chunks', () => {
     const text = 'aaa bbb ccc';
     const steps = segment(text, 'file', [{ start: 0, end: 3 }, { start: -1, end: -1 }, { start: 4, end: 11 }]);
     assert.deepEqual(steps.map((s) => s.text), ['aaa', 'bbb ccc']);

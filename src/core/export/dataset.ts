@@ -12,7 +12,8 @@ import { segment } from '../steps';
 import { runCheapPrune, stepSumCounter, PruneInputError } from '../prune/run';
 import type { Budget } from '../prune/budget';
 import type { PruneMethodId, PrunePlan, StepControls } from '../prune/plan';
-import { indexJsonl, parseThoughtAnchors, parseTraceRecord, parseTraceText, readTraces, safeParseJson } from '../trace';
+import { indexJsonl, isEventStream, parseThoughtAnchors, parseTraceRecord, parseTraceText, readTraces, safeParseJson } from '../trace';
+import { headRecords, looksLikeJsonl, readHead } from '../trace/read';
 import type { ParseOptions, TokenCandidate, TokenLogprob, Trace } from '../trace/types';
 import { splitReasoning } from '../trace/text';
 import { decodeUtf8 } from '../trace/bytes';
@@ -280,19 +281,36 @@ export function fastChatTraces(value: unknown, source: { file: string; line: num
   return [{ ...trace, logprobs: tokens }];
 }
 
-/** Which kind of file an export of `path` writes, and its natural extension. */
-export async function sourceKind(path: string): Promise<{ kind: 'jsonl' | 'json' | 'text' | 'thought-anchors' | 'prompt-response'; ext: string }> {
+/** What an export reads: a JSONL dataset, one JSON document, a text trace, a problem folder, a stream capture, or a folder of sources. */
+export type SourceKind = 'jsonl' | 'json' | 'text' | 'thought-anchors' | 'prompt-response' | 'stream' | 'folder';
+
+/**
+ * Which kind of source `path` is, and its natural extension. The content decides, not only the name:
+ * a `.json` file of JSON lines is JSONL, a JSONL file of stream events is one stream capture.
+ */
+export async function sourceKind(path: string): Promise<{ kind: SourceKind; ext: string }> {
   const info = await stat(path);
   if (info.isDirectory()) {
     const ta = await stat(join(path, 'base_solution.json')).then(() => true, () => false);
     if (ta) return { kind: 'thought-anchors', ext: '.json' };
     const pr = await stat(join(path, 'response.md')).then(() => true, () => false);
     if (pr) return { kind: 'prompt-response', ext: '.md' };
-    throw new Error(`${path} is a folder without base_solution.json or response.md: export one trace file at a time`);
+    return { kind: 'folder', ext: '' };
   }
   const ext = extname(path).toLowerCase();
-  if (ext === '.jsonl' || ext === '.ndjson') return { kind: 'jsonl', ext };
-  if (ext === '.json') return { kind: 'json', ext };
+  const head = info.size > 0 ? await readHead(path, 64 * 1024) : Buffer.alloc(0);
+  const first = head.toString('utf8').replace(/^\uFEFF/, '').trimStart()[0];
+  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.responses' || (first === '{' && looksLikeJsonl(head))) {
+    const index = await indexJsonl(path, {});
+    try {
+      if (isEventStream(headRecords(index, 8))) return { kind: 'stream', ext };
+    } finally {
+      index.close();
+    }
+    return { kind: 'jsonl', ext };
+  }
+  if (ext === '.json' || first === '{' || first === '[') return { kind: 'json', ext: ext || '.json' };
+  if (['.yaml', '.yml', '.httprr', '.sse'].includes(ext)) return { kind: 'stream', ext };
   return { kind: 'text', ext: ext || '.md' };
 }
 
@@ -309,9 +327,26 @@ export async function* exportSource(
 ): AsyncGenerator<string> {
   const { kind } = await sourceKind(path);
   const parse = options.parse ?? {};
+  if (kind === 'folder') throw new Error(`${path} is a folder: export each of its trace files (the CLI's prune does this for a folder)`);
   const selected = (traces: readonly Trace[]): Trace[] => (options.only ? traces.filter(options.only) : [...traces]);
   const emit = (values: unknown[], asDocument: boolean): string =>
     asDocument && format === 'same' ? `${JSON.stringify(values[0], null, 2)}\n` : values.map((v) => `${JSON.stringify(v)}\n`).join('');
+  if (kind === 'stream') {
+    // A stream capture or API recording: its traces cannot be written back into the events; SFT rows can.
+    const read = await readTraces(path, parse);
+    for (const e of read.errors) totals.skipped.push({ id: '?', where: e.source.file, reason: e.message });
+    for (const trace of selected(read.traces)) {
+      if (format !== 'sft') {
+        totals.records++;
+        totals.traces++;
+        totals.skipped.push({ id: trace.id, where: where(trace), reason: 'a stream capture or recording cannot be rewritten in place; export as SFT (--format sft)' });
+        continue;
+      }
+      const out = exportRecord(undefined, [trace], prune, 'sft', totals);
+      if (out.length) yield emit(out, false);
+    }
+    return;
+  }
   if (kind === 'jsonl') {
     const index = await indexJsonl(path, {});
     try {

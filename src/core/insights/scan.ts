@@ -11,7 +11,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { segment } from '../steps';
-import { CancelledError, indexJsonl, type CancellationLike, type ParseOptions, readTraces, type Trace, type TraceError } from '../trace';
+import { CancelledError, hasWarning, indexJsonl, type CancellationLike, type ParseOptions, readTraces, type Trace, type TraceError } from '../trace';
 import type { SegmentationMode, Step } from '../types';
 import { BehaviourMiner, type BehaviourOptions, type BehaviourReport } from './behaviours';
 import { detectLoops, type Loop, type LoopOptions, type LoopReport } from './loops';
@@ -202,8 +202,8 @@ export async function scanTraces(path: string, visit: (trace: Trace, ref: TraceR
       // In a folder, a JSON file with no trace fields at all (mapping.json) or a text file without
       // reasoning delimiters (a README, a LICENSE) is not part of the dataset: the rules of `readTraces`
       // on a folder. Any other file without traces keeps its errors.
-      const prose = TEXT_EXTENSIONS.has(extname(unit.path).toLowerCase()) && res.traces.length > 0 && res.traces.every((t) => t.warnings.some((w) => w.startsWith('no reasoning delimiters')));
-      const noTraceFields = res.traces.length === 0 && res.errors.length > 0 && res.errors.every((e) => e.message.startsWith('unrecognised record'));
+      const prose = TEXT_EXTENSIONS.has(extname(unit.path).toLowerCase()) && res.traces.length > 0 && res.traces.every((t) => hasWarning(t, 'no-delimiters'));
+      const noTraceFields = res.traces.length === 0 && res.errors.length > 0 && res.errors.every((e) => e.code === 'unrecognised');
       if (unit.inFolder && (prose || noTraceFields)) {
         skipped.push(`${unit.path}: ${prose ? 'no reasoning delimiters' : res.errors[0].message}`);
       } else {

@@ -4,7 +4,7 @@
  */
 import { extractFinalAnswer } from './answer';
 import { joinPath, type TraceFields } from './fields';
-import { splitReasoning, openTagAtEnd, type SplitResponse, type TagPair } from './text';
+import { openTagAtEnd, parseChatTemplate, splitReasoning, type SplitResponse, type TagPair } from './text';
 import type { FileChunk, ParseOptions, ParseResult, SourceLocation, TokenLogprob, Trace, TraceError, TraceFormat } from './types';
 import { warning, type TraceWarning } from './warnings';
 
@@ -119,6 +119,17 @@ export function splitAsResponse(text: string, opts: ParseOptions, prompt = ''): 
 /** A split where the reasoning came from its own field and `answer` is the visible response. */
 export function separateSplit(reasoning: string, answer: string): SplitResponse {
   return { before: '', reasoning, reasoningStart: 0, answer, answerStart: 0, truncated: false, warnings: [] };
+}
+
+/**
+ * The prompt as a person reads it: when a prompt field holds a whole chat-template dump (the raw text
+ * a model was given), its last user turn; else the text itself.
+ */
+export function promptFromTemplate(text: string): string {
+  const dump = parseChatTemplate(text);
+  if (!dump) return text;
+  const user = [...dump.messages].reverse().find((m) => m.role === 'user');
+  return user ? user.content.trim() : text;
 }
 
 /** Finish reasons that mean the generation hit its token limit. */

@@ -147,7 +147,8 @@ export function familyRank(key: string, family: NameFamily): number {
   const list = NAME_FAMILIES[family] as readonly string[];
   let best = -1;
   for (const w of words) {
-    const i = list.indexOf(w);
+    // Short run-together ids (`qid`, `pid`, `docid`) are ids too.
+    const i = family === 'id' && /^[a-z]{1,3}id$/.test(w) ? list.indexOf('id') : list.indexOf(w);
     if (i >= 0 && (best < 0 || i < best)) best = i;
   }
   return best;

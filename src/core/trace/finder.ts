@@ -8,7 +8,7 @@
  * Prompt, id, correctness and reference come from fields named like them. A user mapping pins any role
  * to a path. Never throws on data, never writes to prototypes. Pure.
  */
-import { makeTrace, splitAsReasoning, tagsOf, type ReadContext, type Rec } from './build';
+import { makeTrace, promptFromTemplate, splitAsReasoning, tagsOf, type ReadContext, type Rec } from './build';
 import { decodeJsonString, familyRank, formatPath, getPath, parsePath, textOf, type FieldMapping, type PathSegment, type TraceFields } from './fields';
 import { lastUserText } from './formats/common';
 import type { RecordFormat, StreamFormat } from './formats/spec';
@@ -49,7 +49,9 @@ interface Nested {
   readonly request?: { readonly value: unknown; readonly path: PathSegment[] };
 }
 
-const REQUEST_KEYS = new Set(['request', 'req', 'headers', 'tools', 'functions', 'tool_choice', 'usage', 'usageMetadata', 'generation_settings', 'generationConfig']);
+/** Keys never holding the trace: requests and settings (pairs are handled apart), and token-level data (large). */
+const REQUEST_KEYS = new Set(['request', 'req', 'headers', 'tools', 'functions', 'tool_choice', 'usage', 'usageMetadata', 'generation_settings', 'generationConfig',
+  'logprobs', 'top_logprobs', 'prompt_logprobs', 'token_ids', 'prompt_token_ids', 'tokens', 'completion_probabilities', 'context', 'embedding']);
 
 /** Walks the record once, collecting string leaves, scalars and nested known responses. */
 function walk(record: unknown): { leaves: Leaf[]; scalars: Scalar[]; nested: Nested[] } {
@@ -60,8 +62,9 @@ function walk(record: unknown): { leaves: Leaf[]; scalars: Scalar[]; nested: Nes
   const visit = (value: unknown, path: PathSegment[], key: string, depth: number, decoded: number): void => {
     if (--budget < 0 || depth > MAX_FIND_DEPTH) return;
     if (typeof value === 'string') {
+      // JSON inside a string is looked into when it holds objects (a response body); `[1,2,3]` stays text.
       const inner = decoded < 2 ? decodeJsonString(value) : undefined;
-      if (inner !== undefined) visit(inner, path, key, depth, decoded + 1);
+      if (inner !== undefined && (isRecord(inner) || (inner as unknown[]).some((v) => isRecord(v) || Array.isArray(v)))) visit(inner, path, key, depth, decoded + 1);
       else leaves.push({ path, key, text: value, depth });
       return;
     }
@@ -73,7 +76,7 @@ function walk(record: unknown): { leaves: Leaf[]; scalars: Scalar[]; nested: Nes
           return;
         }
       }
-      value.forEach((v, i) => visit(v, [...path, i], key, depth + 1, decoded));
+      for (let i = 0; i < value.length && budget >= 0; i++) visit(value[i], [...path, i], key, depth + 1, decoded);
       return;
     }
     if (isRecord(value)) {
@@ -95,6 +98,7 @@ function walk(record: unknown): { leaves: Leaf[]; scalars: Scalar[]; nested: Nes
         }
       }
       for (const k of safeKeys(value)) {
+        if (budget < 0) break;
         if (depth > 0 && REQUEST_KEYS.has(k)) continue;
         visit(value[k], [...path, k], k, depth + 1, decoded);
       }
@@ -164,7 +168,8 @@ function asCorrect(v: unknown): boolean | undefined {
 
 /** Prompt, id, correctness and reference from fields named like them. */
 interface RecordFacts {
-  prompt?: { text: string; path: string };
+  /** `raw`: the field as written (a template prompt ending in `<think>` tells that the reasoning was opened). */
+  prompt?: { text: string; path: string; raw?: string };
   id?: { value: string; path: string };
   correct?: boolean;
   reference?: string;
@@ -173,7 +178,7 @@ interface RecordFacts {
 function recordFacts(record: unknown, leaves: readonly Leaf[], scalars: readonly Scalar[], used: ReadonlySet<string>, mapping: FieldMapping | undefined): RecordFacts {
   const facts: RecordFacts = {};
   const prompt = best(leaves, 'prompt', (l) => !isReference(l) && !used.has(formatPath(l.path)) && l.text.trim() !== '' && familyRank(l.key, 'reasoning') < 0);
-  if (prompt) facts.prompt = { text: promptText(prompt.text), path: formatPath(prompt.path) };
+  if (prompt) facts.prompt = { text: promptFromTemplate(prompt.text), raw: prompt.text, path: formatPath(prompt.path) };
   else if (isRecord(record)) {
     for (const k of ['messages', 'conversations', 'contents']) {
       const user = lastUserText(own(record, k));
@@ -199,7 +204,7 @@ function recordFacts(record: unknown, leaves: readonly Leaf[], scalars: readonly
   if (correct) facts.correct = asCorrect(correct.value);
   // `score: [true]` is a list: look at top-level lists of one value too.
   if (facts.correct === undefined && isRecord(record)) {
-    for (const k of safeKeys(record)) {
+    for (const k of safeKeys(record).slice(0, 1000)) {
       if (familyRank(k, 'correct') < 0) continue;
       const c = asCorrect(record[k]);
       if (c !== undefined) {
@@ -214,14 +219,6 @@ function recordFacts(record: unknown, leaves: readonly Leaf[], scalars: readonly
   const reference = refLeaf?.text ?? (refScalar ? String(refScalar.value) : undefined) ?? (typeof answerScalar === 'number' ? String(answerScalar) : typeof answerScalar === 'string' && answerScalar.length <= 100 && !used.has('answer') ? answerScalar : undefined);
   if (reference !== undefined) facts.reference = reference;
   return facts;
-}
-
-/** A prompt field that is itself a chat-template dump: its last user turn. */
-function promptText(text: string): string {
-  const dump = parseChatTemplate(text);
-  if (!dump) return text;
-  const user = [...dump.messages].reverse().find((m) => m.role === 'user');
-  return user ? user.content.trim() : text;
 }
 
 /** A trace found from a response text (delimited or not) and the record's facts. */
@@ -242,7 +239,7 @@ function traceFromText(ctx: ReadContext, leaf: Leaf, facts: RecordFacts, extra: 
     }
     response = ai >= 0 ? dump.messages[ai]!.content : '';
   }
-  const rawPrompt = facts.prompt ? facts.prompt.text : '';
+  const rawPrompt = facts.prompt?.raw ?? facts.prompt?.text ?? '';
   let reasoning: string;
   let answer: string;
   let truncated: boolean;

@@ -7,7 +7,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { decodeUtf8, formatBytes, looksBinary } from './bytes';
 import { JsonArrayScanner, type ArrayElement } from './jsonArrayScanner';
-import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, TraceFileError, type IndexOptions, type JsonlIndex } from './jsonlIndex';
+import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, TraceFileError, type CancellationLike, type IndexOptions, type JsonlIndex } from './jsonlIndex';
 import { parseHttprr, parseSse, parseYaml, looksLikeSse, type ContainerResult } from './containers';
 import { isEventStream, parseEvents, parseThoughtAnchors, parseTraceRecord, parseTraceText } from './records';
 import { safeParseJson } from './safeJson';
@@ -50,42 +50,64 @@ export async function readTraces(path: string, opts: ReadOptions = {}): Promise<
     out.errors.push({ message: `cannot read ${path}: ${(e as Error).message}`, source: { file: path } });
     return out;
   }
-  if (info.isDirectory()) await readFolder(path, opts, out, true, new Set());
+  if (info.isDirectory()) await readFolder(path, opts, out);
   else await readFile1(path, opts, out, false);
   return out;
 }
 
-/** `visited` holds the device:inode of every folder entered, so symlink loops and bind mounts are walked once. */
-async function readFolder(dir: string, opts: ReadOptions, out: ReadResult, top: boolean, visited: Set<string>): Promise<void> {
-  if (isCancelled(opts.cancellation)) throw new CancelledError();
-  const self = await stat(dir);
-  const key = `${self.dev}:${self.ino}`;
-  if (visited.has(key)) {
-    out.skipped.push(`${dir}: a folder already read (symbolic link loop or second path to it)`);
-    return;
-  }
-  visited.add(key);
-  const names = (await readdir(dir)).sort();
-  if (names.includes('base_solution.json')) {
-    await readThoughtAnchors(dir, opts, out);
-    return;
-  }
-  if (names.includes('response.md')) {
-    await readPromptResponse(dir, opts, out);
-    return;
-  }
-  for (const name of names) {
-    if (name.startsWith('.')) continue;
-    if (DOCUMENT_NAME.test(name)) {
-      if (top) out.skipped.push(`${join(dir, name)}: documentation`);
-      continue;
+/** One unit a folder holds: a Thought-Anchors problem folder, a prompt/response folder, or a trace file. */
+export interface TraceSource {
+  readonly kind: 'thought-anchors' | 'prompt-response' | 'file';
+  readonly path: string;
+}
+
+/**
+ * The trace sources in a folder, recursively and in name order, and the entries passed over (with
+ * why): dot files, documentation (README, LICENSE…), files without a trace extension at the top, and
+ * folders already walked (every folder's device:inode is remembered, so symlink loops and bind mounts
+ * are walked once).
+ */
+export async function listTraceSources(dir: string, cancellation?: CancellationLike): Promise<{ sources: TraceSource[]; skipped: string[] }> {
+  const sources: TraceSource[] = [];
+  const skipped: string[] = [];
+  const visited = new Set<string>();
+  const visit = async (folder: string, top: boolean): Promise<void> => {
+    if (isCancelled(cancellation)) throw new CancelledError();
+    const self = await stat(folder);
+    const key = `${self.dev}:${self.ino}`;
+    if (visited.has(key)) {
+      skipped.push(`${folder}: a folder already read (symbolic link loop or second path to it)`);
+      return;
     }
-    const p = join(dir, name);
-    const s = await stat(p).catch(() => undefined);
-    if (!s) continue;
-    if (s.isDirectory()) await readFolder(p, opts, out, false, visited);
-    else if (TRACE_EXTENSIONS.has(extname(name).toLowerCase())) await readFile1(p, opts, out, true);
-    else if (top) out.skipped.push(`${p}: not a trace file extension`);
+    visited.add(key);
+    const names = (await readdir(folder)).sort();
+    if (names.includes('base_solution.json')) return void sources.push({ kind: 'thought-anchors', path: folder });
+    if (names.includes('response.md')) return void sources.push({ kind: 'prompt-response', path: folder });
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      const p = join(folder, name);
+      if (DOCUMENT_NAME.test(name)) {
+        if (top) skipped.push(`${p}: documentation`);
+        continue;
+      }
+      const s = await stat(p).catch(() => undefined);
+      if (!s) continue;
+      if (s.isDirectory()) await visit(p, false);
+      else if (TRACE_EXTENSIONS.has(extname(name).toLowerCase())) sources.push({ kind: 'file', path: p });
+      else if (top) skipped.push(`${p}: not a trace file extension`);
+    }
+  };
+  await visit(dir, true);
+  return { sources, skipped };
+}
+
+async function readFolder(dir: string, opts: ReadOptions, out: ReadResult): Promise<void> {
+  const { sources, skipped } = await listTraceSources(dir, opts.cancellation);
+  out.skipped.push(...skipped);
+  for (const source of sources) {
+    if (source.kind === 'thought-anchors') await readThoughtAnchors(source.path, opts, out);
+    else if (source.kind === 'prompt-response') await readPromptResponse(source.path, opts, out);
+    else await readFile1(source.path, opts, out, true);
   }
 }
 
@@ -245,8 +267,8 @@ async function readFile1(path: string, opts: ReadOptions, out: ReadResult, inFol
   }
 }
 
-/** Two or more lines that each start with `{`: JSONL written with a `.json` extension. */
-function looksLikeJsonl(head: Buffer): boolean {
+/** Two or more complete lines that each parse as JSON: JSONL, whatever the extension says. */
+export function looksLikeJsonl(head: Buffer): boolean {
   const text = decodeUtf8(head).text.replace(/^\uFEFF/, '');
   const lines = text.split('\n').filter((l) => l.trim());
   if (lines.length < 2) return false;
@@ -295,13 +317,14 @@ export function headRecords(index: JsonlIndex, n: number): unknown[] {
 
 /** A file that wraps API bodies (YAML cassette, HTTP recording, SSE capture), read whole and parsed. */
 async function readContainer(path: string, opts: ReadOptions, out: ReadResult, fromText?: (text: string) => ContainerResult, fromBytes?: (bytes: Uint8Array) => ContainerResult): Promise<void> {
-  const max = opts.maxFileBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const size = (await stat(path)).size;
-  if (size > max) {
-    out.errors.push({ message: `${path}: file of ${formatBytes(size)} exceeds the ${formatBytes(max)} size limit for whole-file formats`, source: { file: path } });
+  let bytes: Buffer;
+  try {
+    bytes = await readWholeFile(path, opts.maxFileBytes);
+  } catch (e) {
+    if (!(e instanceof TraceFileError)) throw e;
+    out.errors.push({ message: e.message, source: { file: path } });
     return;
   }
-  const bytes = await readFile(path);
   const parsed = fromBytes ? fromBytes(bytes) : fromText!(decodeUtf8(bytes).text.replace(/^\uFEFF/, ''));
   if (!parsed.ok) {
     out.errors.push({ message: `${path}: ${parsed.message}`, source: { file: path } });

@@ -7,6 +7,25 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 /** A problem with a model folder, phrased for the user. */
+/** Folder name of the embedded default model, trained by this project (media/models/…/MODEL_CARD.md). */
+export const EMBEDDED_MODEL = 'reasoning-lens-tiny';
+
+/**
+ * The embedded model's folder for code that runs outside VS Code (the CLI): `media/models/…` of the
+ * nearest ancestor of `from` that has it; undefined when the model is not built.
+ */
+export function findEmbeddedModel(from: string): string | undefined {
+  let dir = from;
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'media', 'models', EMBEDDED_MODEL);
+    if (existsSync(join(candidate, 'onnx', 'model.onnx'))) return candidate;
+    const parent = join(dir, '..');
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return undefined;
+}
+
 export class ModelFolderError extends Error {
   override readonly name = 'ModelFolderError';
 }

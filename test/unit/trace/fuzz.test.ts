@@ -17,7 +17,9 @@ import type { TraceWarning } from '../../../src/core/trace/index';
 
 const pieces = ['<think>', '</think>', '<thinking>', '</thinking>', '<|begin_of_thought|>', '<|end_of_thought|>', '<|begin_of_solution|>', '<｜User｜>', '<｜Assistant｜>', '<|im_start|>', '<|im_end|>', '<|start_header_id|>', '<|end_header_id|>', '\\boxed{', '}', '{', '####', '```', '\n', '\n\n', 'the answer is ', 'x', '42', 'é', '😀'];
 const tracey = fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 5 })), { maxLength: 40 }).map((a) => a.join(''));
-const keys = ['question', 'answer', 'problem', 'solution', 'messages', 'conversations', 'choices', 'generations', 'deepseek_thinking_trajectory', 'deepseek_attempt', 'message', 'content', 'reasoning_content', 'logprobs', 'text', 'tokens', 'role', 'from', 'value', 'delta', 'object', 'prompt_logprobs', 'full_cot', '__proto__', 'ground_truth'];
+const keys = ['question', 'answer', 'problem', 'solution', 'messages', 'conversations', 'choices', 'generations', 'deepseek_thinking_trajectory', 'deepseek_attempt', 'message', 'content', 'reasoning_content', 'logprobs', 'text', 'tokens', 'role', 'from', 'value', 'delta', 'object', 'prompt_logprobs', 'full_cot', '__proto__', 'ground_truth',
+  // The general pass's name families, request/response pairs and provider shapes.
+  'raw_output', 'model_response', 'cot', 'rationale', 'thinking', 'reasoning_trace', 'item_id', 'custom_id', 'is_correct', 'score', 'gt', 'request', 'response', 'body', 'parsed_body', 'candidates', 'parts', 'thought', 'type', 'output', 'summary', 'constructor', 'prototype'];
 const jsonish = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, tracey, fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom('assistant', 'user', 'gpt', 'chat.completion.chunk'), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(fc.constantFrom(...keys), tie('value'), { maxKeys: 5 })),
 })).value;
@@ -62,6 +64,43 @@ describe('fuzz', () => {
       { numRuns: 2000 },
     );
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  test('general pass: never throws on random records, JSON inside strings, deep or wide values; nothing reaches a prototype', () => {
+    const stringified = jsonish.map((v) => JSON.stringify(v) ?? 'null');
+    const record = fc.dictionary(fc.constantFrom(...keys), fc.oneof(jsonish, stringified, stringified.map((t) => JSON.stringify(t))), { maxKeys: 8 });
+    fc.assert(
+      fc.property(record, fc.option(fc.constantFrom('prompt=question', 'reasoning=response.body', 'answer=choices.0.message.content', 'id=__proto__.x', 'reasoning=constructor.prototype')), (value, field) => {
+        const opts = field ? { fields: { [field.split('=')[0]!]: field.split('=')[1]! } } : {};
+        const { traces, errors } = parseTraceRecord(value, opts);
+        for (const t of traces) {
+          assert.equal(typeof t.prompt, 'string');
+          assert.equal(typeof t.reasoning, 'string');
+          for (const path of Object.values(t.fields ?? {})) assert.equal(typeof path, 'string');
+        }
+        for (const e of errors) assert.equal(typeof e.message, 'string');
+        detectFormat(value);
+      }),
+      { numRuns: 2000 },
+    );
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal(({} as Record<string, unknown>).x, undefined);
+  });
+
+  test('general pass: bounded on huge and deeply nested records', () => {
+    let deep: unknown = { model_output: '<think>r</think>a' };
+    for (let i = 0; i < 5000; i++) deep = { wrap: deep };
+    const started = Date.now();
+    assert.doesNotThrow(() => parseTraceRecord(deep));
+    const wide: Record<string, unknown> = {};
+    for (let i = 0; i < 200_000; i++) wide[`k${i}`] = i % 2 ? 'text' : { response: '<think>x</think>y' };
+    const res = parseTraceRecord(wide);
+    assert.ok(res.traces.length + res.errors.length >= 1);
+    // JSON in a string in a string…: decoded a bounded number of levels.
+    let nested = JSON.stringify({ model_output: '<think>r</think>a' });
+    for (let i = 0; i < 8; i++) nested = JSON.stringify({ blob: nested });
+    assert.doesNotThrow(() => parseTraceRecord(JSON.parse(nested) as unknown));
+    assert.ok(Date.now() - started < 10_000, 'bounded work');
   });
 
   test('alignTokens: offsets in range of their region or -1', () => {

@@ -114,21 +114,28 @@ export function legacyTokens(lp: Rec): RawToken[] {
 
 /**
  * vLLM logprob lists (`prompt_logprobs`, offline `outputs[i].logprobs`): one entry per token, null for
- * the first prompt token, then `{token_id: {logprob, rank, decoded_token}}`; the first key is the
- * chosen token.
+ * the first prompt token, then `{token_id: {logprob, rank, decoded_token}}` holding the top-k and the
+ * chosen token. JSON objects lose vLLM's key order (integer keys enumerate ascending), so the chosen
+ * token is found from the data: a rank beyond the entry's size marks a token outside the top-k (the
+ * chosen one); otherwise the candidate that continues `text` (when known), else rank 1.
  */
-export function vllmTokens(v: unknown): RawToken[] {
+export function vllmTokens(v: unknown, text?: string): RawToken[] {
   if (!Array.isArray(v)) return [];
   const out: RawToken[] = [];
+  let pos = 0;
   for (const entry of v) {
     if (!isRecord(entry)) continue;
     const candidates = safeKeys(entry)
       .map((k) => entry[k])
       .filter(isRecord)
-      .map((c) => ({ token: String(own(c, 'decoded_token') ?? ''), logprob: Number(own(c, 'logprob')) }));
+      .map((c) => ({ token: String(own(c, 'decoded_token') ?? ''), logprob: Number(own(c, 'logprob')), rank: Number(own(c, 'rank')) }));
     if (!candidates.length) continue;
-    const [actual] = candidates;
-    out.push({ token: actual!.token, logprob: actual!.logprob, topLogprobs: candidates });
+    const byRank = [...candidates].sort((a, b) => a.rank - b.rank);
+    const outside = byRank[byRank.length - 1]!.rank > candidates.length ? byRank[byRank.length - 1] : undefined;
+    const continuing = text !== undefined ? byRank.find((c) => c.token && text.startsWith(c.token, pos)) : undefined;
+    const chosen = outside ?? continuing ?? byRank[0]!;
+    if (text !== undefined && text.startsWith(chosen.token, pos)) pos += chosen.token.length;
+    out.push({ token: chosen.token, logprob: chosen.logprob, topLogprobs: byRank.map(({ token, logprob }) => ({ token, logprob })) });
   }
   return out;
 }

@@ -5,7 +5,7 @@
  * solutions, and lm-evaluation-harness `samples_*.jsonl`. Pure.
  */
 import { extractFinalAnswer } from '../answer';
-import { makeTrace, one, separateSplit, splitAsReasoning, type ReadContext, type Rec } from '../build';
+import { makeTrace, one, promptFromTemplate, separateSplit, splitAsReasoning, type ReadContext, type Rec } from '../build';
 import { copyMetadata, isRecord, own, safeKeys, str } from '../safeJson';
 import type { ParseResult, Trace } from '../types';
 import { contentParts, referenceOf, roleOf } from './common';
@@ -262,7 +262,8 @@ function lmEvalCorrect(r: Rec): boolean | undefined {
   const metrics = own(r, 'metrics');
   const names = Array.isArray(metrics) ? metrics.filter((m): m is string => typeof m === 'string') : ['exact_match', 'acc'];
   for (const name of names) {
-    const v = own(r, name);
+    const key = own(r, name) !== undefined ? name : safeKeys(r).find((k) => k.startsWith(`${name},`));
+    const v = key !== undefined ? own(r, key) : undefined;
     if (v === 1 || v === true) return true;
     if (v === 0 || v === false) return false;
   }
@@ -275,7 +276,8 @@ export const lmEvalSample = recordFormat({
   detect: (r) => Array.isArray(own(r, 'resps')) && (own(r, 'doc') !== undefined || own(r, 'arguments') !== undefined || own(r, 'doc_id') !== undefined),
   read: (r, ctx) => {
     const prompt = lmEvalPrompt(own(r, 'arguments'));
-    const promptText = ctx.opts.prompt ?? prompt?.text ?? '';
+    const rawPrompt = ctx.opts.prompt ?? prompt?.text ?? '';
+    const promptText = promptFromTemplate(rawPrompt);
     const resps = own(r, 'resps') as unknown[];
     const gens: Array<{ text: string; path: string }> = [];
     resps.forEach((req, i) => {
@@ -288,7 +290,7 @@ export const lmEvalSample = recordFormat({
     const id = own(r, 'doc_id');
     const meta = copyMetadata(r, ['resps', 'arguments', 'doc']);
     const traces = gens.map((g, i) => {
-      const split = splitAsReasoning(g.text, ctx.opts, promptText);
+      const split = splitAsReasoning(g.text, ctx.opts, rawPrompt);
       return makeTrace(ctx, {
         ...(id !== undefined ? { idSuffix: gens.length > 1 ? `doc${String(id)}/${i}` : `doc${String(id)}`, idIsFull: true } : gens.length > 1 ? { idSuffix: `/resps[${i}]` } : {}),
         prompt: promptText,

@@ -4,7 +4,7 @@
  * logprobs, legacy completions, vLLM `prompt_logprobs`, Batch API output lines, the Responses API
  * (reasoning items) and the streams of both. Pure.
  */
-import { isLengthStop, makeTrace, one, separateSplit, splitAsResponse, type ReadContext, type Rec } from '../build';
+import { isLengthStop, makeTrace, one, promptFromTemplate, separateSplit, splitAsResponse, type ReadContext, type Rec } from '../build';
 import { alignTokens, type RawToken, type RegionSpan } from '../logprobs';
 import { copyMetadata, isRecord, own, str } from '../safeJson';
 import type { SplitResponse } from '../text';
@@ -48,9 +48,10 @@ export function traceOfChoice(ctx: ReadContext, args: ChoiceParts): Trace {
   const { r, content, separateReasoning } = args;
   const opts = ctx.opts;
   const warnings: TraceWarning[] = [...(args.warnings ?? [])];
-  let prompt = opts.prompt ?? args.prompt ?? str(r, 'prompt') ?? '';
+  const rawPrompt = opts.prompt ?? args.prompt ?? str(r, 'prompt') ?? '';
+  let prompt = args.promptTokens?.length ? rawPrompt : promptFromTemplate(rawPrompt);
   const hasSeparate = !!separateReasoning;
-  const split = hasSeparate ? separateSplit(separateReasoning, content) : splitAsResponse(content, opts, prompt);
+  const split = hasSeparate ? separateSplit(separateReasoning, content) : splitAsResponse(content, opts, rawPrompt);
   warnings.push(...split.warnings);
   let truncated = split.truncated;
   if (isLengthStop(args.finishReason) && hasSeparate && !content.trim()) {
@@ -116,12 +117,12 @@ export function readOpenAiResponse(r: Rec, ctx: ReadContext, prompt?: string): P
   const choices = own(r, 'choices');
   if (!Array.isArray(choices) || !choices.some(isRecord)) return { traces: [], errors: [{ message: 'response has no choices', source: ctx.source, field: 'choices' }] };
   const traces: Trace[] = [];
-  const topPrompt = vllmTokens(own(r, 'prompt_logprobs'));
+  const topPrompt = vllmTokens(own(r, 'prompt_logprobs'), str(r, 'prompt'));
   choices.forEach((c, i) => {
     if (!isRecord(c)) return;
     const msg = own(c, 'message');
     const lp = own(c, 'logprobs');
-    const promptTokens = topPrompt.length ? topPrompt : vllmTokens(own(c, 'prompt_logprobs'));
+    const promptTokens = topPrompt.length ? topPrompt : vllmTokens(own(c, 'prompt_logprobs'), str(r, 'prompt'));
     const common = {
       r,
       prompt,
@@ -186,10 +187,14 @@ export const vllmPromptLogprobs = recordFormat({
 export const openAiBatch = recordFormat({
   id: 'openai-batch',
   label: 'OpenAI Batch API output line: {custom_id, response: {status_code, body: <chat completion>}}',
-  detect: (r) => typeof own(r, 'custom_id') === 'string' && isRecord(own(r, 'response')) && isRecord(own(own(r, 'response') as Rec, 'body')),
+  detect: (r) => typeof own(r, 'custom_id') === 'string' && ((isRecord(own(r, 'response')) && isRecord(own(own(r, 'response') as Rec, 'body'))) || isRecord(own(r, 'error'))),
   read: (r, ctx) => {
-    const body = own(own(r, 'response') as Rec, 'body') as Rec;
     const customId = str(r, 'custom_id')!;
+    const error = own(r, 'error');
+    if (!isRecord(own(r, 'response')) && isRecord(error)) {
+      return { traces: [], errors: [{ message: `batch request ${customId} failed: ${String(own(error, 'code') ?? 'error')}: ${String(own(error, 'message') ?? '')}`, source: ctx.source, field: 'error' }] };
+    }
+    const body = own(own(r, 'response') as Rec, 'body') as Rec;
     const res = readOpenAiResponse(body, { ...ctx, id: customId, path: 'response.body' });
     for (const t of res.traces) (t.fields as Record<string, string>).id = 'custom_id';
     return res;

@@ -5,7 +5,7 @@
  * `prompt_logprobs`). Their text carries the reasoning between delimiters (or after a prompt that
  * opened `<think>`). Pure.
  */
-import { makeTrace, one, splitAsResponse, type ReadContext, type Rec } from '../build';
+import { makeTrace, one, promptFromTemplate, splitAsResponse, type ReadContext, type Rec } from '../build';
 import { alignTokens, type RawToken, type RegionSpan } from '../logprobs';
 import { copyMetadata, isRecord, own, str } from '../safeJson';
 import type { ParseResult, TokenLogprob, Trace } from '../types';
@@ -27,8 +27,10 @@ interface Completion {
 }
 
 function completionTrace(ctx: ReadContext, c: Completion): Trace {
-  const prompt = ctx.opts.prompt ?? c.prompt ?? '';
-  const split = splitAsResponse(c.text, ctx.opts, prompt);
+  const raw = ctx.opts.prompt ?? c.prompt ?? '';
+  const split = splitAsResponse(c.text, ctx.opts, raw);
+  // Prompt logprobs are placed on the prompt as given; without them a template prompt shows its user turn.
+  const prompt = c.promptTokens?.length ? raw : promptFromTemplate(raw);
   const warnings: TraceWarning[] = [...split.warnings];
   const logprobs: TokenLogprob[] = [];
   if (c.tokens?.length) {
@@ -213,11 +215,11 @@ export const vllmOffline = recordFormat({
   read: (r, ctx) => {
     const outputs = (own(r, 'outputs') as Rec[]).filter(isRecord);
     const prompt = str(r, 'prompt');
-    const promptTokens = vllmTokens(own(r, 'prompt_logprobs'));
+    const promptTokens = vllmTokens(own(r, 'prompt_logprobs'), prompt);
     const meta = copyMetadata(r, ['outputs', 'prompt', 'prompt_logprobs', 'prompt_token_ids']);
     const traces = outputs.map((o, i) => {
       const lp = own(o, 'logprobs');
-      const tokens = vllmTokens(lp);
+      const tokens = vllmTokens(lp, o.text as string);
       return completionTrace(ctx, {
         text: o.text as string,
         prompt,
