@@ -78,7 +78,8 @@ class TraceStore {
   }
 
   private async jsonlRecord(path: string, stamp: Stamp, record: number): Promise<Trace[]> {
-    const key = `${path}\u0000${record}`;
+    // The field mapping setting changes how a record reads: it is part of the key.
+    const key = `${path}\u0000${record}\u0000${JSON.stringify(parseOptionsFor(vscode.Uri.file(path)))}`;
     const cached = this.records.get(key);
     if (cached && sameStamp(cached.stamp, stamp)) return cached.traces;
     let entry = this.indexes.get(path);
@@ -97,7 +98,8 @@ class TraceStore {
   }
 
   private async wholeFile(path: string, stamp: Stamp, record: number | undefined): Promise<Trace[]> {
-    let cached = this.files.get(path);
+    const fileKey = `${path}\u0000${JSON.stringify(parseOptionsFor(vscode.Uri.file(path)))}`;
+    let cached = this.files.get(fileKey);
     if (!cached || !sameStamp(cached.stamp, stamp)) {
       // A Thought-Anchors base_solution.json is read with its folder, so its chunks (function tags,
       // importance) come along.
@@ -105,7 +107,7 @@ class TraceStore {
       const whole = basename(path) === 'base_solution.json' && existsSync(join(folder, 'chunks_labeled.json')) ? folder : path;
       const res = await readTraces(whole, parseOptionsFor(vscode.Uri.file(path)));
       cached = { stamp, traces: res.traces, errors: res.errors.map((e) => e.message) };
-      this.remember(this.files, path, cached);
+      this.remember(this.files, fileKey, cached);
     }
     if (cached.traces.length === 0) throw new Error(cached.errors[0] ?? `${basename(path)} holds no trace`);
     if (record === undefined) return cached.traces;

@@ -132,7 +132,7 @@ describe('Editor experience', () => {
     const { traces } = await readTraces(file.fsPath);
     const trace = traces.find((t) => t.id === 'L3/175b_finetuning');
     assert.ok(trace, 'the core found no L3/175b_finetuning trace');
-    const steps = segment(trace.reasoning, 'paragraph');
+    const steps = segment(trace.reasoning, 'auto');
 
     const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file, 2, 'L3/175b_finetuning');
     assert.ok(uri, 'openTraceView returned no uri');
@@ -176,7 +176,7 @@ describe('Editor experience', () => {
     const before = sha256(file.fsPath);
     const { traces } = await readTraces(file.fsPath);
     const trace = traces[0]!;
-    const steps = segment(trace.reasoning, 'paragraph');
+    const steps = segment(trace.reasoning, 'auto');
     assert.ok(steps.length > 4);
     const editor = await vscode.window.showTextDocument(file);
     const ranges = expectedRanges(editor.document, trace, steps);
@@ -224,7 +224,7 @@ describe('Editor experience', () => {
     const folderTraces = (await readTraces(workspaceFile('thought-anchors-problem-2189-incorrect').fsPath)).traces;
     const trace = folderTraces[0]!;
     assert.ok(trace.chunks?.length, 'the core read no chunks');
-    const steps = segment(trace.reasoning, 'paragraph');
+    const steps = segment(trace.reasoning, 'auto');
     const withImportance = steps.filter((s) => trace.chunks!.some((c) => c.start >= 0 && c.start < s.end && c.end > s.start && typeof c.importance?.counterfactual_importance_accuracy === 'number'));
     assert.ok(withImportance.length > 1);
 
@@ -247,6 +247,29 @@ describe('Editor experience', () => {
     assert.equal(sha256(file.fsPath), before);
   });
 
+  it('a record with its own keys opens with the fields it was read from in the header; reasoningLens.fieldMapping re-maps it', async () => {
+    const file = workspaceFile('odd-keys.jsonl');
+    const record = { uid: 'case-1', task_text: 'What is 3 + 4?', model_dump: '<think>\nThree plus four is seven.\n\nCheck: 7 - 4 = 3.\n</think>\n\n\\boxed{7}', my_notes: 'Add them.\n\nSeven.' };
+    writeFileSync(file.fsPath, `${JSON.stringify(record)}\n`);
+    const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file, 0);
+    await waitForEditor(uri!, (d) => d.steps === 2, 'auto-mapped trace view');
+    const text = vscode.window.activeTextEditor!.document.getText();
+    assert.match(text.split('\n')[0]!, /^> mapped · reasoning ← `model_dump` · answer ← `model_dump` · prompt ← `task_text` · id ← `uid`/);
+    assert.ok(text.includes('What is 3 + 4?') && text.includes('Three plus four is seven.'));
+    const config = vscode.workspace.getConfiguration('reasoningLens');
+    try {
+      await config.update('fieldMapping', { 'odd-*.jsonl': { reasoning: 'my_notes', answer: 'model_dump' } }, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      const remapped = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file, 0, 'case-1');
+      await waitForEditor(remapped!, (d) => d.steps === 2, 're-mapped trace view');
+      const view = vscode.window.activeTextEditor!.document.getText();
+      assert.match(view.split('\n')[0]!, /reasoning ← `my_notes`/);
+      assert.ok(view.includes('Add them.'));
+    } finally {
+      await config.update('fieldMapping', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('scores a trace from the logprobs in its file at once and navigates to the most surprising steps', async () => {
     const { json, firstTokenSurprisal } = syntheticCompletion(20, 12);
     const file = workspaceFile('synthetic-logprobs.json');
@@ -255,7 +278,7 @@ describe('Editor experience', () => {
     const state = await waitForEditor(uri!, (d) => d.scored === true && d.decorations !== null && allHeat(d.decorations).length === 20, 'scored from file');
     assert.equal(state.scoreSource, 'file');
     assert.doesNotMatch(state.statusBar.text, /~/, 'token counts are exact once scored');
-    const ranges = expectedRanges(vscode.window.activeTextEditor!.document, (await readTraces(file.fsPath)).traces[0]!, segment((await readTraces(file.fsPath)).traces[0]!.reasoning, 'paragraph'));
+    const ranges = expectedRanges(vscode.window.activeTextEditor!.document, (await readTraces(file.fsPath)).traces[0]!, segment((await readTraces(file.fsPath)).traces[0]!.reasoning, 'auto'));
     const order = firstTokenSurprisal.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
     for (let b = 0; b < 5; b++) {
       assert.deepEqual(
@@ -285,7 +308,7 @@ describe('Editor experience', () => {
     const modelDir = join(repoRoot, 'media', 'models', 'reasoning-lens-tiny', 'onnx');
     if (!existsSync(modelDir)) this.skip();
     this.timeout(120_000);
-    // An OpenRouter response without logprobs (70 paragraph steps).
+    // An OpenRouter response without logprobs (70 steps).
     const file = workspaceFile('openrouter-r1-variant-2.json');
     const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file);
     const opened = await waitForEditor(uri!, (d) => d.decorations !== null && d.statusBar.visible, 'trace view');

@@ -54,7 +54,7 @@ describe('Reasoning Lens in a real VS Code', () => {
     // What the core says about the same file, computed here independently of the extension's state.
     const { traces } = await readTraces(path);
     assert.ok(traces.length >= 1, 'the core read no trace from the sample');
-    const expectedSteps = segment(traces[0]!.reasoning, 'paragraph').length;
+    const expectedSteps = segment(traces[0]!.reasoning, 'auto').length;
     assert.ok(expectedSteps > 1);
 
     let view: ViewDescription | undefined;

@@ -29,7 +29,7 @@ describe('Side panel', () => {
     await ext?.activate();
     path = vscode.Uri.joinPath(ext!.extensionUri, 'media', 'samples', ...SAMPLE.split('/')).fsPath;
     const { traces } = await readTraces(path);
-    expected = { steps: segment(traces[0]!.reasoning, 'paragraph'), reasoning: traces[0]!.reasoning };
+    expected = { steps: segment(traces[0]!.reasoning, 'auto'), reasoning: traces[0]!.reasoning };
   });
 
   beforeEach(async () => {
@@ -106,8 +106,8 @@ describe('Side panel', () => {
       assert.equal(config().get('segmentation'), 'sentence');
       await describePanel((v) => v.steps === sentences && v.bars === sentences, `${sentences} sentence steps`);
     } finally {
-      await panelRequest({ kind: 'setSegmentation', segmentation: 'paragraph' });
+      await panelRequest({ kind: 'setSegmentation', segmentation: 'auto' });
     }
-    await describePanel((v) => v.steps === expected.steps.length, 'paragraph steps again');
+    await describePanel((v) => v.steps === expected.steps.length, 'auto (default) steps again');
   });
 });

@@ -142,7 +142,8 @@ describe('Pruning commands', () => {
     assert.ok(result && existsSync(out));
     const [orig] = (await readTraces(chat)).traces;
     const [back] = (await readTraces(out)).traces;
-    const steps = segment(orig!.reasoning, 'paragraph').map((s) => s.text);
+    // The session's steps (default segmentation); kept steps are written back joined by blank lines.
+    const steps = segment(orig!.reasoning, 'auto').map((s) => s.text);
     assert.deepEqual(segment(back!.reasoning, 'paragraph').map((s) => s.text), plan.kept.map((i) => steps[i]));
     assert.equal(back!.answer, orig!.answer);
 

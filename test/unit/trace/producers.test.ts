@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { readTraces, type Trace } from '../../../src/core/trace/index';
+import { readTraces, TRACE_FORMATS, type Trace } from '../../../src/core/trace/index';
 import { repoPath, sharedData } from '../helpers';
 
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -218,6 +218,8 @@ const CASES: Case[] = [
   },
   { producer: 'vLLM prompt_logprobs', file: fixture('vllm-prompt-logprobs.json'), format: 'vllm-prompt-logprobs', expected: () => [T(' plus 4', '\nThree plus four.\n', '\n\n7')] },
   { producer: 'llama.cpp completion_probabilities', file: fixture('llamacpp-completion.json'), format: 'llama-cpp', expected: () => [T('What is 2+2?', '\nAdd 2 and 2.\n', '\n\n4')] },
+  { producer: 'llama.cpp stream', file: fixture('llamacpp-stream.jsonl'), format: 'llama-cpp-stream', expected: () => [T('What is 10 - 3?', '\nTen minus 3 is 7.\n', '\n\n7')] },
+  { producer: 'TGI token stream', file: fixture('tgi-stream.jsonl'), format: 'tgi-stream', expected: () => [T('', '\nTwo squared is 4.\n', '\n\n4')] },
   { producer: 'SGLang /generate meta_info', file: fixture('sglang-generate.json'), format: 'sglang', expected: () => [T('', '\nThe user wants 10 squared. 10 * 10 = 100.\n', '\n\n10² = **100**')] },
   {
     producer: 'lm-evaluation-harness samples (resps)',
@@ -356,6 +358,14 @@ describe('wild formats: every producer reads without configuration', () => {
       });
     });
   }
+
+  test('the README names every format of the registry, and every format has a producer row here or in the real-data tests', () => {
+    const readme = readFileSync(repoPath('README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Trace model'), readme.indexOf('## CLI'));
+    for (const id of TRACE_FORMATS) assert.ok(section.includes(`\`${id}\``), `README's Trace model section lacks \`${id}\``);
+    const covered = new Set([...CASES.map((c) => c.format), 'gsm8k', 'gsm8k-model-solution', 'thought-anchors', 'think-text', 'openai-completion']);
+    assert.deepEqual(TRACE_FORMATS.filter((id) => !covered.has(id)), []);
+  });
 
   test('every JSON, JSONL, stream-capture and recording file in ../shared/data/wild loads', async () => {
     const files: string[] = [];

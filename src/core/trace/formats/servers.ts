@@ -162,7 +162,8 @@ export const llamaCppStream = streamFormat({
     const text = events.map((e) => str(e, 'content') ?? '').join('');
     const tokens = events.flatMap((e) => llamaCppTokens(own(e, 'completion_probabilities')));
     const last = events[events.length - 1];
-    return one(completionTrace(ctx, { text, tokens, stop: llamaStop(last), meta: { events: events.length }, fields: { text: '*.content' } }));
+    // The last event (stop: true) carries the prompt and the settings.
+    return one(completionTrace(ctx, { text, prompt: last ? str(last, 'prompt') : undefined, tokens, stop: llamaStop(last), meta: { events: events.length }, fields: { text: '*.content', prompt: `${events.length - 1}.prompt` } }));
   },
 });
 
