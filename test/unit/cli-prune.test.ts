@@ -103,7 +103,8 @@ describe('cli prune', () => {
     await assert.rejects(
       runJsonlPipeline({
         input: data, output: part, io, isTty: false, workers: 0, batchSize: 4, signal: controller.signal,
-        config: { kind: 'prune', file: data, method: 'asap', budget: { kind: 'ratio', ratio: 0.8 }, segmentation: 'paragraph', format: 'same', placeholder: false },
+        // The options the CLI run below uses by default (auto segmentation), so that it resumes this run.
+        config: { kind: 'prune', file: data, method: 'asap', budget: { kind: 'ratio', ratio: 0.8 }, segmentation: 'auto', format: 'same', placeholder: false },
         onProgress: (done) => { if (done >= 8) controller.abort(); },
       }),
       { name: 'AbortError' },
@@ -168,9 +169,18 @@ describe('cli score', () => {
     const table = await run('score', join(dir, 'out.jsonl').replace('out.jsonl', 'chat.jsonl'));
     assert.equal(table.code, 0);
     assert.match(table.out, /step\s+tokens\s+1st-surp/);
-    const none = await run('score', repoPath('media/samples/codeforces-r1-cot-174/response.md'), '--json');
-    assert.equal(none.code, 1);
-    assert.match(none.err, /no logprobs in the file/);
+    // No logprobs in the file and no --model: the embedded model scores it (like the editor), or the
+    // command says what to give when that model is not built.
+    const plain = join(dir, 'plain-response.md');
+    writeFileSync(plain, '<think>\nFirst add two and two.\n\nThen check the sum is four.\n</think>\nThe answer is 4.');
+    const none = await run('score', plain, '--json');
+    if (existsSync(repoPath('media', 'models', 'reasoning-lens-tiny', 'onnx', 'model.onnx'))) {
+      assert.equal(none.code, 0, none.err);
+      assert.match((JSON.parse(none.out.trim()) as { scoredBy: string }).scoredBy, /onnx|reasoning-lens-tiny/);
+    } else {
+      assert.equal(none.code, 1);
+      assert.match(none.err, /no logprobs in the file and the embedded model is not built/);
+    }
     assert.equal((await run('score', data, '--model', join(dir, 'nope'))).code, 2);
     assert.equal((await run('score', data, '--endpoint', 'http://127.0.0.1:9/v1')).code, 2, '--endpoint without --endpoint-model');
   });

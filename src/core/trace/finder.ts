@@ -30,7 +30,12 @@ interface Leaf {
   readonly key: string;
   readonly text: string;
   readonly depth: number;
+  /** Inside a message written by the user, system or a tool: input, never the model's output. */
+  readonly input?: boolean;
 }
+
+/** Message roles whose text is input to the model. */
+const INPUT_ROLES = new Set(['user', 'system', 'human', 'tool', 'developer', 'function']);
 
 /** A scalar leaf (number, boolean) kept for id and correctness. */
 interface Scalar {
@@ -59,13 +64,13 @@ function walk(record: unknown): { leaves: Leaf[]; scalars: Scalar[]; nested: Nes
   const scalars: Scalar[] = [];
   const nested: Nested[] = [];
   let budget = MAX_FIND_NODES;
-  const visit = (value: unknown, path: PathSegment[], key: string, depth: number, decoded: number): void => {
+  const visit = (value: unknown, path: PathSegment[], key: string, depth: number, decoded: number, input = false): void => {
     if (--budget < 0 || depth > MAX_FIND_DEPTH) return;
     if (typeof value === 'string') {
       // JSON inside a string is looked into when it holds objects (a response body); `[1,2,3]` stays text.
       const inner = decoded < 2 ? decodeJsonString(value) : undefined;
-      if (inner !== undefined && (isRecord(inner) || (inner as unknown[]).some((v) => isRecord(v) || Array.isArray(v)))) visit(inner, path, key, depth, decoded + 1);
-      else leaves.push({ path, key, text: value, depth });
+      if (inner !== undefined && (isRecord(inner) || (inner as unknown[]).some((v) => isRecord(v) || Array.isArray(v)))) visit(inner, path, key, depth, decoded + 1, input);
+      else leaves.push({ path, key, text: value, depth, ...(input ? { input } : {}) });
       return;
     }
     if (Array.isArray(value)) {
@@ -76,7 +81,7 @@ function walk(record: unknown): { leaves: Leaf[]; scalars: Scalar[]; nested: Nes
           return;
         }
       }
-      for (let i = 0; i < value.length && budget >= 0; i++) visit(value[i], [...path, i], key, depth + 1, decoded);
+      for (let i = 0; i < value.length && budget >= 0; i++) visit(value[i], [...path, i], key, depth + 1, decoded, input);
       return;
     }
     if (isRecord(value)) {
@@ -97,10 +102,12 @@ function walk(record: unknown): { leaves: Leaf[]; scalars: Scalar[]; nested: Nes
           return;
         }
       }
+      const role = own(value, 'role') ?? own(value, 'from');
+      const isInput = input || (typeof role === 'string' && INPUT_ROLES.has(role.toLowerCase()));
       for (const k of safeKeys(value)) {
         if (budget < 0) break;
         if (depth > 0 && REQUEST_KEYS.has(k)) continue;
-        visit(value[k], [...path, k], k, depth + 1, decoded);
+        visit(value[k], [...path, k], k, depth + 1, decoded, isInput);
       }
       return;
     }
@@ -145,6 +152,9 @@ const isNoneText = (s: string): boolean => !s.trim() || s.trim() === 'None' || s
 
 /** A leaf that names a reference (ground truth): never the model's output. */
 const isReference = (l: { key: string }): boolean => familyRank(l.key, 'reference') >= 0;
+
+/** A leaf that may be the model's output: not a reference, not named like a prompt, not in a user / system message. */
+const isOutput = (l: Leaf): boolean => !isReference(l) && !l.input && familyRank(l.key, 'prompt') < 0;
 
 /** The best leaf of `family`: lowest rank, then shallowest, then longest. */
 function best(leaves: readonly Leaf[], family: 'prompt' | 'reasoning' | 'answer', filter: (l: Leaf) => boolean = () => true): Leaf | undefined {
@@ -340,7 +350,7 @@ export function findTraces(record: unknown, ctx: ReadContext, mapping?: FieldMap
   }
 
   // 2. A string holding reasoning delimiters or a chat template.
-  const candidates = leaves.filter((l) => !isReference(l) && familyRank(l.key, 'prompt') < 0 && (splitReasoning(l.text, tagsOf(ctx.opts)).tags !== undefined || parseChatTemplate(l.text) !== undefined));
+  const candidates = leaves.filter((l) => isOutput(l) && (splitReasoning(l.text, tagsOf(ctx.opts)).tags !== undefined || parseChatTemplate(l.text) !== undefined));
   if (candidates.length) {
     // Several generations side by side (`code: [g1, g2]`, `responses: [...]`): one trace each.
     const first = pickResponse(candidates);
@@ -352,7 +362,6 @@ export function findTraces(record: unknown, ctx: ReadContext, mapping?: FieldMap
   }
 
   // 3. Fields named like reasoning and answer.
-  const isOutput = (l: Leaf): boolean => !isReference(l) && familyRank(l.key, 'prompt') < 0;
   const reasoningLeaves = leaves.filter((l) => isOutput(l) && familyRank(l.key, 'reasoning') >= 0);
   const reasoningLeaf = best(reasoningLeaves, 'reasoning', (l) => !isNoneText(l.text));
   const answerLeaf = best(leaves, 'answer', (l) => isOutput(l) && familyRank(l.key, 'reasoning') < 0 && !isNoneText(l.text) && l !== reasoningLeaf);

@@ -66,6 +66,16 @@ describe('general pass', () => {
     assert.equal(t.reasoning, 'Let me greet them and');
   });
 
+  test('text in user or system messages is input, never the model output; the last user turn is the prompt', () => {
+    const question = `Please explain ${'the proof in detail '.repeat(20)}`;
+    const onlyPrompt = parseTraceRecord({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: question }] });
+    assert.equal(onlyPrompt.traces.length, 0);
+    const t = one({ messages: [{ role: 'user', content: 'Is 9 odd? <think> is a tag' }], sample: { completion: '<think>9 = 2*4+1</think>Yes.' } });
+    assert.equal(t.prompt, 'Is 9 odd? <think> is a tag');
+    assert.equal(t.reasoning, '9 = 2*4+1');
+    assert.equal(t.fields?.reasoning, 'sample.completion');
+  });
+
   test('records with nothing trace-like stay unrecognised, with the keys and a way forward', () => {
     const { traces, errors } = parseTraceRecord({ title: 'x', contest_name: 'y', year: 2010 });
     assert.equal(traces.length, 0);
