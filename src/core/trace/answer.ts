@@ -7,7 +7,7 @@
  */
 
 /** `text` with every fenced code block and `<code>…</code>` section blanked (same length, newlines kept). */
-export function maskCode(text: string): string {
+function maskCode(text: string): string {
   const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
   return text
     .replace(/^[^\S\n]*(`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^[^\S\n]*\1[^\S\n]*$|(?![\s\S]))/gm, blank)
@@ -49,11 +49,6 @@ function lastFence(text: string): { content: string; end: number } | undefined {
   return found;
 }
 
-/** The last fenced code block's content. */
-export function lastCodeBlock(text: string): string | undefined {
-  return lastFence(text)?.content;
-}
-
 /** The last code block, fenced or `<code>…</code>`, with where it ends. */
 function lastCode(text: string): { content: string; end: number } | undefined {
   const fence = lastFence(text);
@@ -66,7 +61,7 @@ function lastCode(text: string): { content: string; end: number } | undefined {
 }
 
 /** The content of the last `<answer>…</answer>`. */
-export function taggedAnswer(text: string): string | undefined {
+function taggedAnswer(text: string): string | undefined {
   const re = /<answer>([\s\S]*?)<\/answer>/g;
   let found: string | undefined;
   for (let m = re.exec(text); m; m = re.exec(text)) found = m[1]!.trim();
@@ -104,11 +99,6 @@ function stated(text: string): { value: string; at: number } | undefined {
     if (value) return { value, at: last.index };
   }
   return undefined;
-}
-
-/** "the answer is X", "Final answer: X", "**Answer:** X", or a last line "A: X". */
-export function statedAnswer(text: string): string | undefined {
-  return stated(text)?.value;
 }
 
 const CODE_LINE = /^(?:\s{2,}\S|\s*(?:def |class |import |from \S+ import|#include|using |public |private |fn |func |let |const |var |return\b|if\s*\(|for\s*\(|while\s*\(|for \w+ in |print\(|}|\{|#)|.*[;{}:]\s*$)/;

@@ -5,7 +5,7 @@
 import { extractFinalAnswer } from './answer';
 import { joinPath, type TraceFields } from './fields';
 import { openTagAtEnd, parseChatTemplate, splitReasoning, type SplitResponse, type TagPair } from './text';
-import type { FileChunk, ParseOptions, ParseResult, SourceLocation, TokenLogprob, Trace, TraceError, TraceFormat } from './types';
+import type { FileChunk, ParseOptions, ParseResult, SourceLocation, TokenLogprob, Trace, TraceFormat } from './types';
 import { warning, type TraceWarning } from './warnings';
 
 /** A JSON object. */
@@ -83,12 +83,6 @@ export function makeTrace(ctx: ReadContext, p: TraceParts): Trace {
 /** A result with one trace. */
 export function one(trace: Trace): ParseResult {
   return { traces: [trace], errors: [] };
-}
-
-/** A result with one error. */
-export function failure(ctx: ReadContext, message: string, field?: string): ParseResult {
-  const error: TraceError = { message, source: ctx.source, ...(field ? { field } : {}) };
-  return { traces: [], errors: [error] };
 }
 
 /** The user's custom delimiters, if any. */

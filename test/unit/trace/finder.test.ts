@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractFinalAnswer, getPath, parseFieldMapping, parsePath, parseTraceRecord, parseTraceText, readTraces, splitReasoning, type Trace } from '../../../src/core/trace/index';
 import { globToRegExp, mappingForFile } from '../../../src/core/trace/fieldMapping';
+import { parseHttprr, parseSse, parseYaml } from '../../../src/core/trace/containers';
 
 function one(record: unknown, opts = {}): Trace {
   const { traces, errors } = parseTraceRecord(record, opts);
@@ -161,5 +162,29 @@ describe('tags and answers', () => {
     assert.equal(extractFinalAnswer('```\n#### 5\n```\nThe total is \\boxed{7}'), '7');
     const t = parseTraceText('<reasoning>r</reasoning>\n<code>\nx = 1\nprint(x)  # the answer is 1\n</code>');
     assert.equal(t.finalAnswer, 'x = 1\nprint(x)  # the answer is 1');
+  });
+});
+
+describe('wrapped bodies', () => {
+  test('YAML cassettes: bodies recorded as text are decoded; __proto__ keys reach no prototype; bad YAML is an error', () => {
+    const yaml = 'interactions:\n- request:\n    body:\n      string: \'{"messages": [{"role": "user", "content": "Hi?"}]}\'\n  response:\n    body:\n      string: \'{"choices": [{"message": {"content": "Hello", "reasoning": "greet"}}]}\'\n__proto__:\n  polluted: 1\n';
+    const parsed = parseYaml(yaml);
+    assert.ok(parsed.ok);
+    const t = one(parsed.ok ? parsed.value : undefined);
+    assert.deepEqual([t.prompt, t.reasoning, t.answer], ['Hi?', 'greet', 'Hello']);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.match((parseYaml('a: [1, 2') as { message: string }).message, /invalid YAML/);
+  });
+
+  test('httprr recordings and SSE captures', () => {
+    const req = 'POST /v1/chat/completions HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{"messages":[{"role":"user","content":"2+2?"}]}';
+    const res = 'HTTP/2.0 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: {"choices":[{"delta":{"reasoning_content":"add"}}]}\n\ndata: {"choices":[{"delta":{"content":"4"}}]}\n\ndata: [DONE]\n\n';
+    const bytes = Buffer.from(`httprr trace v1\n${Buffer.byteLength(req)} ${Buffer.byteLength(res)}\n${req}${res}`);
+    const parsed = parseHttprr(bytes);
+    assert.ok(parsed.ok);
+    const t = one(parsed.ok ? parsed.value : undefined);
+    assert.deepEqual([t.format, t.prompt, t.reasoning, t.answer], ['openai-chat-stream', '2+2?', 'add', '4']);
+    assert.equal(parseHttprr(Buffer.from('not a recording')).ok, false);
+    assert.deepEqual(parseSse(': ping\n\nevent: x\ndata: {"a":1}\n\ndata: [DONE]\n'), [{ a: 1 }]);
   });
 });

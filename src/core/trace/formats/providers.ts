@@ -142,16 +142,27 @@ function geminiGather(chunks: readonly Rec[], fieldPrefix: string, prompt?: { te
   let reasoning = '';
   let answer = '';
   let stop: unknown;
+  // Paths of the first thought part and first answer part (exact for one response; per chunk for a stream).
+  let thoughtAt: string | undefined;
+  let answerAt: string | undefined;
   for (const ch of chunks) {
-    const cand = (own(ch, 'candidates') as unknown[]).find((c) => isRecord(c) && (own(c, 'index') ?? 0) === 0);
+    const candidates = own(ch, 'candidates') as unknown[];
+    const ci = candidates.findIndex((c) => isRecord(c) && (own(c, 'index') ?? 0) === 0);
+    const cand = candidates[ci];
     if (!isRecord(cand)) continue;
     const content = own(cand, 'content');
     const parts = isRecord(content) && Array.isArray(own(content, 'parts')) ? (own(content, 'parts') as unknown[]) : [];
-    for (const p of parts) {
-      if (!isRecord(p) || typeof own(p, 'text') !== 'string') continue;
-      if (own(p, 'thought') === true) reasoning += p.text as string;
-      else answer += p.text as string;
-    }
+    parts.forEach((p, pi) => {
+      if (!isRecord(p) || typeof own(p, 'text') !== 'string') return;
+      const at = `${fieldPrefix}candidates.${ci}.content.parts.${chunks.length > 1 ? '*' : pi}.text`;
+      if (own(p, 'thought') === true) {
+        reasoning += p.text as string;
+        thoughtAt ??= at;
+      } else {
+        answer += p.text as string;
+        answerAt ??= at;
+      }
+    });
     stop = own(cand, 'finishReason') ?? stop;
   }
   const meta = chunks[0] ? copyMetadata(chunks[chunks.length - 1]!, ['candidates']) : {};
@@ -162,7 +173,7 @@ function geminiGather(chunks: readonly Rec[], fieldPrefix: string, prompt?: { te
     stop,
     meta,
     ...(prompt ? { prompt: prompt.text } : {}),
-    fields: { reasoning: `${fieldPrefix}candidates.0.content.parts[thought=true].text`, answer: `${fieldPrefix}candidates.0.content.parts.text`, ...(prompt ? { prompt: prompt.path } : {}) },
+    fields: { ...(thoughtAt ? { reasoning: thoughtAt } : {}), answer: answerAt ?? `${fieldPrefix}candidates.0.content.parts`, ...(prompt ? { prompt: prompt.path } : {}) },
   };
 }
 
