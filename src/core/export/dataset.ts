@@ -12,8 +12,9 @@ import { segment } from '../steps';
 import { runCheapPrune, stepSumCounter, PruneInputError } from '../prune/run';
 import type { Budget } from '../prune/budget';
 import type { PruneMethodId, PrunePlan, StepControls } from '../prune/plan';
-import { indexJsonl, isEventStream, parseThoughtAnchors, parseTraceRecord, parseTraceText, readTraces, safeParseJson } from '../trace';
-import { headRecords, looksLikeJsonl, readHead } from '../trace/read';
+import { indexJsonl, parseThoughtAnchors, parseTraceRecord, parseTraceText, readTraces, safeParseJson } from '../trace';
+import { fileReadMode, readHead } from '../trace/read';
+import { looksLikeSse } from '../trace/containers';
 import type { ParseOptions, TokenCandidate, TokenLogprob, Trace } from '../trace/types';
 import { splitReasoning } from '../trace/text';
 import { decodeUtf8 } from '../trace/bytes';
@@ -298,19 +299,13 @@ export async function sourceKind(path: string): Promise<{ kind: SourceKind; ext:
     return { kind: 'folder', ext: '' };
   }
   const ext = extname(path).toLowerCase();
-  const head = info.size > 0 ? await readHead(path, 64 * 1024) : Buffer.alloc(0);
-  const first = head.toString('utf8').replace(/^\uFEFF/, '').trimStart()[0];
-  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.responses' || (first === '{' && looksLikeJsonl(head))) {
-    const index = await indexJsonl(path, {});
-    try {
-      if (isEventStream(headRecords(index, 8))) return { kind: 'stream', ext };
-    } finally {
-      index.close();
-    }
-    return { kind: 'jsonl', ext };
-  }
+  const mode = info.size > 0 ? await fileReadMode(path) : 'whole';
+  if (mode !== 'whole') return { kind: mode, ext };
+  const head = (await readHead(path, 4096)).toString('utf8').replace(/^\uFEFF/, '');
+  // Recordings and SSE captures wrap API bodies: read like streams, written back only as SFT rows.
+  if (['.yaml', '.yml', '.httprr', '.sse'].includes(ext) || head.startsWith('httprr trace') || looksLikeSse(head)) return { kind: 'stream', ext };
+  const first = head.trimStart()[0];
   if (ext === '.json' || first === '{' || first === '[') return { kind: 'json', ext: ext || '.json' };
-  if (['.yaml', '.yml', '.httprr', '.sse'].includes(ext)) return { kind: 'stream', ext };
   return { kind: 'text', ext: ext || '.md' };
 }
 

@@ -8,10 +8,11 @@
  * {@link collectInsights} runs the per-trace analysis once (segmentation, loop detection) and feeds the
  * statistics and, when asked, the behaviour miner: one pass, all figures.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { segment } from '../steps';
 import { CancelledError, hasWarning, indexJsonl, type CancellationLike, type ParseOptions, readTraces, type Trace, type TraceError } from '../trace';
+import { fileReadMode, listTraceSources } from '../trace/read';
 import type { SegmentationMode, Step } from '../types';
 import { BehaviourMiner, type BehaviourOptions, type BehaviourReport } from './behaviours';
 import { detectLoops, type Loop, type LoopOptions, type LoopReport } from './loops';
@@ -61,9 +62,7 @@ function isCancelled(c: CancellationLike | undefined): boolean {
   return c !== undefined && ('aborted' in c ? c.aborted : c.isCancellationRequested);
 }
 
-const JSONL_EXTENSIONS = new Set(['.jsonl', '.ndjson']);
 const TEXT_EXTENSIONS = new Set(['.md', '.markdown', '.txt']);
-const TRACE_EXTENSIONS = new Set(['.json', ...JSONL_EXTENSIONS, ...TEXT_EXTENSIONS]);
 
 /** A unit of reading: a file (streamed or read whole) or a folder the readers take as one trace. */
 interface Unit {
@@ -74,29 +73,21 @@ interface Unit {
   readonly inFolder: boolean;
 }
 
+/** The units of `path`, walked and classified exactly as `readTraces` does (`listTraceSources`, `fileReadMode`). */
 async function listUnits(path: string, skipped: string[]): Promise<Unit[]> {
   const info = await stat(path);
-  if (!info.isDirectory()) return [{ path, kind: JSONL_EXTENSIONS.has(extname(path).toLowerCase()) ? 'jsonl' : 'whole', bytes: info.size, inFolder: false }];
-  const units: Unit[] = [];
-  const walk = async (dir: string, top: boolean): Promise<void> => {
-    const names = (await readdir(dir)).sort();
-    if (names.includes('base_solution.json') || names.includes('response.md')) {
-      units.push({ path: dir, kind: 'folder', bytes: 0, inFolder: !top });
-      return;
-    }
-    for (const name of names) {
-      if (name.startsWith('.')) continue;
-      const p = join(dir, name);
-      const s = await stat(p).catch(() => undefined);
-      if (!s) continue;
-      const ext = extname(name).toLowerCase();
-      if (s.isDirectory()) await walk(p, false);
-      else if (JSONL_EXTENSIONS.has(ext)) units.push({ path: p, kind: 'jsonl', bytes: s.size, inFolder: true });
-      else if (TRACE_EXTENSIONS.has(ext)) units.push({ path: p, kind: 'whole', bytes: s.size, inFolder: true });
-      else if (top) skipped.push(`${p}: not a trace file extension`);
-    }
+  const fileUnit = async (p: string, inFolder: boolean): Promise<Unit> => {
+    const size = (await stat(p)).size;
+    return { path: p, kind: size > 0 && (await fileReadMode(p)) === 'jsonl' ? 'jsonl' : 'whole', bytes: size, inFolder };
   };
-  await walk(path, true);
+  if (!info.isDirectory()) return [await fileUnit(path, false)];
+  const { sources, skipped: passed } = await listTraceSources(path);
+  skipped.push(...passed);
+  const units: Unit[] = [];
+  for (const source of sources) {
+    if (source.kind === 'file') units.push(await fileUnit(source.path, true));
+    else units.push({ path: source.path, kind: 'folder', bytes: 0, inFolder: source.path !== path });
+  }
   return units;
 }
 

@@ -267,6 +267,24 @@ async function readFile1(path: string, opts: ReadOptions, out: ReadResult, inFol
   }
 }
 
+/**
+ * How {@link readTraces} reads a file: `jsonl` record by record (a dataset), `stream` whole as stream
+ * events (a capture with one event per line), `whole` as one document (JSON, text, recordings). Decided
+ * from the extension and the first 64 KB, as the reader does; shared by every command that streams.
+ */
+export async function fileReadMode(path: string): Promise<'jsonl' | 'stream' | 'whole'> {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.yaml' || ext === '.yml' || ext === '.httprr') return 'whole';
+  const head = await readHead(path, 64 * 1024);
+  const text = decodeUtf8(head).text.replace(/^\uFEFF/, '');
+  if (text.startsWith('httprr trace')) return 'whole';
+  if (!JSONL_EXTENSIONS.has(ext) && !(text.trimStart().startsWith('{') && looksLikeJsonl(head))) return 'whole';
+  // The complete lines of the head are enough to tell a stream capture from a dataset.
+  const lines = text.split('\n').slice(0, -1).filter((l) => l.trim()).slice(0, 8);
+  const values = lines.map((l) => safeParseJson(l)).filter((r) => r.ok).map((r) => (r as { value: unknown }).value);
+  return isEventStream(values) ? 'stream' : 'jsonl';
+}
+
 /** Two or more complete lines that each parse as JSON: JSONL, whatever the extension says. */
 export function looksLikeJsonl(head: Buffer): boolean {
   const text = decodeUtf8(head).text.replace(/^\uFEFF/, '');

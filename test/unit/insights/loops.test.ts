@@ -169,7 +169,8 @@ describe('loop detection on synthetic loops', () => {
     const random = mulberry32(3);
     const sentence = 'Wait, let me recompute the total of the first row once more.';
     const text = `${paragraph(random)} ${paragraph(random)}\n\n${paragraph(random)} ${Array(9).fill(sentence).join(' ')} Wait, let me`;
-    const steps = segment(text);
+    // Paragraph steps: the loop lies inside one step (auto would cut that paragraph into sentences).
+    const steps = segment(text, 'paragraph');
     const report = detectLoops(text, { steps });
     assert.equal(report.loops.length, 1);
     const loop = report.loops[0];
