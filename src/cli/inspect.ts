@@ -2,7 +2,8 @@
  * `reasoning-lens inspect <file|folder>…`: reads traces and prints, per trace, its id, format, source,
  * step count, characters, tokens (when the file has logprobs), truncation, final answer and warnings.
  */
-import { segment, SEGMENTATION_MODES } from '../core/steps';
+import { segment } from '../core/steps';
+import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
 import { readTraces, type SourceLocation, type Trace, type TraceError } from '../core/trace/index';
 import type { SegmentationMode } from '../core/types';
 import { ArgError, describeOptions, parseArgs } from './args';
@@ -91,7 +92,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     throw e;
   }
-  const mode = (options.segment ?? 'auto') as SegmentationMode;
+  const mode = (options.segment ?? DEFAULT_SEGMENTATION) as SegmentationMode;
   let count = 0;
   for (const path of positionals) {
     const result = await readTraces(path, parse);

@@ -10,10 +10,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { assertNotSource, checkOutput, writeFileAtomic } from '../core/export/atomicWrite';
 import { emptyTotals, exportRecord, exportSource, filePruner, sourceKind, type ExportTotals, type TraceOutcome, type TracePruner } from '../core/export/dataset';
 import { prunedReasoningText, type ExportFormat } from '../core/export/serialize';
-import { PRUNE_METHODS, pruneMethod, type Budget, type PruneMethodId } from '../core/prune';
+import { PICKABLE_METHODS, pruneMethod, type Budget, type PruneMethodId } from '../core/prune';
 import { formatBudget, parseBudget } from '../core/prune/budgetText';
 import { TraceSession } from '../core/session';
-import { segment, SEGMENTATION_MODES } from '../core/steps';
+import { segment } from '../core/steps';
+import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
 import { parseTraceRecord, readTraces, safeParseJson } from '../core/trace';
 import { listTraceSources } from '../core/trace/read';
 import type { ParseOptions, Trace } from '../core/trace/types';
@@ -29,10 +30,11 @@ import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
 import { interruptSignal, OutputExistsError, reportFailure, runJsonlPipeline, type PipelineResult } from './workerPool';
 import { batchReader, type TaskBatch, type TaskResult } from './workerTask';
 import { FIELD_OPTION_SPECS, readOptionsFrom } from './readOptions';
+import { formatCount } from '../shared/format';
 
 const specs = {
   ...FIELD_OPTION_SPECS,
-  method: { type: 'string', short: 'm', choices: PRUNE_METHODS.filter((m) => m.id !== 'manual').map((m) => m.id), description: 'pruning method' },
+  method: { type: 'string', short: 'm', choices: PICKABLE_METHODS.map((m) => m.id), description: 'pruning method' },
   budget: { type: 'string', short: 'b', description: 'kept share: 0.8, 80%, 1024 tokens, or auto (difficulty-aware); default 0.8' },
   model: { type: 'string', description: 'score with a local ONNX model folder (HF / Optimum layout)' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
@@ -96,7 +98,7 @@ export function embeddedBackend(): ScoringBackend | undefined {
 
 /** Prints the totals block shared by `prune` and `score`. */
 export function printTotals(io: CliIo, command: string, totals: ExportTotals, extra: { resumed?: number; seconds?: number; processed?: number; workers?: number; tokens?: boolean } = {}): void {
-  const n = (x: number): string => x.toLocaleString('en-US');
+  const n = formatCount;
   const lines = [`${command}: ${n(totals.records)} records, ${n(totals.traces)} traces, ${n(totals.pruned)} ${command === 'score' ? 'scored' : 'pruned'}, ${n(totals.skipped.length)} skipped`];
   if (extra.tokens !== false && totals.tokensBefore) {
     lines.push(`tokens: ${n(totals.tokensBefore)} → ${n(totals.tokensAfter)} (${((totals.tokensAfter / totals.tokensBefore) * 100).toFixed(1)}% kept)`);
@@ -204,12 +206,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const method = options.method as PruneMethodId;
     const budget = parsedBudget.budget;
     const format = (options.format ?? 'same') as ExportFormat;
-    const segmentation = (options.segment ?? 'auto') as SegmentationMode;
+    const segmentation = (options.segment ?? DEFAULT_SEGMENTATION) as SegmentationMode;
     const placeholder = options['skip-placeholders'] ?? false;
     // `--format` is prune's output format; only delimiters and fields say how the input is read.
     const parse = readOptionsFrom({ ...(options['reasoning-tags'] !== undefined ? { 'reasoning-tags': options['reasoning-tags'] } : {}), ...(options.field ? { field: options.field } : {}) });
     backend = backendFromOptions(options);
-    if (!backend && pruneMethod(method).needs.includes('model')) {
+    if (!backend && pruneMethod(method).needs.model) {
       throw new ArgError(`--method ${method} calls a model for every step: give --model DIR or --endpoint URL`);
     }
     const kind = await sourceKind(input);

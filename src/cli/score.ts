@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileStepScores, emptyTotals, sourceKind, type ExportTotals } from '../core/export/dataset';
-import { SEGMENTATION_MODES, segment } from '../core/steps';
+import { segment } from '../core/steps';
+import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
 import { indexJsonl, parseTraceRecord, readTraces, safeParseJson } from '../core/trace';
 import type { ParseOptions, Trace } from '../core/trace/types';
 import type { SegmentationMode, StepScores } from '../core/types';
@@ -88,7 +89,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     const workers = options.workers !== undefined ? Number(options.workers) : undefined;
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new ArgError('--workers takes a whole number ≥ 0');
-    const segmentation = (options.segment ?? 'auto') as SegmentationMode;
+    const segmentation = (options.segment ?? DEFAULT_SEGMENTATION) as SegmentationMode;
     const parse = readOptionsFrom(options);
     backend = backendFromOptions(options);
 

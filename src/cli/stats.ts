@@ -8,7 +8,7 @@ import { assertNotSource, writeFileAtomic } from '../core/export/atomicWrite';
 import { behaviourHandbook } from '../core/insights/handbook';
 import { collectInsights, type Insights } from '../core/insights/scan';
 import type { StatsHistogram } from '../core/insights/stats';
-import { SEGMENTATION_MODES } from '../core/steps';
+import { SEGMENTATION_MODES } from '../shared/vocabulary';
 import { CancelledError, TRACE_FORMATS, type TraceFormat } from '../core/trace';
 import type { SegmentationMode } from '../core/types';
 import { ArgError, describeOptions, parseOneInput } from './args';

@@ -8,12 +8,12 @@ import type { PruneSettingsStore } from '../services/pruneSettings';
 import type { LensContext } from '../services/context';
 import type { OpenTrace, SessionManager } from '../services/sessionManager';
 import { parseOptionsFor, readSettings } from '../services/config';
-import { isCheapMethod } from '../core/prune/run';
-import { pruneMethod } from '../core/prune';
+import { isCheapMethod, pruneMethod } from '../core/prune';
 import { safeParseJson } from '../core/trace';
 import { checkOutput, writeFileAtomic } from '../core/export/atomicWrite';
 import { emptyTotals, exportSource, filePruner, sourceKind, type ExportTotals } from '../core/export/dataset';
 import { prunedReasoningText, replaceReasoningInRecord, replaceReasoningInText, sftRecord, type ExportFormat } from '../core/export/serialize';
+import { formatCount } from '../shared/format';
 
 /** Arguments of `reasoningLens.exportPruned` (all optional: missing ones are asked for). */
 export interface ExportArgs {
@@ -69,7 +69,7 @@ export class ExportCommand extends Disposable {
     if (!format) return undefined;
     let placeholders = args.placeholders ?? false;
     const method = scope === 'trace' ? doc.session.plan.method : this.settings.method;
-    if (args.placeholders === undefined && method === 'entropy') {
+    if (args.placeholders === undefined && pruneMethod(method).skipPlaceholders) {
       const pick = await vscode.window.showQuickPick(
         [{ label: 'Remove dropped steps', value: false }, { label: 'Write [SKIP] in place of each dropped step', description: 'step-entropy training format (arXiv 2508.03346)', value: true }],
         { title: 'Reasoning Lens: Dropped Steps' },
@@ -179,7 +179,7 @@ export class ExportCommand extends Disposable {
   }
 
   private report(target: string, totals: ExportTotals): void {
-    const saved = totals.tokensBefore ? ` ${totals.tokensBefore.toLocaleString('en-US')} → ${totals.tokensAfter.toLocaleString('en-US')} tokens.` : '';
+    const saved = totals.tokensBefore ? ` ${formatCount(totals.tokensBefore)} → ${formatCount(totals.tokensAfter)} tokens.` : '';
     const skipped = totals.skipped.length ? ` ${totals.skipped.length} skipped (see the log).` : '';
     for (const s of totals.skipped.slice(0, 200)) this.log.warn(`export skipped ${s.where}: ${s.reason}`);
     for (const n of totals.notes) this.log.info(`export: ${n}`);

@@ -2,15 +2,16 @@ import * as vscode from 'vscode';
 import { Disposable } from '../util/disposable';
 import { CommandIds } from './commandIds';
 import { registerCommand } from './registerCommand';
-import { PRUNE_METHODS, findDanglingReferences, makePlan, pruneMethod, type Budget, type DanglingReference, type PruneMethodId, type PrunePlan } from '../core/prune';
+import { PICKABLE_METHODS, PRUNE_METHODS, findDanglingReferences, isCheapMethod, isPruneMethodId, makePlan, pruneMethod, type Budget, type DanglingReference, type PruneMethodId, type PrunePlan } from '../core/prune';
 import { formatBudget, parseBudget } from '../core/prune/budgetText';
-import { explainStep, isCheapMethod, PruneInputError, type StepDecision } from '../core/prune/run';
+import { explainStep, PruneInputError, type StepDecision } from '../core/prune/run';
 import { previewPrune, runPrune } from '../pipeline/pruneRunner';
 import type { OpenTrace, SessionManager } from '../services/sessionManager';
 import type { BackendService } from '../services/backendService';
 import type { ScoringService } from '../services/scoringService';
 import type { PruneSettingsStore } from '../services/pruneSettings';
 import type { LensContext } from '../services/context';
+import { formatCount } from '../shared/format';
 
 /** What `reasoningLens.internal.describePruning` returns (integration tests, diagnostics). */
 export interface PruningDescription {
@@ -102,15 +103,15 @@ export class PruneCommands extends Disposable {
     let method: PruneMethodId | undefined;
     const fromArgs = methodArg !== undefined;
     if (fromArgs) {
-      if (typeof methodArg !== 'string' || !PRUNE_METHODS.some((m) => m.id === methodArg)) {
+      if (!isPruneMethodId(methodArg)) {
         throw new Error(`unknown pruning method "${String(methodArg)}": use one of ${PRUNE_METHODS.map((m) => m.id).join(', ')}`);
       }
-      method = methodArg as PruneMethodId;
+      method = methodArg;
     } else {
       method = await this.pickMethod(doc, budget);
       if (!method) return undefined;
     }
-    if (method === 'manual') {
+    if (!pruneMethod(method).pickable) {
       void vscode.window.showInformationMessage('Manual pruning: keep, drop and pin steps in the side panel or with the editor\'s step commands; "Reset Pruning" starts over.');
       return undefined;
     }
@@ -122,7 +123,7 @@ export class PruneCommands extends Disposable {
     const b = plan.budget;
     if (!fromArgs && b) {
       const note = plan.notes?.length ? ` ${plan.notes.join('; ')}.` : '';
-      void vscode.window.setStatusBarMessage(`Reasoning Lens: ${plan.dropped.length} of ${plan.stepCount} steps dropped, ${fmt(b.before)} → ${fmt(b.after)} tokens${b.met ? '' : ' (budget not met: only pinned steps left)'}.${note}`, 8000);
+      void vscode.window.setStatusBarMessage(`Reasoning Lens: ${plan.dropped.length} of ${plan.stepCount} steps dropped, ${formatCount(b.before)} → ${formatCount(b.after)} tokens${b.met ? '' : ' (budget not met: only pinned steps left)'}.${note}`, 8000);
     }
     return plan;
   }
@@ -132,7 +133,7 @@ export class PruneCommands extends Disposable {
     // Logprobs in the file score the trace instantly, so the previews can show real figures.
     if (!doc.session.scores) this.scoring.scoreFromFile(doc);
     type Item = vscode.QuickPickItem & { id: PruneMethodId };
-    const items: Item[] = PRUNE_METHODS.filter((m) => m.id !== 'manual').map((m) => ({
+    const items: Item[] = PICKABLE_METHODS.map((m) => ({
       id: m.id,
       label: m.id,
       description: `— ${this.previewLine(doc, m.id, budget)}${m.id === this.settings.method ? ' (last used)' : ''}`,
@@ -157,9 +158,9 @@ export class PruneCommands extends Disposable {
       const b = plan.budget;
       const est = doc.session.tokensEstimated ? '~' : '';
       const steps = `${plan.dropped.length} of ${plan.stepCount} steps dropped`;
-      return b ? `${est}${fmt(b.before)} → ${est}${fmt(b.after)} tokens, ${steps}` : steps;
+      return b ? `${est}${formatCount(b.before)} → ${est}${formatCount(b.after)} tokens, ${steps}` : steps;
     } catch (error) {
-      if (error instanceof PruneInputError && info.needs.includes('scores')) return `scores the trace first (${this.backends.label()})`;
+      if (error instanceof PruneInputError && info.needs.scores !== 'none') return `scores the trace first (${this.backends.label()})`;
       return error instanceof Error ? error.message : String(error);
     }
   }
@@ -170,9 +171,10 @@ export class PruneCommands extends Disposable {
    */
   private async computePlan(doc: OpenTrace, method: PruneMethodId, budget: Budget, scoreWithoutAsking: boolean): Promise<PrunePlan | undefined> {
     const info = pruneMethod(method);
-    if (info.needs.includes('scores') && !doc.session.scores && !this.scoring.scoreFromFile(doc)) {
-      // Confidence runs on the text alone when nothing can score; ASAP and entropy cannot.
-      const optional = method === 'confidence';
+    // Slow methods score inside `runPrune`, under their own progress notification.
+    if (!info.slow && info.needs.scores !== 'none' && !doc.session.scores && !this.scoring.scoreFromFile(doc)) {
+      // A method that only uses scores when present (confidence) runs on the text alone when nothing can score.
+      const optional = info.needs.scores === 'optional';
       if (!scoreWithoutAsking) {
         const answer = await vscode.window.showInformationMessage(
           `${info.label} ${optional ? 'works best with' : 'needs'} per-step scores, and ${doc.summary.name} has no logprobs. Score it with ${this.backends.label()}?`,
@@ -247,7 +249,7 @@ export class PruneCommands extends Disposable {
           if (doc && isCheapMethod(method)) {
             try {
               const b = previewPrune(doc.session, method, parsed.budget).budget;
-              if (b) return { message: `${method}: ${fmt(b.before)} → ${fmt(b.after)} tokens (target ${fmt(b.target)})`, severity: vscode.InputBoxValidationSeverity.Info };
+              if (b) return { message: `${method}: ${formatCount(b.before)} → ${formatCount(b.after)} tokens (target ${formatCount(b.target)})`, severity: vscode.InputBoxValidationSeverity.Info };
             } catch {
               // No preview without scores; the budget is still valid.
             }
@@ -457,8 +459,4 @@ export async function stepAtCursorOrPick(doc: OpenTrace, placeHolder: string): P
 function preview(text: string, max = 100): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-function fmt(n: number): string {
-  return n.toLocaleString('en-US');
 }

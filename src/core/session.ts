@@ -10,8 +10,6 @@ import {
   setOverride, togglePin, type History, type PrunePlan, type StepControls,
 } from './prune/plan';
 
-/** The metrics a view can colour steps by. */
-export type StepMetric = 'firstTokenSurprisal' | 'meanSurprisal' | 'stepEntropy' | 'confidence' | 'perplexity' | 'importance';
 
 /** One undoable state: a method's plan plus the manual controls on top of it. */
 export interface PlanState {

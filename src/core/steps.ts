@@ -6,6 +6,7 @@
  * For the text-based modes the gaps hold whitespace only (pieces are stripped, never rewritten).
  */
 import type { SegmentationMode, Step } from './types';
+import { DEFAULT_SEGMENTATION } from '../shared/vocabulary';
 import type { FileChunk } from './trace/types';
 import { looksLikeCode } from './trace/answer';
 
@@ -215,7 +216,7 @@ function autoRanges(text: string): Range[] {
  *   own chunks (falls back to `auto` when none are given).
  * @param chunks the file's chunks, used by `file` mode.
  */
-export function segment(reasoning: string, mode: SegmentationMode = 'auto', chunks?: readonly FileChunk[]): Step[] {
+export function segment(reasoning: string, mode: SegmentationMode = DEFAULT_SEGMENTATION, chunks?: readonly FileChunk[]): Step[] {
   let ranges: Range[];
   switch (mode) {
     case 'auto':
@@ -243,6 +244,3 @@ export function segment(reasoning: string, mode: SegmentationMode = 'auto', chun
   }
   return ranges.map((r, index) => ({ index, start: r.start, end: r.end, text: reasoning.slice(r.start, r.end) }));
 }
-
-/** All segmentation modes, for argument validation and UIs. */
-export const SEGMENTATION_MODES: readonly SegmentationMode[] = ['auto', 'paragraph', 'sentence', 'heading', 'marker', 'file'];

@@ -1,7 +1,7 @@
 /** Types shared by steps, scores and pruning. Pure data. */
 
 /** How reasoning text is cut into steps (see shared notes, algorithms.md). */
-export type SegmentationMode = 'auto' | 'paragraph' | 'sentence' | 'heading' | 'marker' | 'file';
+export type { SegmentationMode } from '../shared/vocabulary';
 
 /** One step of the reasoning: `[start, end)` into `Trace.reasoning`, and `text === reasoning.slice(start, end)`. */
 export interface Step {

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { CommandIds } from '../commands/commandIds';
 import { registerCommand } from '../commands/registerCommand';
 import { CancelledError } from '../core/trace/jsonlIndex';
-import { formatBytes } from '../core/trace/bytes';
+import { formatBytes, formatCount } from '../shared/format';
 import { renderWebviewHtml, webviewResourceRoots } from '../webviewHost/html';
 import { PendingRequests } from '../shared/rpc';
 import {
@@ -89,12 +89,12 @@ class DatasetDocument extends Disposable implements vscode.CustomDocument {
     const model = new DatasetModel(source, basename(path));
     this._register({ dispose: () => model.dispose() });
     this.indexedAfterMs = Date.now() - started;
-    this.log.info(`dataset ${basename(path)}: ${source.count.toLocaleString('en-US')} records (${formatBytes(source.totalBytes)}) indexed in ${this.indexedAfterMs} ms`);
+    this.log.info(`dataset ${basename(path)}: ${formatCount(source.count)} records (${formatBytes(source.totalBytes)}) indexed in ${this.indexedAfterMs} ms`);
     this.report(model.progress());
     this._register(model.onDidChange(() => this.report(model.progress())));
     const summariseStarted = Date.now();
     model.summariseAll(this.abort.signal).then(
-      () => this.log.info(`dataset ${basename(path)}: ${model.view().totalRows.toLocaleString('en-US')} rows summarised in ${Date.now() - summariseStarted} ms`),
+      () => this.log.info(`dataset ${basename(path)}: ${formatCount(model.view().totalRows)} rows summarised in ${Date.now() - summariseStarted} ms`),
       (e: unknown) => {
         if (!(e instanceof CancelledError)) this.log.error(`dataset ${basename(path)}: summarising failed`, e instanceof Error ? e : String(e));
         // Filter and sort keep working over what was summarised; the view says it is partial.

@@ -7,7 +7,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { decodeUtf8, formatBytes, looksBinary } from '../core/trace/bytes';
+import { decodeUtf8, looksBinary } from '../core/trace/bytes';
+import { formatBytes } from '../shared/format';
 import { JsonArrayScanner } from '../core/trace/jsonArrayScanner';
 import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, type IndexOptions, type JsonlIndex } from '../core/trace/jsonlIndex';
 import { detectFormat, isEventStream, parseTraceRecord } from '../core/trace/records';

@@ -2,10 +2,11 @@ import * as vscode from 'vscode';
 import { Disposable } from '../util/disposable';
 import { CommandIds } from '../commands/commandIds';
 import { registerCommand } from '../commands/registerCommand';
-import type { StepMetric, TraceSession } from '../core/session';
+import type { TraceSession } from '../core/session';
+import { isStepMetric, METRIC_INFO, STEP_METRICS, type StepMetric } from '../shared/vocabulary';
 import type { OpenTrace } from '../services/sessionManager';
 import { tokenTableFromFile } from '../pipeline/scoreTrace';
-import { HEAT_METRICS, METRIC_INFO, availableMetrics, nextHotStep } from './heat';
+import { availableMetrics, nextHotStep } from './heat';
 import type { EditorContext, StepLayout } from './traceEditorModel';
 
 /** Context key: the active editor shows a trace whose steps the editor commands can act on. */
@@ -143,13 +144,13 @@ export class EditorCommands extends Disposable {
   private async switchMetric(arg: unknown): Promise<StepMetric | undefined> {
     let metric: StepMetric | undefined;
     if (typeof arg === 'string') {
-      if (!(HEAT_METRICS as readonly string[]).includes(arg)) throw new Error(`unknown metric "${arg}" (one of ${HEAT_METRICS.join(', ')})`);
-      metric = arg as StepMetric;
+      if (!isStepMetric(arg)) throw new Error(`unknown metric "${arg}" (one of ${STEP_METRICS.join(', ')})`);
+      metric = arg;
     } else {
       const session = this.ctx.model.sessions.active?.session;
       const available = new Set(session ? availableMetrics(session.steps, session.scores, session.trace.chunks) : []);
       const picked = await vscode.window.showQuickPick(
-        HEAT_METRICS.map((m) => ({
+        STEP_METRICS.map((m) => ({
           label: `${m === this.ctx.model.metric ? '$(check) ' : ''}${METRIC_INFO[m].label}`,
           description: session ? (available.has(m) ? '' : 'no values for this trace') : '',
           detail: METRIC_INFO[m].description,

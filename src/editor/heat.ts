@@ -3,25 +3,12 @@
  * percentile within the trace, five colour buckets, and a coarse label per step. No `vscode` import,
  * so the same numbers can be checked outside the editor.
  */
-import type { StepMetric } from '../core/session';
+import { FILE_METRIC, METRIC_INFO, STEP_METRICS, type StepMetric } from '../shared/vocabulary';
 import type { FileChunk } from '../core/trace/types';
 import type { Step, TraceScores } from '../core/types';
 
-/** Every metric the editor can colour by, in the order the quick pick shows them. */
-export const HEAT_METRICS: readonly StepMetric[] = ['firstTokenSurprisal', 'meanSurprisal', 'stepEntropy', 'confidence', 'perplexity', 'importance'];
-
 /** Number of colour buckets (quintiles within the trace). */
 export const HEAT_BUCKETS = 5;
-
-/** How each metric reads: what "hot" means, its unit, and a short description for pickers. */
-export const METRIC_INFO: Readonly<Record<StepMetric, { readonly label: string; readonly unit: string; readonly hotWhenHigh: boolean; readonly description: string }>> = {
-  firstTokenSurprisal: { label: 'first-token surprisal', unit: 'nats', hotWhenHigh: true, description: 'How unexpected the step\'s first token was (ASAP ranks by this).' },
-  meanSurprisal: { label: 'mean surprisal', unit: 'nats', hotWhenHigh: true, description: 'Average surprisal of the step\'s tokens.' },
-  stepEntropy: { label: 'step entropy', unit: 'nats', hotWhenHigh: true, description: 'Sum of token entropies (arXiv 2508.03346).' },
-  confidence: { label: 'confidence', unit: '', hotWhenHigh: false, description: 'DeepConf token confidence; low confidence is hot.' },
-  perplexity: { label: 'perplexity', unit: '', hotWhenHigh: true, description: 'exp(mean surprisal) of the step.' },
-  importance: { label: 'importance (file)', unit: '', hotWhenHigh: true, description: 'Thought-Anchors counterfactual importance from the file\'s chunk metadata.' },
-};
 
 /** The importance value the file's chunks prefer (Thought-Anchors' headline measure), then any other. */
 const IMPORTANCE_KEYS = ['counterfactual_importance_accuracy', 'resampling_importance_accuracy', 'forced_importance_accuracy'];
@@ -47,7 +34,7 @@ export interface MetricColumn {
  * (the overlap-weighted mean of the chunks that overlap the step, so any segmentation works).
  */
 export function metricValues(metric: StepMetric, steps: readonly Step[], scores: TraceScores | undefined, chunks: readonly FileChunk[] | undefined): (number | undefined)[] {
-  if (metric === 'importance') return importanceValues(steps, chunks);
+  if (metric === FILE_METRIC) return importanceValues(steps, chunks);
   return steps.map((s) => {
     const v = scores?.steps[s.index]?.[metric];
     return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -117,37 +104,7 @@ export function heatColumn(metric: StepMetric, steps: readonly Step[], scores: T
 
 /** Metrics that have at least one value for this trace. */
 export function availableMetrics(steps: readonly Step[], scores: TraceScores | undefined, chunks: readonly FileChunk[] | undefined): StepMetric[] {
-  return HEAT_METRICS.filter((m) => metricValues(m, steps, scores, chunks).some((v) => v !== undefined));
-}
-
-/** A number for a hover or legend: 3 significant digits, thousands separated. */
-export function formatScore(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a >= 1000) return Math.round(v).toLocaleString('en-US');
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  return v.toFixed(2);
-}
-
-/** `2103` → `2,103`. */
-export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-/** Ordinal suffix: 1st, 2nd, 3rd, 11th… */
-export function ordinalOf(n: number): string {
-  const mod100 = n % 100;
-  if (mod100 >= 11 && mod100 <= 13) return `${n}th`;
-  return `${n}${['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
-}
-
-/** `4,812 → 2,103 tokens (−56%)`, with `~` before estimated counts. */
-export function formatTotals(before: number, after: number, estimated: boolean): string {
-  const t = estimated ? '~' : '';
-  const change = before > 0 ? Math.round(((after - before) / before) * 100) : 0;
-  const sign = change < 0 ? '\u2212' : change > 0 ? '+' : '\u00b1';
-  return `${t}${formatCount(before)} \u2192 ${t}${formatCount(after)} tokens (${sign}${Math.abs(change)}%)`;
+  return STEP_METRICS.filter((m) => metricValues(m, steps, scores, chunks).some((v) => v !== undefined));
 }
 
 /** What a step does, coarsely: from Thought-Anchors function tags when the file has them, else rules. */

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/commandIds';
-import { pruneMethod } from '../core/prune';
+import { METHOD, pruneMethod } from '../core/prune';
 import type { DropReason } from '../core/prune/plan';
 import type { TraceSession } from '../core/session';
-import { HEAT_METRICS, METRIC_INFO, formatCount, formatScore, ordinalOf } from './heat';
+import { STEP_METRICS, METRIC_INFO } from '../shared/vocabulary';
+import { formatScore, formatTokens, ordinal } from '../shared/format';
 import { TRACE_DOCUMENTS } from './selector';
 import type { EditorContext, TraceEditorModel } from './traceEditorModel';
 
@@ -43,16 +44,16 @@ export class StepHoverProvider implements vscode.HoverProvider {
     const state = [kept ? 'kept' : '**dropped**', ...(pinned ? ['$(pin) pinned'] : [])].join(' · ');
     md.appendMarkdown(`**Step ${index + 1} of ${session.steps.length}** · `);
     md.appendText(this.model.label(session, index));
-    md.appendMarkdown(` · ${state} · ${session.tokensEstimated ? '~' : ''}${formatCount(session.stepTokens(index))} tokens${session.tokensEstimated ? ' (estimated)' : ''}\n\n`);
+    md.appendMarkdown(` · ${state} · ${formatTokens(session.stepTokens(index), session.tokensEstimated)}${session.tokensEstimated ? ' (estimated)' : ''}\n\n`);
 
     const rows: string[] = [];
-    for (const metric of HEAT_METRICS) {
+    for (const metric of STEP_METRICS) {
       const column = this.model.column(session, metric);
       const v = column.values[index];
       if (v === undefined) continue;
       const info = METRIC_INFO[metric];
       const active = metric === this.model.metric ? ' ◀' : '';
-      rows.push(`| ${info.label}${active} | ${formatScore(v)}${info.unit ? ` ${info.unit}` : ''} | ${ordinalOf(column.ranks[index]!)} of ${column.count} | p${Math.round(column.percentiles[index]!)} |`);
+      rows.push(`| ${info.label}${active} | ${formatScore(v)}${info.unit ? ` ${info.unit}` : ''} | ${ordinal(column.ranks[index]!)} of ${column.count} | p${Math.round(column.percentiles[index]!)} |`);
     }
     if (rows.length) {
       md.appendMarkdown('| score | value | rank | percentile |\n|:---|---:|---:|---:|\n');
@@ -84,8 +85,8 @@ export function describeReason(reason: DropReason): string {
   } catch {
     // An unknown id still reads as itself.
   }
-  if (reason.method === 'manual') return reason.rule === 'dropped by hand' ? 'dropped by hand.' : `dropped by hand (${reason.rule}).`;
+  if (reason.method === METHOD.manual) return reason.rule === 'dropped by hand' ? 'dropped by hand.' : `dropped by hand (${reason.rule}).`;
   const score = reason.score !== undefined ? `, ${reason.scoreName} ${formatScore(reason.score)}` : '';
   const budget = reason.budgetLine ? `; ${reason.budgetLine}` : '';
-  return `dropped by ${method}: ${ordinalOf(reason.rank)} in removal order${score}${budget}. Rule: ${reason.rule}`;
+  return `dropped by ${method}: ${ordinal(reason.rank)} in removal order${score}${budget}. Rule: ${reason.rule}`;
 }

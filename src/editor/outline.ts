@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { METRIC_INFO, formatCount, formatScore, stepTitle } from './heat';
+import { stepTitle } from './heat';
+import { METRIC_INFO } from '../shared/vocabulary';
+import { formatScore, formatTokens } from '../shared/format';
 import { TRACE_DOCUMENTS } from './selector';
 import type { EditorContext, TraceEditorModel } from './traceEditorModel';
 
@@ -28,7 +30,7 @@ export class StepOutlineProvider implements vscode.DocumentSymbolProvider, vscod
       const kept = new Set(session.plan.kept);
       return session.steps.map((step, i) => {
         const v = column.values[i];
-        const tokens = `${session.tokensEstimated ? '~' : ''}${formatCount(session.stepTokens(i))} tokens`;
+        const tokens = formatTokens(session.stepTokens(i), session.tokensEstimated);
         const detail = v === undefined ? tokens : `${tokens} · ${info.label} ${formatScore(v)}`;
         const range = stepRanges[i]!;
         const kind = kept.has(i) ? vscode.SymbolKind.String : vscode.SymbolKind.Null;

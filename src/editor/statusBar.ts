@@ -4,7 +4,9 @@ import { Disposable } from '../util/disposable';
 import { CommandIds } from '../commands/commandIds';
 import type { BackendService } from '../services/backendService';
 import type { OpenTrace } from '../services/sessionManager';
-import { HEAT_BUCKETS, METRIC_INFO, formatScore, formatTotals } from './heat';
+import { HEAT_BUCKETS } from './heat';
+import { METRIC_INFO } from '../shared/vocabulary';
+import { formatScore, formatTotals } from '../shared/format';
 import type { EditorContext, TraceEditorModel } from './traceEditorModel';
 
 /** What the status bar item shows (for tests and the benchmark). */

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../util/disposable';
-import type { StepMetric, TraceSession } from '../core/session';
+import type { TraceSession } from '../core/session';
+import { isStepMetric, STEP_METRICS, type StepMetric } from '../shared/vocabulary';
 import type { OpenTrace, SessionManager } from '../services/sessionManager';
-import { HEAT_METRICS, heatColumn, stepLabel, type MetricColumn } from './heat';
+import { heatColumn, stepLabel, type MetricColumn } from './heat';
 import { TraceViewScheme } from './traceView';
 import type { LensContext } from '../services/context';
 import { hasWarning } from '../core/trace/warnings';
@@ -45,7 +46,7 @@ export class TraceEditorModel extends Disposable {
   constructor(readonly sessions: SessionManager, private readonly memento: vscode.Memento) {
     super();
     const saved = memento.get<string>(METRIC_KEY);
-    this.currentMetric = (HEAT_METRICS as readonly string[]).includes(saved ?? '') ? (saved as StepMetric) : 'firstTokenSurprisal';
+    this.currentMetric = isStepMetric(saved) ? saved : STEP_METRICS[0];
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this.ranges.delete(d.uri.toString())));
   }
 

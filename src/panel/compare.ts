@@ -6,6 +6,7 @@ import type { LensContext } from '../services/context';
 import { CommandIds } from '../commands/commandIds';
 import { registerCommand } from '../commands/registerCommand';
 import { prunedReasoning } from './panelModel';
+import { formatCount } from '../shared/format';
 
 /** Scheme of the read-only original/pruned documents the diff editor compares. */
 export const CompareScheme = 'reasoning-lens-compare';
@@ -65,7 +66,7 @@ export class CompareProvider extends Disposable implements vscode.TextDocumentCo
     // The pruned side may already be open with old content: refresh it before showing.
     this.changed.fire(pruned);
     const totals = active.session.totals();
-    const title = `${name}: original ↔ pruned (${active.session.plan.kept.length}/${active.session.steps.length} steps, ${totals.before.toLocaleString('en-US')} → ${totals.after.toLocaleString('en-US')} tokens)`;
+    const title = `${name}: original ↔ pruned (${active.session.plan.kept.length}/${active.session.steps.length} steps, ${formatCount(totals.before)} → ${formatCount(totals.after)} tokens)`;
     await vscode.commands.executeCommand('vscode.diff', original, pruned, title, { preview: true });
   }
 }

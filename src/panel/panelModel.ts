@@ -4,40 +4,23 @@
  * this module only reads the session's scores and plan.
  */
 import { inlineDiff } from '../core/diff';
-import { applyControls, PRUNE_METHODS, type PruneMethodId, type PrunePlan } from '../core/prune';
-import { CHEAP_METHODS } from '../core/prune/run';
+import { applyControls, PICKABLE_METHODS, type PrunePlan } from '../core/prune';
 import type { TraceSession } from '../core/session';
-import type { StepScores } from '../core/types';
-import type { PanelMethod, PanelMetric, PanelPlan, PanelTrace } from '../shared/protocol';
-
-/** Metrics read straight from `StepScores` (importance comes from the file's chunks). */
-const SCORE_FIELDS: readonly (keyof StepScores & PanelMetric)[] = ['firstTokenSurprisal', 'meanSurprisal', 'stepEntropy', 'confidence', 'perplexity'];
-
-/** Methods whose plan depends on the budget slider. */
-const BUDGET_METHODS: ReadonlySet<PruneMethodId> = new Set(['asap', 'asap-iterative', 'entropy', 'perplexity']);
+import type { PanelMethod, PanelPlan, PanelTrace } from '../shared/protocol';
+import { SCORE_METRICS, STEP_SEPARATOR, type StepMetric } from '../shared/vocabulary';
 
 /** The methods the controls list (manual is what pins and toggles already are). */
 export function panelMethods(): PanelMethod[] {
-  return PRUNE_METHODS.filter((m) => m.id !== 'manual').map((m) => ({
-    id: m.id,
-    label: m.label,
-    live: CHEAP_METHODS.includes(m.id),
-    usesBudget: BUDGET_METHODS.has(m.id),
-  }));
-}
-
-/** True when `id` names a pruning method. */
-export function isPruneMethodId(id: string): id is PruneMethodId {
-  return PRUNE_METHODS.some((m) => m.id === id);
+  return PICKABLE_METHODS.map((m) => ({ id: m.id, label: m.label, live: !m.slow, usesBudget: m.budgeted }));
 }
 
 /** Steps, token counts and per-step metric values: what changes only with the document or its scores. */
 export function panelTrace(session: TraceSession): PanelTrace {
   const steps = session.steps.map((s, i) => ({ index: s.index, start: s.start, end: s.end, tokens: session.stepTokens(i), text: s.text }));
-  const metrics: Partial<Record<PanelMetric, (number | null)[]>> = {};
+  const metrics: Partial<Record<StepMetric, (number | null)[]>> = {};
   const scored = session.scores?.steps;
   if (scored) {
-    for (const field of SCORE_FIELDS) {
+    for (const field of SCORE_METRICS) {
       const values = session.steps.map((_, i) => finiteOrNull(scored[i]?.[field]));
       if (values.some((v) => v !== null)) metrics[field] = values;
     }
@@ -90,7 +73,7 @@ export function panelPlan(session: TraceSession, preview?: { plan: PrunePlan; la
 
 /** The pruned reasoning: kept steps joined with a blank line (what export writes). */
 export function prunedReasoning(session: TraceSession): string {
-  return session.plan.kept.map((i) => session.steps[i]!.text).join('\n\n');
+  return session.plan.kept.map((i) => session.steps[i]!.text).join(STEP_SEPARATOR);
 }
 
 function finiteOrNull(v: number | boolean | undefined): number | null {

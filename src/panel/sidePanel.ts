@@ -22,10 +22,10 @@ import type { OpenTrace, SessionManager } from '../services/sessionManager';
 import type { TraceSession } from '../core/session';
 import type { BackendService } from '../services/backendService';
 import { previewPrune, runPrune } from '../pipeline/pruneRunner';
-import { pruneMethod, type Budget } from '../core/prune';
+import { isCheapMethod, isPruneMethodId, pruneMethod, type Budget } from '../core/prune';
 import type { PruneSettingsStore } from '../services/pruneSettings';
 import { onDidChangeSettings, readSettings, SettingsSection } from '../services/config';
-import { isPruneMethodId, panelMethods, panelPlan, panelTrace } from './panelModel';
+import { panelMethods, panelPlan, panelTrace } from './panelModel';
 import { PreviewRunner } from '../pipeline/previewRunner';
 
 /**
@@ -295,8 +295,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     const label = `${pruneMethod(method).label}, budget ${Math.round(budget * 100)}%`;
     // The palette's "Prune with…" / "Set Budget…" and the panel share one choice per workspace.
     await this.pruneSettings.update({ method, budget: ratio });
-    const cheap = panelMethods().find((m) => m.id === method)?.live ?? false;
-    if (cheap) {
+    if (isCheapMethod(method)) {
       doc.session.applyPlan(previewPrune(doc.session, method, ratio), label);
       return null;
     }

@@ -8,12 +8,14 @@ import { estimateTokens, SEPARATOR_TOKENS, type TraceSession } from '../core/ses
 import type { Budget } from '../core/prune/budget';
 import type { TokenCounter } from '../core/prune/asap';
 import { joinKept, throwIfAborted, type PruneMethodId, type PrunePlan } from '../core/prune/plan';
+import { pruneMethod } from '../core/prune/methods';
 import { runCheapPrune, runPruneMethod, stepSumCounter, type PruneModel, type PruneRequest } from '../core/prune/run';
 import type { Step } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
 import { scoreTraceTokens, scoringText, stepScoresFromTable, tokenTableFromScored } from './scoreTrace';
+import { STEP_SEPARATOR } from '../shared/vocabulary';
 
-export { isCheapMethod, CHEAP_METHODS, PruneInputError } from '../core/prune/run';
+export { PruneInputError } from '../core/prune/run';
 
 /** Options of `runPrune` / `previewPrune`. */
 export interface PruneRunOptions {
@@ -28,7 +30,6 @@ export interface PruneRunOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-const SEPARATOR = '\n\n';
 
 /**
  * Token counter for a session when the caller gives none: the sum of the steps' token counts (the
@@ -37,7 +38,7 @@ const SEPARATOR = '\n\n';
  */
 export function sessionTokenCounter(session: TraceSession): TokenCounter {
   const texts = session.steps.map((s) => s.text);
-  return stepSumCounter(texts, texts.map((_, i) => session.stepTokens(i)), estimateTokens, SEPARATOR, SEPARATOR_TOKENS);
+  return stepSumCounter(texts, texts.map((_, i) => session.stepTokens(i)), estimateTokens, STEP_SEPARATOR, SEPARATOR_TOKENS);
 }
 
 function request(session: TraceSession, method: PruneMethodId, budget: Budget, options: PruneRunOptions, countTokens: TokenCounter): PruneRequest {
@@ -51,7 +52,7 @@ function request(session: TraceSession, method: PruneMethodId, budget: Budget, o
     ...(session.trace.finalAnswer !== undefined ? { finalAnswer: session.trace.finalAnswer } : {}),
     ...(anchor ? { anchor } : {}),
     countTokens,
-    separator: SEPARATOR,
+    separator: STEP_SEPARATOR,
   };
 }
 
@@ -74,7 +75,7 @@ export function previewPrune(session: TraceSession, method: PruneMethodId, budge
 export async function runPrune(session: TraceSession, method: PruneMethodId, budget: Budget, options: PruneRunOptions = {}): Promise<PrunePlan> {
   const { backend, signal } = options;
   throwIfAborted(signal);
-  if (backend && !session.scores && (method === 'asap' || method === 'entropy' || method === 'confidence' || method === 'asap-iterative')) {
+  if (backend && !session.scores && pruneMethod(method).needs.scores !== 'none') {
     const table = await scoreTraceTokens(session.trace, backend, signalOption(signal));
     session.setScores(stepScoresFromTable(table, session.steps).scores, backend.describe().id);
   }
@@ -107,8 +108,8 @@ async function backendStepCounter(session: TraceSession, backend: ScoringBackend
   const spans = Array.from(tokenized.starts, (start, i) => ({ start, end: tokenized.ends[i]! }));
   const ranges = alignStepsToTokens(spans, session.steps, 0);
   const texts = session.steps.map((s) => s.text);
-  const sep = await backend.tokenize(SEPARATOR, signal);
-  return stepSumCounter(texts, ranges.map((r) => r.tokenCount), estimateTokens, SEPARATOR, Math.max(1, sep.ids.length));
+  const sep = await backend.tokenize(STEP_SEPARATOR, signal);
+  return stepSumCounter(texts, ranges.map((r) => r.tokenCount), estimateTokens, STEP_SEPARATOR, Math.max(1, sep.ids.length));
 }
 
 /**
@@ -123,11 +124,11 @@ function modelCalls(session: TraceSession, backend: ScoringBackend): PruneModel 
     const steps: Step[] = [];
     let pos = 0;
     kept.forEach((i, k) => {
-      if (k > 0) pos += SEPARATOR.length;
+      if (k > 0) pos += STEP_SEPARATOR.length;
       steps.push({ index: i, start: pos, end: pos + texts[i]!.length, text: texts[i]! });
       pos += texts[i]!.length;
     });
-    return { reasoning: joinKept(texts, kept, SEPARATOR), steps };
+    return { reasoning: joinKept(texts, kept, STEP_SEPARATOR), steps };
   };
   return {
     rescore: async (kept, signal) => {

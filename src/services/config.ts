@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { SegmentationMode } from '../core/types';
+import { DEFAULT_SEGMENTATION, type SegmentationMode } from '../shared/vocabulary';
 import { mappingForFile } from '../core/trace/fieldMapping';
 import type { FieldMapping } from '../core/trace/fields';
 import type { ParseOptions } from '../core/trace/types';
@@ -35,7 +35,7 @@ export const SettingsSection = 'reasoningLens';
 export function readSettings(scope?: vscode.ConfigurationScope): ReasoningLensSettings {
   const c = vscode.workspace.getConfiguration(SettingsSection, scope);
   return {
-    segmentation: c.get<ReasoningLensSettings['segmentation']>('segmentation', 'auto'),
+    segmentation: c.get<SegmentationMode>('segmentation', DEFAULT_SEGMENTATION),
     fieldMapping: c.get<Record<string, FieldMapping>>('fieldMapping', {}),
     backend: c.get<ReasoningLensSettings['backend']>('backend', 'local'),
     modelPath: machineValue<string>(c, 'model.path', ''),

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../util/disposable';
-import { PRUNE_METHODS, type Budget, type PruneMethodId } from '../core/prune';
+import { DEFAULT_METHOD, isPruneMethodId, type Budget, type PruneMethodId } from '../core/prune';
 import { isBudget } from '../core/prune/budgetText';
 
 /** The user's pruning choice: method and budget. */
@@ -10,7 +10,7 @@ export interface PruneSettings {
 }
 
 /** ASAP at ASAP's default ratio (arXiv 2508.05988). */
-export const DEFAULT_PRUNE_SETTINGS: PruneSettings = { method: 'asap', budget: { kind: 'ratio', ratio: 0.8 } };
+export const DEFAULT_PRUNE_SETTINGS: PruneSettings = { method: DEFAULT_METHOD, budget: { kind: 'ratio', ratio: 0.8 } };
 
 const KEY = 'reasoningLens.pruneSettings';
 
@@ -38,7 +38,7 @@ export class PruneSettingsStore extends Disposable {
   /** The stored choice, repaired to the default where storage holds something unusable. */
   get current(): PruneSettings {
     const raw = this.memento.get<Partial<PruneSettings>>(KEY);
-    const method = PRUNE_METHODS.some((m) => m.id === raw?.method) ? raw!.method! : DEFAULT_PRUNE_SETTINGS.method;
+    const method = isPruneMethodId(raw?.method) ? raw.method : DEFAULT_PRUNE_SETTINGS.method;
     const budget = isBudget(raw?.budget) ? raw!.budget : DEFAULT_PRUNE_SETTINGS.budget;
     return { method, budget };
   }

@@ -4,6 +4,7 @@
  * they receive with `parseToWebview` / `parseFromWebview`; anything else is dropped and logged.
  * Imported by the webview bundle: no `vscode`, no Node APIs.
  */
+import { SEGMENTATION_MODES, STEP_METRICS, type SegmentationMode, type StepMetric } from './vocabulary';
 
 /** What the panel shows about the active trace. */
 export interface TraceSummary {
@@ -15,14 +16,6 @@ export interface TraceSummary {
   readonly truncated: boolean;
   readonly finalAnswer?: string;
 }
-
-/** Metrics the panel can chart, one value per step (null where a step has none). */
-export const PANEL_METRICS = ['firstTokenSurprisal', 'meanSurprisal', 'stepEntropy', 'confidence', 'perplexity', 'importance'] as const;
-export type PanelMetric = (typeof PANEL_METRICS)[number];
-
-/** Segmentation modes (the `reasoningLens.segmentation` setting). */
-export const PANEL_SEGMENTATIONS = ['auto', 'paragraph', 'sentence', 'heading', 'marker', 'file'] as const;
-export type PanelSegmentation = (typeof PANEL_SEGMENTATIONS)[number];
 
 /** Palette actions the panel's buttons run (by command id on the host). */
 export const PANEL_COMMANDS = ['score', 'prune', 'reset', 'undo', 'redo', 'export', 'compare'] as const;
@@ -42,7 +35,7 @@ export interface PanelStep {
 export interface PanelTrace {
   readonly steps: readonly PanelStep[];
   /** Per-step values of each metric the scores (or the file) provide. */
-  readonly metrics: Readonly<Partial<Record<PanelMetric, readonly (number | null)[]>>>;
+  readonly metrics: Readonly<Partial<Record<StepMetric, readonly (number | null)[]>>>;
   readonly tokensEstimated: boolean;
   /** Who produced the scores (backend id, `file`), null when unscored. */
   readonly scoreSource: string | null;
@@ -111,7 +104,7 @@ export interface PanelMethod {
 /** Host-side settings the controls show. */
 export interface PanelSettings {
   readonly methods: readonly PanelMethod[];
-  readonly segmentation: PanelSegmentation;
+  readonly segmentation: SegmentationMode;
   readonly backendLabel: string;
   /** Palette actions whose commands are registered (others are shown disabled). */
   readonly commands: readonly PanelCommand[];
@@ -182,7 +175,7 @@ export type WebviewRequest =
   | { readonly kind: 'previewBudget'; readonly method: string; readonly budget: number }
   | { readonly kind: 'applyBudget'; readonly method: string; readonly budget: number }
   | { readonly kind: 'command'; readonly command: PanelCommand }
-  | { readonly kind: 'setSegmentation'; readonly segmentation: PanelSegmentation }
+  | { readonly kind: 'setSegmentation'; readonly segmentation: SegmentationMode }
   | { readonly kind: 'toggleStep'; readonly index: number }
   | { readonly kind: 'togglePin'; readonly index: number }
   | { readonly kind: 'startPreview'; readonly mode: 'generate' | 'retention'; readonly maxTokens: number }
@@ -232,8 +225,8 @@ const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
 const isArrayOf = (v: unknown, check: (x: unknown) => boolean): boolean => Array.isArray(v) && v.every(check);
 const isOneOf = <T extends string>(list: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
-const isMetric = isOneOf(PANEL_METRICS);
-const isSegmentation = isOneOf(PANEL_SEGMENTATIONS);
+const isMetric = isOneOf(STEP_METRICS);
+const isSegmentation = isOneOf(SEGMENTATION_MODES);
 const isCommand = isOneOf(PANEL_COMMANDS);
 const isRatio = (v: unknown): v is number => isNum(v) && v >= 0 && v <= 1;
 const isNullableNum = (v: unknown): boolean => v === null || isNum(v);

@@ -1,9 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  parseFromWebview, parseToWebview, PANEL_COMMANDS, PANEL_SEGMENTATIONS,
+  parseFromWebview, parseToWebview, PANEL_COMMANDS,
   type FromWebview, type PanelPlan, type PanelSettings, type PanelTrace, type PreviewEvent, type ToWebview, type WebviewRequest,
 } from '../../src/shared/protocol';
+import { SEGMENTATION_MODES } from '../../src/shared/vocabulary';
 
 const trace: PanelTrace = {
   steps: [
@@ -65,7 +66,7 @@ const requests: WebviewRequest[] = [
   { kind: 'previewBudget', method: 'asap', budget: 0.5 },
   { kind: 'applyBudget', method: 'entropy', budget: 1 },
   ...PANEL_COMMANDS.map((command): WebviewRequest => ({ kind: 'command', command })),
-  ...PANEL_SEGMENTATIONS.map((segmentation): WebviewRequest => ({ kind: 'setSegmentation', segmentation })),
+  ...SEGMENTATION_MODES.map((segmentation): WebviewRequest => ({ kind: 'setSegmentation', segmentation })),
   { kind: 'toggleStep', index: 3 },
   { kind: 'togglePin', index: 3 },
   { kind: 'startPreview', mode: 'generate', maxTokens: 64 },

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { segment, SEGMENTATION_MODES } from '../../src/core/steps';
+import { segment } from '../../src/core/steps';
+import { SEGMENTATION_MODES } from '../../src/shared/vocabulary';
 import type { FileChunk } from '../../src/core/trace/types';
 import type { Step } from '../../src/core/types';
 import { readTraces } from '../../src/core/trace/index';

@@ -19,6 +19,7 @@ import {
   type FromDatasetWebview,
 } from '../../src/shared/datasetProtocol';
 import { PendingRequests } from '../../src/shared/rpc';
+import { formatBytes, formatCount as fmt } from '../../src/shared/format';
 
 /** Fixed row height (px): virtualisation places row `i` at `i * ROW_HEIGHT`. */
 const ROW_HEIGHT = 24;
@@ -62,7 +63,6 @@ const COLUMNS: readonly ColumnSpec[] = [
   { id: 'correct', label: 'Correct', width: '5.5em' },
 ];
 
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
  * Sets inline style properties through the CSSOM (`style.setProperty`). The strict CSP (no
@@ -599,13 +599,6 @@ function sameQuery(a: DatasetView, b: DatasetView): boolean {
   const sa = a.query.sort;
   const sb = b.query.sort;
   return a.query.filter === b.query.filter && (sa === sb || (sa !== null && sb !== null && sa.column === sb.column && sa.descending === sb.descending));
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
 }
 
 customElements.define('rl-dataset', RlDataset);

@@ -1,6 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { PanelChange, PanelStep, PanelTrace } from '../../src/shared/protocol';
-import { fmtInt, fmtScore, type PlanIndex } from './model';
+import type { PlanIndex } from './model';
+import { formatCount, formatScore, ordinal } from '../../src/shared/format';
 
 /** Every row has the same height, so the visible window is a division away (no measuring). */
 export const ROW_HEIGHT = 48;
@@ -178,7 +179,7 @@ export class RlDiffList extends LitElement {
         data-run=${row.from} @click=${() => this.expandRun(row.from, row.to)}
         aria-label=${`${count} dropped steps, ${row.from + 1} to ${row.to + 1}; click to expand`}>
         <span class="status-bar"></span><span class="num">${row.from + 1}–${row.to + 1}</span>
-        <span>▸ ${count} dropped steps (${fmtInt(tokens)} tokens), click to show</span></div>`;
+        <span>▸ ${count} dropped steps (${formatCount(tokens)} tokens), click to show</span></div>`;
     }
     const i = row.index;
     const step = trace.steps[i]!;
@@ -188,15 +189,15 @@ export class RlDiffList extends LitElement {
     const label = `Step ${i + 1}, ${status}, ${step.tokens} tokens${drop ? `, dropped: ${drop.rule}` : ''}`;
     return html`<div class="row ${status} ${i === this.active ? 'active' : ''}" data-pos=${position} role="option" id=${`step-${i}`}
         aria-selected=${i === this.active ? 'true' : 'false'} aria-label=${label} data-step=${i} data-status=${status}
-        title=${drop ? `dropped (${drop.scoreName} ${fmtScore(drop.score)}, ${ordinalRank(drop.rank)}): ${drop.rule}` : `${status}: click to select it in the editor`}
+        title=${drop ? `dropped (${drop.scoreName} ${formatScore(drop.score)}, ${ordinal(drop.rank)} to go): ${drop.rule}` : `${status}: click to select it in the editor`}
         @click=${() => this.activate(i, true)}>
         <span class="status-bar"></span>
         <span class="num">${i + 1}</span>
         <span class="text original">${change ? this.inline(step, change, 'original') : step.text}</span>
         ${status === 'dropped'
-          ? html`<span class="text gone">${drop?.score !== undefined ? `dropped · ${drop.scoreName} ${fmtScore(drop.score)}` : `dropped${drop ? ` · ${drop.rule}` : ''}`}</span>`
+          ? html`<span class="text gone">${drop?.score !== undefined ? `dropped · ${drop.scoreName} ${formatScore(drop.score)}` : `dropped${drop ? ` · ${drop.rule}` : ''}`}</span>`
           : html`<span class="text pruned">${change ? this.inline(step, change, 'pruned') : step.text}</span>`}
-        <span class="tokens">${fmtInt(step.tokens)}</span>
+        <span class="tokens">${formatCount(step.tokens)}</span>
       </div>`;
   }
 
@@ -271,12 +272,6 @@ export class RlDiffList extends LitElement {
 
 function sameKey(a: readonly unknown[], b: readonly unknown[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function ordinalRank(n: number): string {
-  const mod100 = n % 100;
-  const suffix = mod100 >= 11 && mod100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${suffix} to go`;
 }
 
 customElements.define('rl-diff-list', RlDiffList);

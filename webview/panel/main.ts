@@ -8,7 +8,6 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import {
   assertNever,
   parseToWebview,
-  PANEL_SEGMENTATIONS,
   type PanelCommand,
   type PanelPlan,
   type PanelSettings,
@@ -18,8 +17,10 @@ import {
   type WebviewRequest,
 } from '../../src/shared/protocol';
 import { PendingRequests } from '../../src/shared/rpc';
+import { SEGMENTATION_MODES } from '../../src/shared/vocabulary';
 import { vscodeApi } from './vscodeApi';
-import { METRIC_LABELS, availableMetrics, fmtInt, fmtScore, indexPlan, type ChartMetric, type PlanIndex } from './model';
+import { metricLabel, availableMetrics, indexPlan, type ChartMetric, type PlanIndex } from './model';
+import { formatCount, formatScore } from '../../src/shared/format';
 import { EMPTY_PREVIEW, reducePreview, type PreviewState } from './previewState';
 import type { RlDiffList } from './diffList';
 import './diffList';
@@ -110,7 +111,8 @@ class RlPanel extends LitElement {
   detail: PanelTrace | null = null;
   plan: PanelPlan | null = null;
   settings: PanelSettings | null = null;
-  method = this.saved?.method ?? 'asap';
+  /** The chosen method's id; empty until the host's settings name one. */
+  method = this.saved?.method ?? '';
   budget = this.saved?.budget ?? 0.8;
   metric: ChartMetric = this.saved?.metric ?? 'firstTokenSurprisal';
   collapseDropped = this.saved?.collapseDropped ?? true;
@@ -169,7 +171,7 @@ class RlPanel extends LitElement {
           if (message.settings.methods.some((m) => m.id === chosen.method)) this.method = chosen.method;
           if (chosen.budgetRatio !== null) this.budget = chosen.budgetRatio;
         }
-        if (!message.settings.methods.some((m) => m.id === this.method)) this.method = message.settings.methods[0]?.id ?? 'asap';
+        if (!message.settings.methods.some((m) => m.id === this.method)) this.method = message.settings.methods[0]?.id ?? '';
         return;
       }
       case 'preview':
@@ -348,13 +350,13 @@ class RlPanel extends LitElement {
     return html`
       <h2 title=${t.name}>${t.name}</h2>
       <div class="summary" aria-label="Trace summary">
-        <span>Steps <b data-field="steps"><vscode-badge>${fmtInt(t.steps)}</vscode-badge></b></span>
+        <span>Steps <b data-field="steps"><vscode-badge>${formatCount(t.steps)}</vscode-badge></b></span>
         <span>${t.format}</span>
         ${t.truncated ? html`<span>truncated (no closing tag)</span>` : nothing}
         ${t.finalAnswer !== undefined ? html`<span class="answer" title=${t.finalAnswer}>answer <b>${t.finalAnswer}</b></span>` : nothing}
         ${totals ? html`<span class="totals" aria-live="polite">
-            kept <b data-field="kept">${fmtInt(totals.stepsAfter)}</b>/${fmtInt(totals.stepsBefore)} steps ·
-            <b data-field="tokens-before">${fmtInt(totals.tokensBefore)}</b> → <b data-field="tokens-after">${fmtInt(totals.tokensAfter)}</b>
+            kept <b data-field="kept">${formatCount(totals.stepsAfter)}</b>/${formatCount(totals.stepsBefore)} steps ·
+            <b data-field="tokens-before">${formatCount(totals.tokensBefore)}</b> → <b data-field="tokens-after">${formatCount(totals.tokensAfter)}</b>
             ${totals.estimated ? 'tokens (estimated)' : 'tokens'}
             <b class="saving" data-field="saving">−${(saved * 100).toFixed(1)}%</b>
             ${plan!.preview ? html`<span class="preview-tag">preview: release to apply</span>` : html`<span>· ${plan!.label}</span>`}
@@ -416,16 +418,16 @@ class RlPanel extends LitElement {
         <label class="field"><span>Metric</span>
           <vscode-single-select aria-label="Metric shown in the chart" data-field="metric"
             @change=${(e: Event) => { this.metric = (e.target as HTMLInputElement).value as ChartMetric; this.save(); }}>
-            ${metrics.map((m) => html`<vscode-option value=${m} ?selected=${m === this.metric}>${METRIC_LABELS[m]}</vscode-option>`)}
+            ${metrics.map((m) => html`<vscode-option value=${m} ?selected=${m === this.metric}>${metricLabel(m)}</vscode-option>`)}
           </vscode-single-select></label>
         <label class="field"><span>Steps</span>
           <vscode-single-select aria-label="Segmentation (writes the reasoningLens.segmentation setting)" data-field="segmentation"
             @change=${(e: Event) => {
               const value = (e.target as HTMLInputElement).value;
-              const mode = PANEL_SEGMENTATIONS.find((m) => m === value);
+              const mode = SEGMENTATION_MODES.find((m) => m === value);
               if (mode && mode !== s?.segmentation) void this.ask({ kind: 'setSegmentation', segmentation: mode });
             }}>
-            ${PANEL_SEGMENTATIONS.map((m) => html`<vscode-option value=${m} ?selected=${m === s?.segmentation}>${m}</vscode-option>`)}
+            ${SEGMENTATION_MODES.map((m) => html`<vscode-option value=${m} ?selected=${m === s?.segmentation}>${m}</vscode-option>`)}
           </vscode-single-select></label>
         <vscode-checkbox ?checked=${this.collapseDropped} label="Collapse dropped"
           @change=${(e: Event) => { this.collapseDropped = (e.target as HTMLInputElement).checked; this.save(); }}></vscode-checkbox>
@@ -453,10 +455,10 @@ class RlPanel extends LitElement {
     const status = this.planIndex.status[this.active]!;
     const drop = this.planIndex.drops.get(this.active);
     const change = this.planIndex.changes.get(this.active);
-    const scores = Object.entries(d.metrics).map(([m, v]) => `${METRIC_LABELS[m as ChartMetric]} ${fmtScore(v?.[this.active])}`).join(' · ');
+    const scores = Object.entries(d.metrics).map(([m, v]) => `${metricLabel(m as ChartMetric)} ${formatScore(v?.[this.active])}`).join(' · ');
     return html`
       <div class="detail" aria-label=${`Step ${this.active + 1} in full`} data-field="active-step">
-        <div class="meta">Step ${this.active + 1} · ${status} · ${fmtInt(step.tokens)} tokens${scores ? ` · ${scores}` : ''}${drop ? ` · dropped: ${drop.rule}` : ''}
+        <div class="meta">Step ${this.active + 1} · ${status} · ${formatCount(step.tokens)} tokens${scores ? ` · ${scores}` : ''}${drop ? ` · dropped: ${drop.rule}` : ''}
           <vscode-button secondary title="Keep or drop this step by hand (Space in the list)" @click=${() => void this.ask({ kind: 'toggleStep', index: this.active })}>${status === 'dropped' ? 'Keep' : 'Drop'}</vscode-button>
           <vscode-button secondary title="Pin: no method may drop it (P in the list)" @click=${() => void this.ask({ kind: 'togglePin', index: this.active })}>${status === 'pinned' ? 'Unpin' : 'Pin'}</vscode-button>
         </div>

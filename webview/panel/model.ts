@@ -2,24 +2,20 @@
  * View-side derivations from the protocol's snapshots: per-step status, chart values, the cut line.
  * Pure functions over arrays, O(steps), so a budget drag on a 1,000-step trace stays cheap.
  */
-import type { PanelChange, PanelDrop, PanelMetric, PanelPlan, PanelTrace } from '../../src/shared/protocol';
+import type { PanelChange, PanelDrop, PanelPlan, PanelTrace } from '../../src/shared/protocol';
+import { METRIC_INFO, STEP_METRICS, type StepMetric } from '../../src/shared/vocabulary';
+import { sentenceCase } from '../../src/shared/format';
 
 /** How a step fares under the plan. */
 export type StepStatus = 'kept' | 'dropped' | 'pinned' | 'changed';
 
 /** Chart metrics: the protocol's plus token counts, which every trace has. */
-export type ChartMetric = PanelMetric | 'tokens';
+export type ChartMetric = StepMetric | 'tokens';
 
-/** Labels for metrics (select options, tooltips). */
-export const METRIC_LABELS: Readonly<Record<ChartMetric, string>> = {
-  firstTokenSurprisal: 'First-token surprisal',
-  meanSurprisal: 'Mean surprisal',
-  stepEntropy: 'Step entropy',
-  confidence: 'Confidence',
-  perplexity: 'Perplexity',
-  importance: 'Importance (file)',
-  tokens: 'Tokens',
-};
+/** Title of a chart metric (select options, tooltips): the shared label in sentence case. */
+export function metricLabel(metric: ChartMetric): string {
+  return metric === 'tokens' ? 'Tokens' : sentenceCase(METRIC_INFO[metric].label);
+}
 
 /** Everything the diff and the chart need about the plan, indexed by step. */
 export interface PlanIndex {
@@ -48,7 +44,7 @@ export function indexPlan(stepCount: number, plan: PanelPlan | null): PlanIndex 
 /** The metrics a trace can be charted by (token counts always). */
 export function availableMetrics(trace: PanelTrace | null): ChartMetric[] {
   const out: ChartMetric[] = [];
-  if (trace) for (const m of Object.keys(trace.metrics) as PanelMetric[]) if (trace.metrics[m]) out.push(m);
+  if (trace) for (const m of STEP_METRICS) if (trace.metrics[m]) out.push(m);
   out.push('tokens');
   return out;
 }
@@ -72,18 +68,4 @@ export function cutLine(plan: PanelPlan | null, values: readonly (number | null)
     if (v !== null && v !== undefined && (cut === null || v > cut)) cut = v;
   }
   return cut;
-}
-
-// One formatter: `toLocaleString` builds a new Intl.NumberFormat per call, which showed up in profiles.
-const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-/** `1234` → `1,234`. */
-export function fmtInt(n: number): string {
-  return INTEGER.format(Math.round(n));
-}
-
-/** A score with three significant digits. */
-export function fmtScore(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '–';
-  return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
 }

@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { PanelGeneration, PanelRetention } from '../../src/shared/protocol';
-import { fmtScore } from './model';
+import { formatScore } from '../../src/shared/format';
 import { EMPTY_PREVIEW, type PreviewState } from './previewState';
 
 /**
@@ -82,12 +82,12 @@ export class RlPreviewPane extends LitElement {
 
   private renderRetention(r: PanelRetention) {
     return html`<div data-field="retention">
-      <div>Answer log-probability: full ${fmtScore(r.fullLogprob)} → pruned ${fmtScore(r.prunedLogprob)} nats ·
-        Δ <b class=${r.delta < 0 ? 'bad' : 'ok'}>${r.delta >= 0 ? '+' : ''}${fmtScore(r.delta)}</b> total,
-        ${r.deltaPerToken >= 0 ? '+' : ''}${fmtScore(r.deltaPerToken)} per token over ${r.answerTokens} answer tokens</div>
+      <div>Answer log-probability: full ${formatScore(r.fullLogprob)} → pruned ${formatScore(r.prunedLogprob)} nats ·
+        Δ <b class=${r.delta < 0 ? 'bad' : 'ok'}>${r.delta >= 0 ? '+' : ''}${formatScore(r.delta)}</b> total,
+        ${r.deltaPerToken >= 0 ? '+' : ''}${formatScore(r.deltaPerToken)} per token over ${r.answerTokens} answer tokens</div>
       <table aria-label="Answer tokens: log-probability after the full and the pruned reasoning">
         <thead><tr><th>token</th><th>full</th><th>pruned</th><th>Δ</th></tr></thead>
-        <tbody>${r.perToken.slice(0, 40).map((t) => html`<tr><td>${JSON.stringify(t.token)}</td><td>${fmtScore(t.full)}</td><td>${fmtScore(t.pruned)}</td><td>${fmtScore(t.pruned - t.full)}</td></tr>`)}</tbody>
+        <tbody>${r.perToken.slice(0, 40).map((t) => html`<tr><td>${JSON.stringify(t.token)}</td><td>${formatScore(t.full)}</td><td>${formatScore(t.pruned)}</td><td>${formatScore(t.pruned - t.full)}</td></tr>`)}</tbody>
       </table>
     </div>`;
   }

@@ -1,6 +1,7 @@
 import { LitElement, css, html, nothing, svg } from 'lit';
 import type { PanelTrace } from '../../src/shared/protocol';
-import { METRIC_LABELS, cutLine, fmtInt, fmtScore, metricValues, type ChartMetric, type PlanIndex } from './model';
+import { metricLabel, cutLine, metricValues, type ChartMetric, type PlanIndex } from './model';
+import { formatCount, formatScore } from '../../src/shared/format';
 import type { PanelPlan } from '../../src/shared/protocol';
 
 const HEIGHT = 100;
@@ -83,26 +84,26 @@ export class RlScoreChart extends LitElement {
     }
     const cut = cutLine(this.plan, values, this.metric);
     const hovered = this.hover !== null && this.hover < n ? this.hover : null;
-    const label = `${METRIC_LABELS[this.metric]} per step, ${n} steps; ${index.status.filter((s) => s === 'dropped').length} dropped` +
-      (cut !== null ? `; steps at or below ${fmtScore(cut)} were dropped` : '');
+    const label = `${metricLabel(this.metric)} per step, ${n} steps; ${index.status.filter((s) => s === 'dropped').length} dropped` +
+      (cut !== null ? `; steps at or below ${formatScore(cut)} were dropped` : '');
     return html`
       <div class="legend" aria-hidden="true">
         <span><span class="swatch kept"></span>kept</span>
         <span><span class="swatch dropped"></span>dropped</span>
         <span><span class="swatch pinned"></span>pinned</span>
         ${index.changes.size ? html`<span><span class="swatch changed"></span>rewritten</span>` : nothing}
-        ${cut !== null ? html`<span><span class="swatch cut"></span>budget cut ${fmtScore(cut)}</span>` : nothing}
+        ${cut !== null ? html`<span><span class="swatch cut"></span>budget cut ${formatScore(cut)}</span>` : nothing}
       </div>
       <div class="frame" tabindex="0" role="img" aria-label=${label} data-bars=${n}
         @keydown=${this.onKey} @mouseleave=${() => { this.hover = null; }} @blur=${() => { this.hover = null; }}>
-        <span class="scale" aria-hidden="true">${fmtScore(max)}</span>
+        <span class="scale" aria-hidden="true">${formatScore(max)}</span>
         <svg viewBox="0 0 ${n} ${HEIGHT}" preserveAspectRatio="none" @mousemove=${this.onMove} @click=${this.onClick}>
           ${svg`<path class="kept" d=${paths.kept.join('')}></path>
           <path class="changed" d=${paths.changed.join('')}></path>
           <path class="dropped" d=${paths.dropped.join('')}></path>
           <path class="pinned" d=${paths.pinned.join('')}></path>
           ${hovered !== null ? svg`<rect class="hover" x=${hovered} y="0" width="1" height=${HEIGHT}></rect>` : nothing}
-          ${cut !== null ? svg`<line class="cut" x1="0" x2=${n} y1=${y(cut)} y2=${y(cut)} vector-effect="non-scaling-stroke"><title>budget cut: ${fmtScore(cut)}</title></line>` : nothing}`}
+          ${cut !== null ? svg`<line class="cut" x1="0" x2=${n} y1=${y(cut)} y2=${y(cut)} vector-effect="non-scaling-stroke"><title>budget cut: ${formatScore(cut)}</title></line>` : nothing}`}
         </svg>
         ${hovered !== null ? this.renderTip(hovered, values[hovered] ?? null, n) : nothing}
       </div>
@@ -112,15 +113,15 @@ export class RlScoreChart extends LitElement {
   private renderTip(i: number, value: number | null, n: number) {
     const trace = this.trace!;
     const status = this.index!.status[i]!;
-    const lines = [`Step ${i + 1} · ${status} · ${fmtInt(trace.steps[i]!.tokens)} tokens`];
+    const lines = [`Step ${i + 1} · ${status} · ${formatCount(trace.steps[i]!.tokens)} tokens`];
     for (const [m, vs] of Object.entries(trace.metrics)) {
-      lines.push(`${METRIC_LABELS[m as ChartMetric]}: ${fmtScore(vs?.[i])}`);
+      lines.push(`${metricLabel(m as ChartMetric)}: ${formatScore(vs?.[i])}`);
     }
     if (this.metric === 'tokens' && Object.keys(trace.metrics).length === 0) lines.push('not scored yet: Score to see surprisal');
     const drop = this.index!.drops.get(i);
     if (drop) lines.push(`dropped: ${drop.rule}`);
     const left = (i + 0.5) / n < 0.5;
-    return html`<div class="tip ${left ? 'right-of' : 'left-of'}" role="tooltip" data-step=${i} title=${`${METRIC_LABELS[this.metric]} ${fmtScore(value)}`}>${lines.join('\n')}</div>`;
+    return html`<div class="tip ${left ? 'right-of' : 'left-of'}" role="tooltip" data-step=${i} title=${`${metricLabel(this.metric)} ${formatScore(value)}`}>${lines.join('\n')}</div>`;
   }
 
   private stepAt(event: MouseEvent): number | null {

@@ -12,6 +12,7 @@ import { segment } from '../steps';
 import { runCheapPrune, stepSumCounter, PruneInputError } from '../prune/run';
 import type { Budget } from '../prune/budget';
 import type { PruneMethodId, PrunePlan, StepControls } from '../prune/plan';
+import { readsOnlyFirstToken } from '../prune/methods';
 import { indexJsonl, parseThoughtAnchors, parseTraceRecord, parseTraceText, readTraces, safeParseJson } from '../trace';
 import { fileReadMode, readHead } from '../trace/read';
 import { looksLikeSse } from '../trace/containers';
@@ -21,6 +22,7 @@ import { decodeUtf8 } from '../trace/bytes';
 import { readWholeFile } from '../trace/read';
 import type { SegmentationMode, StepScores } from '../types';
 import { prunedReasoningText, replaceReasoningInRecord, replaceReasoningInText, sftRecord, type ExportFormat, type PrunedReasoning } from './serialize';
+import { STEP_SEPARATOR } from '../../shared/vocabulary';
 
 /** The outcome of pruning one trace. */
 export type TraceOutcome =
@@ -103,9 +105,6 @@ export function fileStepScores(trace: Trace, steps: ReturnType<typeof segment>):
   return scoreSteps(scores, ranges, { reasoningTokens: { start: 0, end: reasoning.length } }).steps;
 }
 
-/** Methods that read only each step's first-token surprisal (so the per-token entropy pass can be skipped). */
-const FIRST_TOKEN_ONLY: ReadonlySet<PruneMethodId> = new Set(['asap', 'anchor']);
-
 /**
  * First-token surprisal and token count per step only: what ASAP needs, without the entropy and
  * confidence passes over every token (the bulk of the work on logprob-heavy datasets).
@@ -129,7 +128,7 @@ export function filePruner(options: FilePrunerOptions): TracePruner {
     const steps = segment(trace.reasoning, options.segmentation, trace.chunks);
     if (steps.length === 0) return { ok: false, reason: 'no steps' };
     const texts = steps.map((s) => s.text);
-    const scores = FIRST_TOKEN_ONLY.has(options.method) ? fileFirstTokenScores(trace, steps) : fileStepScores(trace, steps);
+    const scores = readsOnlyFirstToken(options.method) ? fileFirstTokenScores(trace, steps) : fileStepScores(trace, steps);
     const countTokens = scores ? stepSumCounter(texts, scores.map((s) => s.tokens), estimateTokens) : estimateTokens;
     const controls = options.controls?.(trace);
     const anchor = options.anchor?.(trace) ?? trace.answer;
@@ -145,8 +144,8 @@ export function filePruner(options: FilePrunerOptions): TracePruner {
         countTokens,
       });
       const reasoning = prunedReasoningText(trace.reasoning, texts, plan, options.placeholder !== undefined ? { placeholder: options.placeholder } : {});
-      const tokensBefore = plan.budget?.before ?? countTokens(texts.join('\n\n'));
-      const tokensAfter = plan.budget?.after ?? countTokens(plan.kept.map((i) => texts[i]).join('\n\n'));
+      const tokensBefore = plan.budget?.before ?? countTokens(texts.join(STEP_SEPARATOR));
+      const tokensAfter = plan.budget?.after ?? countTokens(plan.kept.map((i) => texts[i]).join(STEP_SEPARATOR));
       return { ok: true, reasoning, plan, tokensBefore, tokensAfter };
     } catch (error) {
       if (error instanceof PruneInputError) return { ok: false, reason: error.message };

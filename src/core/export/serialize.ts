@@ -6,12 +6,10 @@ import { renderWithPlaceholders, SKIP_PLACEHOLDER } from '../prune/entropy';
 import { joinKept, type PrunePlan } from '../prune/plan';
 import { splitReasoning } from '../trace/text';
 import type { Trace } from '../trace/types';
+import { STEP_SEPARATOR } from '../../shared/vocabulary';
 
 /** `same`: the source's format; `sft`: `{"messages":[user, assistant with <think>…</think>]}` rows. */
 export type ExportFormat = 'same' | 'sft';
-
-/** The joiner of kept steps, as ASAP writes pruned traces. */
-export const STEP_SEPARATOR = '\n\n';
 
 /** One trace's pruning result, ready to serialize. */
 export interface PrunedReasoning {

@@ -6,6 +6,8 @@
  */
 import { gestaltRatio } from '../gestalt';
 import { makePlan, normaliseIndices, type DropReason, type PrunePlan } from './plan';
+import { METHOD } from './methods';
+import { STEP_SEPARATOR } from '../../shared/vocabulary';
 
 /** ASAP's acceptance threshold. */
 export const ANCHOR_MATCH_THRESHOLD = 0.6;
@@ -39,7 +41,7 @@ export interface AnchorResult {
 
 /** Anchor sections: `text.split("\n\n")`, stripped, empty pieces dropped. */
 export function anchorSections(anchor: string): string[] {
-  return anchor.split('\n\n').map((s) => s.trim()).filter((s) => s.length > 0);
+  return anchor.split(STEP_SEPARATOR).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 /**
@@ -78,7 +80,7 @@ export function anchorPrune(options: AnchorOptions): AnchorResult {
   for (let i = 0; i < n; i++) {
     if (matched.has(i) || pinSet.has(i)) continue;
     reasons.set(i, {
-      method: 'anchor',
+      method: METHOD.anchor,
       scoreName: 'gestaltRatio',
       rank: ++rank,
       rule: `no anchor section matched this step with gestalt ratio ≥ ${threshold} (ASAP stage 1)`,
@@ -86,5 +88,5 @@ export function anchorPrune(options: AnchorOptions): AnchorResult {
   }
   const unmatched = matches.filter((m) => m.step === null);
   const notes = unmatched.map((m) => `anchor section ${m.section + 1} matched no step`);
-  return { plan: makePlan('anchor', n, reasons, pinned, { notes }), matches };
+  return { plan: makePlan(METHOD.anchor, n, reasons, pinned, { notes }), matches };
 }

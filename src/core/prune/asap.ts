@@ -7,7 +7,10 @@
  * first (ours; Python's stable sort gives the same). Pinned steps are never candidates.
  */
 import { resolveBudget, type Budget } from './budget';
-import { joinKept, makePlan, normaliseIndices, ordinal, type DropReason, type PrunePlan } from './plan';
+import { joinKept, makePlan, normaliseIndices, type DropReason, type PrunePlan } from './plan';
+import { METHOD } from './methods';
+import { STEP_SEPARATOR } from '../../shared/vocabulary';
+import { ordinal } from '../../shared/format';
 
 /** Counts the tokens of a text (the model's tokenizer; tests use a word count). */
 export type TokenCounter = (text: string) => number;
@@ -54,7 +57,7 @@ export function asapOrder(scores: readonly (number | undefined)[], stepCount: nu
 /** Run ASAP stage 2. */
 export function asapPrune(options: AsapOptions): PrunePlan {
   const { steps, countTokens } = options;
-  const separator = options.separator ?? '\n\n';
+  const separator = options.separator ?? STEP_SEPARATOR;
   const n = steps.length;
   const pinned = new Set(normaliseIndices(options.pinned ?? [], n));
   let kept = Array.from({ length: n }, (_, i) => i);
@@ -74,7 +77,7 @@ export function asapPrune(options: AsapOptions): PrunePlan {
       const score = options.firstTokenSurprisal[i];
       rank++;
       reasons.set(i, {
-        method: 'asap',
+        method: METHOD.asap,
         ...(score !== undefined ? { score } : {}),
         scoreName: 'firstTokenSurprisal',
         rank,
@@ -85,7 +88,7 @@ export function asapPrune(options: AsapOptions): PrunePlan {
       if (current <= target) break;
     }
   }
-  return makePlan('asap', n, reasons, pinned, {
+  return makePlan(METHOD.asap, n, reasons, pinned, {
     budget: { target, before, after: current, met: current <= target, description },
   });
 }

@@ -5,7 +5,10 @@
  */
 import { asapOrder, type TokenCounter } from './asap';
 import { resolveBudget, type Budget } from './budget';
-import { joinKept, makePlan, normaliseIndices, ordinal, throwIfAborted, type DropReason, type PrunePlan } from './plan';
+import { joinKept, makePlan, normaliseIndices, throwIfAborted, type DropReason, type PrunePlan } from './plan';
+import { METHOD } from './methods';
+import { STEP_SEPARATOR } from '../../shared/vocabulary';
+import { ordinal } from '../../shared/format';
 
 /** Progress of a long-running method. */
 export interface PruneProgress {
@@ -45,7 +48,7 @@ export interface AsapIterativeOptions {
 /** Run iterative ASAP; rejects with an `AbortError` when cancelled. */
 export async function asapIterativePrune(options: AsapIterativeOptions): Promise<PrunePlan> {
   const { steps, countTokens, signal } = options;
-  const separator = options.separator ?? '\n\n';
+  const separator = options.separator ?? STEP_SEPARATOR;
   const n = steps.length;
   const pinned = new Set(normaliseIndices(options.pinned ?? [], n));
   let kept = Array.from({ length: n }, (_, i) => i);
@@ -68,7 +71,7 @@ export async function asapIterativePrune(options: AsapIterativeOptions): Promise
     const score = scores[i];
     rank++;
     reasons.set(i, {
-      method: 'asap-iterative',
+      method: METHOD.asapIterative,
       ...(score !== undefined ? { score } : {}),
       scoreName: 'firstTokenSurprisal',
       rank,
@@ -79,7 +82,7 @@ export async function asapIterativePrune(options: AsapIterativeOptions): Promise
     scores = undefined;
     options.onProgress?.({ removed: rank, tokens: current, target, step: i, message: `removed step ${i + 1} (${current}/${target} tokens)` });
   }
-  return makePlan('asap-iterative', n, reasons, pinned, {
+  return makePlan(METHOD.asapIterative, n, reasons, pinned, {
     budget: { target, before, after: current, met: current <= target, description },
   });
 }

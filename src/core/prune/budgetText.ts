@@ -3,6 +3,7 @@
  * `0.8` (ratio), `80%`, `1024 tokens` (or `1024t`, `1024 tok`), `auto` (difficulty-aware, DAP).
  */
 import type { Budget } from './budget';
+import { formatTokens } from '../../shared/format';
 
 /** A parse result: the budget, or a message saying what is accepted. */
 export type BudgetParse = { readonly ok: true; readonly budget: Budget } | { readonly ok: false; readonly message: string };
@@ -40,7 +41,7 @@ export function formatBudget(budget: Budget): string {
     case 'ratio':
       return `${Math.round(budget.ratio * 1000) / 10}%`;
     case 'tokens':
-      return `${budget.tokens.toLocaleString('en-US')} tokens`;
+      return formatTokens(budget.tokens);
     case 'difficulty':
       return 'auto';
     default: {

@@ -16,6 +16,7 @@
  * runs on text alone (every step counts as confident) and says so in the notes.
  */
 import { makePlan, normaliseIndices, type DropReason, type PrunePlan } from './plan';
+import { METHOD } from './methods';
 import { isReflectionStep, reflectionMarker } from './reflection';
 
 /** Kinds of redundant reflection. */
@@ -239,12 +240,12 @@ export function confidencePrune(options: ConfidenceOptions): ConfidenceResult {
     if (c.kind === 'termination-delay' ? !want.terminationDelay : !want.confidenceDeficit) continue;
     const score = options.confidence?.[c.index];
     reasons.set(c.index, {
-      method: 'confidence',
+      method: METHOD.confidence,
       ...(score !== undefined && Number.isFinite(score) ? { score } : {}),
       scoreName: 'confidence',
       rank: ++rank,
       rule: `${c.kind}: ${c.rule}`,
     });
   }
-  return { plan: makePlan('confidence', n, reasons, pinned, { notes }), analysis };
+  return { plan: makePlan(METHOD.confidence, n, reasons, pinned, { notes }), analysis };
 }

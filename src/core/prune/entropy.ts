@@ -2,7 +2,10 @@
  * Step-entropy pruning (arXiv 2508.03346): drop (or replace with `[SKIP]`) the lowest-entropy fraction of
  * steps; the paper reports that masking up to 80% of low-entropy steps costs little accuracy.
  */
-import { makePlan, normaliseIndices, ordinal, type DropReason, type PrunePlan } from './plan';
+import { makePlan, normaliseIndices, type DropReason, type PrunePlan } from './plan';
+import { METHOD } from './methods';
+import { STEP_SEPARATOR } from '../../shared/vocabulary';
+import { ordinal } from '../../shared/format';
 
 /** Inputs of `entropyPrune`. */
 export interface EntropyOptions {
@@ -34,7 +37,7 @@ export function entropyPrune(options: EntropyOptions): PrunePlan {
   const reasons = new Map<number, DropReason>();
   eligible.slice(0, count).forEach(({ h, i }, k) => {
     reasons.set(i, {
-      method: 'entropy',
+      method: METHOD.entropy,
       score: h,
       scoreName,
       rank: k + 1,
@@ -42,7 +45,7 @@ export function entropyPrune(options: EntropyOptions): PrunePlan {
       rule: `${ordinal(k + 1)} lowest step entropy`,
     });
   });
-  return makePlan('entropy', n, reasons, pinned);
+  return makePlan(METHOD.entropy, n, reasons, pinned);
 }
 
 /** Placeholder the step-entropy paper trains with. */
@@ -56,7 +59,7 @@ export function renderWithPlaceholders(
   steps: readonly string[],
   plan: PrunePlan,
   placeholder = SKIP_PLACEHOLDER,
-  separator = '\n\n',
+  separator = STEP_SEPARATOR,
 ): string {
   const dropped = new Set(plan.dropped.map((d) => d.index));
   return steps.map((s, i) => (dropped.has(i) ? placeholder : s)).join(separator);

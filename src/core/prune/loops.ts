@@ -7,6 +7,8 @@
 import { detectLoops, groupDigits, type LoopOptions, type LoopReport } from '../insights/loops';
 import type { Step } from '../types';
 import { makePlan, normaliseIndices, type DropReason, type PrunePlan } from './plan';
+import { METHOD } from './methods';
+import { STEP_SEPARATOR } from '../../shared/vocabulary';
 
 /** Inputs of {@link loopsPrune}. */
 export interface LoopsPruneOptions {
@@ -23,16 +25,16 @@ export interface LoopsPruneOptions {
   readonly detection?: Omit<LoopOptions, 'steps'>;
 }
 
-/** Steps with offsets into their `"\n\n"` join: what `detectLoops` needs when only texts are known. */
+/** Steps with offsets into their `STEP_SEPARATOR` join: what `detectLoops` needs when only texts are known. */
 export function stepsOfTexts(texts: readonly string[]): { reasoning: string; steps: Step[] } {
   const steps: Step[] = [];
   let pos = 0;
   texts.forEach((text, index) => {
-    if (index > 0) pos += 2;
+    if (index > 0) pos += STEP_SEPARATOR.length;
     steps.push({ index, start: pos, end: pos + text.length, text });
     pos += text.length;
   });
-  return { reasoning: texts.join('\n\n'), steps };
+  return { reasoning: texts.join(STEP_SEPARATOR), steps };
 }
 
 function analyse(texts: readonly string[], detection: LoopsPruneOptions['detection']): LoopReport {
@@ -67,7 +69,7 @@ export function loopsPrune(options: LoopsPruneOptions): PrunePlan {
       }
       const place = report.steps[s]?.loop;
       reasons.set(s, {
-        method: 'loops',
+        method: METHOD.loops,
         score: report.steps[s]?.repetition,
         scoreName: 'repetition',
         rank: ++rank,
@@ -79,5 +81,5 @@ export function loopsPrune(options: LoopsPruneOptions): PrunePlan {
   // Invariant: a plan never empties the reasoning (a loop keeps its first occurrence, so this only
   // guards against a report that does not belong to these steps).
   if (n > 0 && reasons.size === n) reasons.delete(0);
-  return makePlan('loops', n, reasons, pinned, { notes });
+  return makePlan(METHOD.loops, n, reasons, pinned, { notes });
 }

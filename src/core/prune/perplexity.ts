@@ -8,7 +8,10 @@
 import type { TokenCounter } from './asap';
 import type { PruneProgress } from './asapIterative';
 import { resolveBudget, type Budget } from './budget';
-import { joinKept, makePlan, normaliseIndices, ordinal, throwIfAborted, type DropReason, type PrunePlan } from './plan';
+import { joinKept, makePlan, normaliseIndices, throwIfAborted, type DropReason, type PrunePlan } from './plan';
+import { METHOD } from './methods';
+import { STEP_SEPARATOR } from '../../shared/vocabulary';
+import { ordinal } from '../../shared/format';
 
 /** Perplexity of the target (later reasoning + answer) given only the `kept` steps. */
 export type PerplexityWithout = (kept: readonly number[], signal: AbortSignal | undefined) => Promise<number>;
@@ -32,7 +35,7 @@ export interface PerplexityOptions {
 export async function perplexityPrune(options: PerplexityOptions): Promise<PrunePlan> {
   const { steps, signal } = options;
   const n = steps.length;
-  const separator = options.separator ?? '\n\n';
+  const separator = options.separator ?? STEP_SEPARATOR;
   const maxIncrease = options.maxIncrease ?? Infinity;
   if (options.budget === undefined && maxIncrease === Infinity) {
     throw new Error('perplexity pruning needs a budget or a maxIncrease threshold');
@@ -71,7 +74,7 @@ export async function perplexityPrune(options: PerplexityOptions): Promise<Prune
     const next = count(kept);
     rank++;
     reasons.set(best!.index, {
-      method: 'perplexity',
+      method: METHOD.perplexity,
       score: increase,
       scoreName: 'perplexityIncrease',
       rank,
@@ -82,7 +85,7 @@ export async function perplexityPrune(options: PerplexityOptions): Promise<Prune
     current = next;
     options.onProgress?.({ removed: rank, tokens: current, target, step: best!.index, message: `removed step ${best!.index + 1}` });
   }
-  return makePlan('perplexity', n, reasons, pinned, {
+  return makePlan(METHOD.perplexity, n, reasons, pinned, {
     ...(resolved ? { budget: { target, before, after: current, met: current <= target, description: resolved.description } } : {}),
     notes,
   });

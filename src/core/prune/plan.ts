@@ -3,8 +3,10 @@
  * undo/redo history. Pure, JSON-serialisable data (it crosses the webview protocol).
  */
 
-/** Ids of the pruning methods (see `prune/index.ts` for labels). */
-export type PruneMethodId = 'asap' | 'asap-iterative' | 'anchor' | 'entropy' | 'confidence' | 'perplexity' | 'loops' | 'manual';
+import { METHOD, type PruneMethodId } from './methods';
+import { STEP_SEPARATOR } from '../../shared/vocabulary';
+
+export type { PruneMethodId } from './methods';
 
 /** Why one step was dropped: enough for a hover to say "dropped by ASAP: 3rd lowest surprisal 0.41 nats…". */
 export interface DropReason {
@@ -119,7 +121,7 @@ export function normaliseIndices(indices: Iterable<number>, stepCount: number): 
 
 /** A plan that keeps everything (the starting point, and `manual` with no overrides). */
 export function keepAllPlan(stepCount: number, pinned: Iterable<number> = []): PrunePlan {
-  return makePlan('manual', stepCount, new Map(), pinned);
+  return makePlan(METHOD.manual, stepCount, new Map(), pinned);
 }
 
 /**
@@ -134,7 +136,7 @@ export function applyControls(plan: PrunePlan, controls: StepControls): PrunePla
   for (let i = 0; i < plan.stepCount; i++) {
     const o = controls.overrides[i];
     if (pins.has(i) || o === 'keep') reasons.delete(i);
-    else if (o === 'drop') reasons.set(i, { method: 'manual', scoreName: 'manual', rank: ++rank, rule: 'dropped by hand' });
+    else if (o === 'drop') reasons.set(i, { method: METHOD.manual, scoreName: METHOD.manual, rank: ++rank, rule: 'dropped by hand' });
   }
   return makePlan(plan.method, plan.stepCount, reasons, pins, {
     ...(plan.budget ? { budget: plan.budget } : {}),
@@ -204,15 +206,8 @@ export function canRedo<T>(h: History<T>): boolean {
 }
 
 /** Join kept step texts the way ASAP does (`"\n\n".join(kept)`). */
-export function joinKept(texts: readonly string[], kept: readonly number[], separator = '\n\n'): string {
+export function joinKept(texts: readonly string[], kept: readonly number[], separator = STEP_SEPARATOR): string {
   return kept.map((i) => texts[i]!).join(separator);
-}
-
-/** Ordinal for reason text: 1st, 2nd, 3rd, 11th… */
-export function ordinal(n: number): string {
-  const mod100 = n % 100;
-  const suffix = mod100 >= 11 && mod100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${suffix}`;
 }
 
 /** Error thrown by cancellable methods (same name as the DOM's, so callers can test `err.name === 'AbortError'`). */

@@ -9,18 +9,13 @@ import { asapPrune, type AdditiveTokenCounter, type TokenCounter } from './asap'
 import { asapIterativePrune, type PruneProgress, type Rescore } from './asapIterative';
 import { resolveBudget, type Budget } from './budget';
 import { confidencePrune } from './confidence';
+import { loopsPrune } from './loops';
 import { perplexityPrune, type PerplexityWithout } from './perplexity';
-import { pruneMethod } from './index';
-import { joinKept, keepAllPlan, makePlan, protectedSteps, type DropReason, type PrunePlan, type PruneMethodId, type StepControls } from './plan';
+import { isCheapMethod, METHOD, pruneMethod, type PruneMethodId } from './methods';
+import { joinKept, keepAllPlan, makePlan, protectedSteps, type DropReason, type PrunePlan, type StepControls } from './plan';
 import type { StepScores } from '../types';
-
-/** Methods that need no model call: cheap enough to preview on every keystroke. */
-export const CHEAP_METHODS: readonly PruneMethodId[] = ['asap', 'entropy', 'confidence', 'anchor', 'manual'];
-
-/** True when `method` runs synchronously without a model (see `CHEAP_METHODS`). */
-export function isCheapMethod(method: PruneMethodId): boolean {
-  return CHEAP_METHODS.includes(method);
-}
+import { STEP_SEPARATOR } from '../../shared/vocabulary';
+import { formatScore, ordinal } from '../../shared/format';
 
 /** What every method may read. */
 export interface PruneRequest {
@@ -61,8 +56,64 @@ export class PruneInputError extends Error {
   override readonly name = 'PruneInputError';
 }
 
+/** Runs one method on a request, its pins and its separator (see `RUNNERS`). */
+type Runner = (request: AsyncPruneRequest, pinned: readonly number[], separator: string) => PrunePlan | Promise<PrunePlan>;
+
 /**
- * Run a cheap method synchronously (asap, entropy, confidence, anchor, manual). Throws
+ * How each method turns a request into its own options: one entry per registry id (the compiler
+ * rejects a missing one). Cheap methods return a plan; slow ones a promise.
+ */
+const RUNNERS: Readonly<Record<PruneMethodId, Runner>> = {
+  [METHOD.asap]: (request, pinned, separator) => asapPrune({
+    steps: request.steps, countTokens: request.countTokens, separator, pinned, budget: request.budget,
+    firstTokenSurprisal: requireScore(request, 'firstTokenSurprisal'),
+  }),
+  [METHOD.entropy]: (request, pinned, separator) => entropyBudgetPrune(request, pinned, separator),
+  [METHOD.confidence]: (request, pinned) => {
+    const finalAnswer = request.finalAnswer?.trim();
+    if (!finalAnswer) throw new PruneInputError('the confidence method needs the trace\'s final answer (\\boxed{…}, #### N or "the answer is …"), and this trace states none');
+    const confidence = request.scores?.map((s) => s?.confidence);
+    const { plan } = confidencePrune({ steps: request.steps, finalAnswer, pinned, ...(confidence?.some((c) => c !== undefined) ? { confidence } : {}) });
+    return withBudgetFigures(plan, request);
+  },
+  [METHOD.anchor]: (request, pinned) => {
+    const anchor = request.anchor?.trim();
+    if (!anchor) throw new PruneInputError('anchor matching needs an anchor text (a short direct solution); this trace has no answer to use as one');
+    return withBudgetFigures(anchorPrune({ steps: request.steps, anchor, pinned }).plan, request);
+  },
+  [METHOD.loops]: (request, pinned) => withBudgetFigures(loopsPrune({ steps: request.steps, pinned }), request),
+  [METHOD.manual]: (request, pinned) => withBudgetFigures(keepAllPlan(request.steps.length, pinned), request),
+  [METHOD.asapIterative]: (request, pinned, separator) => {
+    const rescore = request.model?.rescore;
+    if (!rescore) throw new PruneInputError('ASAP with re-scoring needs a model: choose a scoring backend (local model or endpoint)');
+    const initial = request.scores?.map((s) => s?.firstTokenSurprisal);
+    return asapIterativePrune({ ...slowOptions(request, pinned, separator), rescore, ...(initial?.some((x) => x !== undefined) ? { initialScores: initial } : {}) });
+  },
+  [METHOD.perplexity]: (request, pinned, separator) => {
+    const perplexityWithout = request.model?.perplexityWithout;
+    if (!perplexityWithout) throw new PruneInputError('perplexity pruning needs a model: choose a scoring backend (local model or endpoint)');
+    return perplexityPrune({ ...slowOptions(request, pinned, separator), perplexityWithout });
+  },
+};
+
+/** What the slow methods share: texts, counter, budget, pins, cancellation and progress. */
+function slowOptions(request: AsyncPruneRequest, pinned: readonly number[], separator: string) {
+  return {
+    steps: request.steps, countTokens: request.countTokens, separator, pinned, budget: request.budget,
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  };
+}
+
+function run(request: AsyncPruneRequest): PrunePlan | Promise<PrunePlan> {
+  const runner = RUNNERS[request.method];
+  if (!runner) throw new PruneInputError(`unknown pruning method ${String(request.method)}`);
+  const pinned = protectedSteps(request.controls ?? { pinned: [], overrides: {} });
+  return runner(request, pinned, request.separator ?? STEP_SEPARATOR);
+}
+
+/**
+ * Run a cheap method synchronously (every method the registry does not mark `slow`). Throws
  * `PruneInputError` for a slow method or a missing input (scores, anchor, final answer).
  */
 export function runCheapPrune(request: PruneRequest): PrunePlan {
@@ -70,59 +121,14 @@ export function runCheapPrune(request: PruneRequest): PrunePlan {
   if (!isCheapMethod(method)) {
     throw new PruneInputError(`${pruneMethod(method).label} calls the model for every step; run it with a scoring backend`);
   }
-  const pinned = protectedSteps(request.controls ?? { pinned: [], overrides: {} });
-  const separator = request.separator ?? '\n\n';
-  const { steps, countTokens } = request;
-  switch (method) {
-    case 'asap':
-      return asapPrune({
-        steps, countTokens, separator, pinned, budget: request.budget,
-        firstTokenSurprisal: requireScore(request, 'firstTokenSurprisal'),
-      });
-    case 'entropy':
-      return entropyBudgetPrune(request, pinned, separator);
-    case 'confidence': {
-      const finalAnswer = request.finalAnswer?.trim();
-      if (!finalAnswer) throw new PruneInputError('the confidence method needs the trace\'s final answer (\\boxed{…}, #### N or "the answer is …"), and this trace states none');
-      const confidence = request.scores?.map((s) => s?.confidence);
-      const { plan } = confidencePrune({ steps, finalAnswer, pinned, ...(confidence?.some((c) => c !== undefined) ? { confidence } : {}) });
-      return withBudgetFigures(plan, request);
-    }
-    case 'anchor': {
-      const anchor = request.anchor?.trim();
-      if (!anchor) throw new PruneInputError('anchor matching needs an anchor text (a short direct solution); this trace has no answer to use as one');
-      return withBudgetFigures(anchorPrune({ steps, anchor, pinned }).plan, request);
-    }
-    case 'manual':
-      return withBudgetFigures(keepAllPlan(steps.length, pinned), request);
-    default:
-      throw new PruneInputError(`unknown cheap method ${method}`);
-  }
+  const plan = run(request);
+  if (plan instanceof Promise) throw new Error(`${pruneMethod(method).label} is registered as cheap but runs asynchronously`);
+  return plan;
 }
 
 /** Run any method; slow ones call `request.model`, honour `signal` and report progress. */
 export async function runPruneMethod(request: AsyncPruneRequest): Promise<PrunePlan> {
-  const { method, steps, countTokens, signal } = request;
-  if (isCheapMethod(method)) return runCheapPrune(request);
-  const pinned = protectedSteps(request.controls ?? { pinned: [], overrides: {} });
-  const separator = request.separator ?? '\n\n';
-  const common = {
-    steps, countTokens, separator, pinned, budget: request.budget,
-    ...(signal ? { signal } : {}),
-    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-  };
-  if (method === 'asap-iterative') {
-    const rescore = request.model?.rescore;
-    if (!rescore) throw new PruneInputError('ASAP with re-scoring needs a model: choose a scoring backend (local model or endpoint)');
-    const initial = request.scores?.map((s) => s?.firstTokenSurprisal);
-    return asapIterativePrune({ ...common, rescore, ...(initial?.some((x) => x !== undefined) ? { initialScores: initial } : {}) });
-  }
-  if (method === 'perplexity') {
-    const perplexityWithout = request.model?.perplexityWithout;
-    if (!perplexityWithout) throw new PruneInputError('perplexity pruning needs a model: choose a scoring backend (local model or endpoint)');
-    return perplexityPrune({ ...common, perplexityWithout });
-  }
-  throw new PruneInputError(`unknown pruning method ${String(method)}`);
+  return run(request);
 }
 
 /**
@@ -137,9 +143,9 @@ function entropyBudgetPrune(request: PruneRequest, pinned: readonly number[], se
   const scoreName = useFull ? 'stepEntropy' : 'sampledTokenEntropy';
   const entropy = useFull ? full! : requireScore(request, 'sampledTokenEntropy', 'stepEntropy');
   return greedyBudgetPrune({
-    method: 'entropy', scoreName, scores: entropy, steps: request.steps, countTokens: request.countTokens,
+    method: METHOD.entropy, scoreName, scores: entropy, steps: request.steps, countTokens: request.countTokens,
     budget: request.budget, pinned, separator,
-    rule: (rank) => `${ordinalRank(rank)} lowest step entropy; removed while the kept text exceeded the budget`,
+    rule: (rank) => `${ordinal(rank)} lowest step entropy; removed while the kept text exceeded the budget`,
   });
 }
 
@@ -168,7 +174,7 @@ export function greedyBudgetPrune(options: {
 
 /** Budget figures for rule-based methods (they ignore the budget, but the UI shows "tokens after"). */
 function withBudgetFigures(plan: PrunePlan, request: PruneRequest): PrunePlan {
-  const separator = request.separator ?? '\n\n';
+  const separator = request.separator ?? STEP_SEPARATOR;
   const all = Array.from({ length: request.steps.length }, (_, i) => i);
   const before = request.countTokens(joinKept(request.steps, all, separator));
   const after = request.countTokens(joinKept(request.steps, plan.kept, separator));
@@ -185,12 +191,6 @@ function requireScore(request: PruneRequest, name: keyof StepScores, alternative
   return values;
 }
 
-function ordinalRank(n: number): string {
-  const mod100 = n % 100;
-  const suffix = mod100 >= 11 && mod100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${suffix}`;
-}
-
 /**
  * A token counter for the joined kept text built from per-step token counts (a tokenizer's, from the
  * scores): the sum of the kept steps' counts plus `separatorTokens` per join. BPE rarely merges across
@@ -202,7 +202,7 @@ export function stepSumCounter(
   steps: readonly string[],
   stepTokens: readonly number[],
   fallback: TokenCounter,
-  separator = '\n\n',
+  separator = STEP_SEPARATOR,
   separatorTokens = 1,
 ): AdditiveTokenCounter {
   const count = (text: string): number => {
@@ -247,11 +247,11 @@ export function explainStep(plan: PrunePlan, controls: StepControls, index: numb
   const dropped = plan.dropped.find((d) => d.index === index);
   if (dropped) {
     const r = dropped.reason;
-    const who = r.method === 'manual' ? 'by hand' : `by ${pruneMethod(r.method).label}`;
+    const who = r.method === METHOD.manual ? 'by hand' : `by ${pruneMethod(r.method).label}`;
     const details = [
       ...(r.score !== undefined ? [`${r.scoreName} = ${formatScore(r.score)}`] : []),
       ...(r.budgetLine ? [`budget: ${r.budgetLine}`] : []),
-      ...(r.method !== 'manual' ? [`source: ${pruneMethod(r.method).source}`] : []),
+      ...(r.method !== METHOD.manual ? [`source: ${pruneMethod(r.method).source}`] : []),
     ];
     return { index, kept: false, summary: `Step ${n} was dropped ${who}: ${r.rule}.`, details, reason: r };
   }
@@ -259,12 +259,8 @@ export function explainStep(plan: PrunePlan, controls: StepControls, index: numb
     ? 'it is pinned, so no method may remove it'
     : controls.overrides[index] === 'keep'
       ? 'you kept it by hand'
-      : plan.method === 'manual' && plan.dropped.length === 0
+      : plan.method === METHOD.manual && plan.dropped.length === 0
         ? 'no pruning method has run on this trace'
         : `${pruneMethod(plan.method).label} kept it`;
   return { index, kept: true, summary: `Step ${n} is kept: ${why}.`, details: [] };
-}
-
-function formatScore(x: number): string {
-  return Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(3);
 }

@@ -31,9 +31,5 @@ export function decodeUtf8(bytes: Uint8Array): { text: string; invalid: boolean 
   }
 }
 
-/** Human-readable byte size ("64 MB"). */
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${Math.round((n / (1024 * 1024)) * 10) / 10} MB`;
-  if (n >= 1024) return `${Math.round((n / 1024) * 10) / 10} kB`;
-  return `${n} bytes`;
-}
+/** Human-readable byte size ("64 MB"): the one formatter of src/shared/format. */
+export { formatBytes } from '../../shared/format';

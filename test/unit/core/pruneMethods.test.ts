@@ -9,7 +9,8 @@ import {
   applyControls, canRedo, canUndo, historyOf, historyPush, historyRedo, historyUndo, keepAllPlan, makePlan,
   protectedSteps, setOverride, togglePin, NO_CONTROLS,
 } from '../../../src/core/prune/plan';
-import { PRUNE_METHODS, pruneMethod } from '../../../src/core/prune/index';
+import { CHEAP_METHODS, isCheapMethod, METHOD, PRUNE_METHODS, pruneMethod } from '../../../src/core/prune/index';
+import { runPruneMethod } from '../../../src/core/prune/run';
 import { isReflectionStep } from '../../../src/core/prune/reflection';
 
 const words = (t: string): number => t.split(/\s+/).filter(Boolean).length;
@@ -176,7 +177,28 @@ test('plan: undo/redo history', () => {
 });
 
 test('registry lists every method with label, description and needs', () => {
-  assert.deepEqual(PRUNE_METHODS.map((m) => m.id), ['asap', 'asap-iterative', 'anchor', 'entropy', 'confidence', 'perplexity', 'manual']);
-  for (const m of PRUNE_METHODS) assert.ok(m.label && m.description && Array.isArray(m.needs));
-  assert.deepEqual(pruneMethod('anchor').needs, ['anchor']);
+  assert.deepEqual(PRUNE_METHODS.map((m) => m.id), ['asap', 'asap-iterative', 'anchor', 'entropy', 'confidence', 'perplexity', 'loops', 'manual']);
+  for (const m of PRUNE_METHODS) assert.ok(m.label && m.description && m.needs && Array.isArray(m.needs.scoreFields));
+  assert.deepEqual(pruneMethod('anchor').needs, { scores: 'none', scoreFields: [], answer: 'anchor', model: false });
+});
+
+test('registry: one record per id; slow methods are the model methods and the only cancellable ones; every method dispatches', async () => {
+  const ids = Object.values(METHOD);
+  assert.deepEqual([...PRUNE_METHODS.map((m) => m.id)].sort(), [...ids].sort(), 'one record per METHOD id');
+  for (const m of PRUNE_METHODS) {
+    assert.equal(m.slow, m.needs.model, `${m.id}: slow means it calls a model`);
+    assert.ok(!m.cancellable || m.slow, `${m.id}: only slow methods honour a signal part-way`);
+    assert.equal(isCheapMethod(m.id), CHEAP_METHODS.includes(m.id));
+  }
+  const steps = ['Let x = 3.', 'Hmm, wait, maybe x = 4?', 'Then y = x + 2 = 5.', 'So the answer is 5.'];
+  const scores = steps.map((_, index) => ({ index, tokens: 4, firstTokenSurprisal: index + 1, stepEntropy: index + 1, confidence: 3 }));
+  for (const { id } of PRUNE_METHODS) {
+    const plan = await runPruneMethod({
+      method: id, budget: { kind: 'ratio', ratio: 0.5 }, steps, scores, finalAnswer: '5', anchor: 'Let x = 3.\n\nThe answer is 5.',
+      countTokens: words,
+      model: { rescore: async (kept) => new Map(kept.map((i) => [i, i + 1])), perplexityWithout: async (kept) => 10 - kept.length },
+    });
+    assert.equal(plan.method, id, `${id} dispatches to its own implementation`);
+    assert.equal(plan.kept.length + plan.dropped.length, steps.length);
+  }
 });
