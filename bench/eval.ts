@@ -39,7 +39,8 @@ import type { Budget, PruneMethodId, PrunePlan } from '../src/core/prune';
 import type { Trace } from '../src/core/trace/types';
 import type { StepScores } from '../src/core/types';
 import { InProcessOnnxBackend } from '../src/model/onnx/local';
-import { scoreTraceTokens, stepScoresFromTable } from '../src/pipeline/scoreTrace';
+import { scoreTraceTokens } from '../src/pipeline/scoreTrace';
+import { stepScoresFromTable } from '../src/core/tokenTable';
 import { rng } from './pruneFixture';
 
 const repo = process.env.RL_REPO_ROOT ?? process.cwd();

@@ -25,12 +25,13 @@ export function activate(extension: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Reasoning Lens', { log: true });
   extension.subscriptions.push(log);
   const backends = BackendService.create(extension, log);
+  const sessions = SessionManager.create(extension, log);
   const ctx: LensContext = {
     extension,
     log,
     backends,
-    sessions: SessionManager.create(extension, log),
-    scoring: ScoringService.create(extension, backends),
+    sessions,
+    scoring: ScoringService.create(extension, backends, sessions, log),
     pruneSettings: PruneSettingsStore.create(extension),
   };
   for (const feature of FEATURES) feature.register(ctx);

@@ -12,7 +12,8 @@ import { indexJsonl, parseTraceRecord, readTraces, safeParseJson } from '../core
 import type { ParseOptions, Trace } from '../core/trace/types';
 import type { SegmentationMode, StepScores } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
-import { scoreTraceTokens, stepScoresFromTable } from '../pipeline/scoreTrace';
+import { scoreTraceTokens } from '../pipeline/scoreTrace';
+import { stepScoresFromTable } from '../core/tokenTable';
 import { checkOutput } from '../core/export/atomicWrite';
 import { ArgError, describeOptions, parseArgs } from './args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';

@@ -14,6 +14,7 @@ import { makeTask, type TaskBatch, type TaskConfig, type TaskResult } from './wo
 import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from './io';
 import { ArgError } from './args';
 import { checkOutput, OutputPathError, SourceOverwriteError } from '../core/export/atomicWrite';
+import { AbortError, isAbortError } from '../core/cancel';
 
 /** Checkpoint kept beside the output (`<out>.progress.json`). */
 export interface Checkpoint {
@@ -318,7 +319,7 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
     if (failure) throw failure;
     if (aborted()) {
       writeReady();
-      throw Object.assign(new Error(`interrupted after ${recordsDone.toLocaleString('en-US')} records; run the same command again to resume`), { name: 'AbortError' });
+      throw new AbortError(`interrupted after ${recordsDone.toLocaleString('en-US')} records; run the same command again to resume`);
     }
     writeReady();
     progress.update(1, processed, true);
@@ -356,7 +357,7 @@ export function reportFailure(command: string, usage: string, error: unknown, io
     return EXIT_USAGE;
   }
   io.stderr(`reasoning-lens ${command}: ${message}\n`);
-  if (error instanceof Error && error.name === 'AbortError') return EXIT_INTERRUPTED;
+  if (isAbortError(error)) return EXIT_INTERRUPTED;
   if (error instanceof SourceOverwriteError || error instanceof OutputExistsError || error instanceof OutputPathError) return EXIT_USAGE;
   return EXIT_FAILURE;
 }

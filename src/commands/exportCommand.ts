@@ -4,9 +4,8 @@ import { basename, dirname, extname, join } from 'node:path';
 import { Disposable } from '../util/disposable';
 import { CommandIds } from './commandIds';
 import { registerCommand } from './registerCommand';
-import type { PruneSettingsStore } from '../services/pruneSettings';
-import type { LensContext } from '../services/context';
-import type { OpenTrace, SessionManager } from '../services/sessionManager';
+import { own, type LensContext } from '../services/context';
+import type { OpenTrace } from '../services/sessionManager';
 import { parseOptionsFor, readSettings } from '../services/config';
 import { isCheapMethod, pruneMethod } from '../core/prune';
 import { safeParseJson } from '../core/trace';
@@ -14,6 +13,7 @@ import { checkOutput, writeFileAtomic } from '../core/export/atomicWrite';
 import { emptyTotals, exportSource, filePruner, sourceKind, type ExportTotals } from '../core/export/dataset';
 import { prunedReasoningText, replaceReasoningInRecord, replaceReasoningInText, sftRecord, type ExportFormat } from '../core/export/serialize';
 import { formatCount } from '../shared/format';
+import { withCancellableProgress } from '../services/progress';
 
 /** Arguments of `reasoningLens.exportPruned` (all optional: missing ones are asked for). */
 export interface ExportArgs {
@@ -43,18 +43,16 @@ export interface ExportResult {
  */
 export class ExportCommand extends Disposable {
   static register(ctx: LensContext): ExportCommand {
-    const command = new ExportCommand(ctx.sessions, ctx.pruneSettings, ctx.log);
-    ctx.extension.subscriptions.push(command);
-    return command;
+    return own(ctx.extension, new ExportCommand(ctx));
   }
 
-  private constructor(private readonly sessions: SessionManager, private readonly settings: PruneSettingsStore, private readonly log: vscode.LogOutputChannel) {
+  private constructor(private readonly ctx: LensContext) {
     super();
-    this._register(registerCommand(CommandIds.exportPruned, log, (args?: ExportArgs) => this.run(args ?? {})));
+    this._register(registerCommand(CommandIds.exportPruned, ctx.log, (args?: ExportArgs) => this.run(args ?? {})));
   }
 
   private async run(args: ExportArgs): Promise<ExportResult | undefined> {
-    const doc = this.sessions.active;
+    const doc = this.ctx.sessions.active;
     if (!doc) {
       void vscode.window.showInformationMessage('No reasoning trace is active. Open a trace file (or run "Reasoning Lens: Open Sample Trace"), prune it, then export.');
       return undefined;
@@ -68,7 +66,7 @@ export class ExportCommand extends Disposable {
     const format = args.format ?? (await pickFormat());
     if (!format) return undefined;
     let placeholders = args.placeholders ?? false;
-    const method = scope === 'trace' ? doc.session.plan.method : this.settings.method;
+    const method = scope === 'trace' ? doc.session.plan.method : this.ctx.pruneSettings.method;
     if (args.placeholders === undefined && pruneMethod(method).skipPlaceholders) {
       const pick = await vscode.window.showQuickPick(
         [{ label: 'Remove dropped steps', value: false }, { label: 'Write [SKIP] in place of each dropped step', description: 'step-entropy training format (arXiv 2508.03346)', value: true }],
@@ -97,26 +95,14 @@ export class ExportCommand extends Disposable {
       if (answer !== 'Replace') return undefined;
     }
     const totals = emptyTotals();
-    const written = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Exporting pruned ${scope === 'trace' ? 'trace' : 'traces'} to ${basename(target)}`, cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const sub = token.onCancellationRequested(() => controller.abort());
-        try {
-          let last = 0;
-          const onProgress = (records: number, total: number): void => {
-            const pct = total ? (records / total) * 100 : 0;
-            progress.report({ increment: pct - last, message: `${records.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} records` });
-            last = pct;
-          };
-          const content = scope === 'trace' ? this.traceContent(doc, kind.kind, format, placeholders, totals) : this.datasetContent(doc, source, format, placeholders, totals, controller.signal, onProgress);
-          return await writeFileAtomic(target!, content, { signal: controller.signal });
-        } catch (error) {
-          if (controller.signal.aborted) return undefined;
-          throw error;
-        } finally {
-          sub.dispose();
-        }
+    const written = await withCancellableProgress(
+      {
+        title: `Exporting pruned ${scope === 'trace' ? 'trace' : 'traces'} to ${basename(target)}`,
+        message: (records, total) => `${formatCount(records)} / ${formatCount(total)} records`,
+      },
+      (report, signal) => {
+        const content = scope === 'trace' ? this.traceContent(doc, kind.kind, format, placeholders, totals) : this.datasetContent(doc, source, format, placeholders, totals, signal, report);
+        return writeFileAtomic(target!, content, { signal });
       },
     );
     if (!written) return undefined;
@@ -125,7 +111,7 @@ export class ExportCommand extends Disposable {
   }
 
   private async pickScope(doc: OpenTrace): Promise<'trace' | 'dataset' | undefined> {
-    const { method, budget } = this.settings.current;
+    const { method, budget } = this.ctx.pruneSettings.current;
     const pick = await vscode.window.showQuickPick(
       [
         { label: 'Current trace', description: `${doc.summary.name}, with its plan (${doc.session.plan.kept.length}/${doc.session.steps.length} steps kept)`, value: 'trace' as const },
@@ -170,7 +156,7 @@ export class ExportCommand extends Disposable {
     signal: AbortSignal,
     onProgress: (records: number, total: number) => void,
   ): AsyncIterable<string> {
-    const { method, budget } = this.settings.current;
+    const { method, budget } = this.ctx.pruneSettings.current;
     if (!isCheapMethod(method)) {
       throw new Error(`${pruneMethod(method).label} calls the model for every step; prune a whole dataset with it from the command line: reasoning-lens prune ${basename(source)} --method ${method} --model DIR -o out.jsonl`);
     }
@@ -181,8 +167,8 @@ export class ExportCommand extends Disposable {
   private report(target: string, totals: ExportTotals): void {
     const saved = totals.tokensBefore ? ` ${formatCount(totals.tokensBefore)} → ${formatCount(totals.tokensAfter)} tokens.` : '';
     const skipped = totals.skipped.length ? ` ${totals.skipped.length} skipped (see the log).` : '';
-    for (const s of totals.skipped.slice(0, 200)) this.log.warn(`export skipped ${s.where}: ${s.reason}`);
-    for (const n of totals.notes) this.log.info(`export: ${n}`);
+    for (const s of totals.skipped.slice(0, 200)) this.ctx.log.warn(`export skipped ${s.where}: ${s.reason}`);
+    for (const n of totals.notes) this.ctx.log.info(`export: ${n}`);
     void vscode.window.showInformationMessage(`Exported ${totals.pruned} pruned trace${totals.pruned === 1 ? '' : 's'} to ${basename(target)}.${saved}${skipped}`, 'Open').then((choice) => {
       if (choice) void vscode.window.showTextDocument(vscode.Uri.file(target));
     });

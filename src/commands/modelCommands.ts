@@ -8,18 +8,30 @@ import { ApiKeySecret } from '../services/backendService';
 import type { LensContext } from '../services/context';
 
 /**
- * What scores traces: "Select Backend…", "Set Endpoint API Key" and "Pick Model Folder…". They only
- * write user settings and secret storage; `BackendService` rebuilds the backend when those change.
+ * Scoring and what scores: "Score Trace" (the active trace, through the score cache), and "Select
+ * Backend…", "Set Endpoint API Key" and "Pick Model Folder…", which only write user settings and
+ * secret storage; `BackendService` rebuilds the backend when those change.
  */
 export const ModelCommands = {
   register(ctx: LensContext): void {
     ctx.extension.subscriptions.push(
+      registerCommand(CommandIds.scoreTrace, ctx.log, () => scoreTrace(ctx)),
       registerCommand(CommandIds.selectBackend, ctx.log, (choice?: unknown) => selectBackend(ctx, choice)),
       registerCommand(CommandIds.setEndpointApiKey, ctx.log, () => setApiKey(ctx)),
       registerCommand(CommandIds.pickModelFolder, ctx.log, () => pickModelFolder(ctx)),
     );
   },
 };
+
+async function scoreTrace(ctx: LensContext): Promise<boolean> {
+  const doc = ctx.sessions.active;
+  if (!doc) throw new Error('Open a trace first (a trace view, or a markdown file with <think> tags).');
+  if (ctx.scoring.scoreFromFile(doc)) {
+    void vscode.window.setStatusBarMessage('Reasoning Lens: scored from the logprobs in the file', 3000);
+    return true;
+  }
+  return ctx.scoring.scoreWithBackend(doc);
+}
 
 async function selectBackend(ctx: LensContext, choice: unknown): Promise<string | undefined> {
   const options = [

@@ -6,12 +6,10 @@ import { PICKABLE_METHODS, PRUNE_METHODS, findDanglingReferences, isCheapMethod,
 import { formatBudget, parseBudget } from '../core/prune/budgetText';
 import { explainStep, PruneInputError, type StepDecision } from '../core/prune/run';
 import { previewPrune, runPrune } from '../pipeline/pruneRunner';
-import type { OpenTrace, SessionManager } from '../services/sessionManager';
-import type { BackendService } from '../services/backendService';
-import type { ScoringService } from '../services/scoringService';
-import type { PruneSettingsStore } from '../services/pruneSettings';
-import type { LensContext } from '../services/context';
+import type { OpenTrace } from '../services/sessionManager';
+import { own, type LensContext } from '../services/context';
 import { formatCount } from '../shared/format';
+import { withCancellableProgress } from '../services/progress';
 
 /** What `reasoningLens.internal.describePruning` returns (integration tests, diagnostics). */
 export interface PruningDescription {
@@ -51,21 +49,13 @@ export class PruneCommands extends Disposable {
   private danglingTimer: ReturnType<typeof setTimeout> | undefined;
 
   static register(ctx: LensContext): PruneCommands {
-    const commands = new PruneCommands(ctx.sessions, ctx.backends, ctx.scoring, ctx.pruneSettings, ctx.log);
-    ctx.extension.subscriptions.push(commands);
-    return commands;
+    return own(ctx.extension, new PruneCommands(ctx));
   }
 
-  private constructor(
-    private readonly sessions: SessionManager,
-    private readonly backends: BackendService,
-    private readonly scoring: ScoringService,
-    private readonly settings: PruneSettingsStore,
-    private readonly log: vscode.LogOutputChannel,
-  ) {
+  private constructor(private readonly ctx: LensContext) {
     super();
     const reg = <A extends unknown[], R>(id: (typeof CommandIds)[keyof typeof CommandIds], fn: (...args: A) => R | Promise<R>): void => {
-      this._register(registerCommand(id, log, fn));
+      this._register(registerCommand(id, ctx.log, fn));
     };
     reg(CommandIds.pruneWith, (method?: unknown, budget?: unknown, options?: PruneWithOptions) => this.pruneWith(method, budget, options));
     reg(CommandIds.setBudget, (budget?: unknown) => this.setBudget(budget));
@@ -75,10 +65,10 @@ export class PruneCommands extends Disposable {
     reg(CommandIds.whyDropped, (index?: unknown) => this.whyDropped(index));
     reg(CommandIds.checkDangling, (keep?: unknown) => this.checkDangling(keep));
     reg(CommandIds.describePruning, () => this.describe());
-    this._register(sessions.onDidChangeActive(() => this.updateContext()));
+    this._register(ctx.sessions.onDidChangeActive(() => this.updateContext()));
     this._register(
-      sessions.onDidChangeSession(({ session, change }) => {
-        if (session !== this.sessions.active) return;
+      ctx.sessions.onDidChangeSession(({ session, change }) => {
+        if (session !== this.ctx.sessions.active) return;
         this.updateContext();
         // Every prune (from the palette or the side panel) is followed by a dangling-reference check.
         if (change === 'plan') this.scheduleDanglingCheck();
@@ -94,7 +84,7 @@ export class PruneCommands extends Disposable {
   private async pruneWith(methodArg: unknown, budgetArg: unknown, options: PruneWithOptions = {}): Promise<PrunePlan | undefined> {
     const doc = this.requireActive();
     if (!doc) return undefined;
-    let budget = this.settings.budget;
+    let budget = this.ctx.pruneSettings.budget;
     if (budgetArg !== undefined) {
       const parsed = typeof budgetArg === 'string' ? parseBudget(budgetArg) : typeof budgetArg === 'number' ? parseBudget(String(budgetArg)) : { ok: false as const, message: 'the budget argument must be a string such as "80%"' };
       if (!parsed.ok) throw new Error(parsed.message);
@@ -115,8 +105,8 @@ export class PruneCommands extends Disposable {
       void vscode.window.showInformationMessage('Manual pruning: keep, drop and pin steps in the side panel or with the editor\'s step commands; "Reset Pruning" starts over.');
       return undefined;
     }
-    if (budgetArg !== undefined) await this.settings.update({ method, budget });
-    else await this.settings.update({ method });
+    if (budgetArg !== undefined) await this.ctx.pruneSettings.update({ method, budget });
+    else await this.ctx.pruneSettings.update({ method });
     const plan = await this.computePlan(doc, method, budget, fromArgs ? options.score ?? true : false);
     if (!plan) return undefined;
     doc.session.applyPlan(plan, `${pruneMethod(method).label}, budget ${formatBudget(budget)}`);
@@ -131,15 +121,15 @@ export class PruneCommands extends Disposable {
   /** Quick pick of methods, each cheap one with its preview ("asap — 4,812 → 3,840 tokens"). */
   private async pickMethod(doc: OpenTrace, budget: Budget): Promise<PruneMethodId | undefined> {
     // Logprobs in the file score the trace instantly, so the previews can show real figures.
-    if (!doc.session.scores) this.scoring.scoreFromFile(doc);
+    if (!doc.session.scores) this.ctx.scoring.scoreFromFile(doc);
     type Item = vscode.QuickPickItem & { id: PruneMethodId };
     const items: Item[] = PICKABLE_METHODS.map((m) => ({
       id: m.id,
       label: m.id,
-      description: `— ${this.previewLine(doc, m.id, budget)}${m.id === this.settings.method ? ' (last used)' : ''}`,
+      description: `— ${this.previewLine(doc, m.id, budget)}${m.id === this.ctx.pruneSettings.method ? ' (last used)' : ''}`,
       detail: `${m.label}: ${m.description}`,
     }));
-    items.sort((a, b) => Number(b.id === this.settings.method) - Number(a.id === this.settings.method));
+    items.sort((a, b) => Number(b.id === this.ctx.pruneSettings.method) - Number(a.id === this.ctx.pruneSettings.method));
     const pick = await vscode.window.showQuickPick(items, {
       title: `Reasoning Lens: Prune ${doc.summary.name} (budget ${formatBudget(budget)})`,
       placeHolder: 'Pick a pruning method ("Set Budget…" changes the budget)',
@@ -160,7 +150,7 @@ export class PruneCommands extends Disposable {
       const steps = `${plan.dropped.length} of ${plan.stepCount} steps dropped`;
       return b ? `${est}${formatCount(b.before)} → ${est}${formatCount(b.after)} tokens, ${steps}` : steps;
     } catch (error) {
-      if (error instanceof PruneInputError && info.needs.scores !== 'none') return `scores the trace first (${this.backends.label()})`;
+      if (error instanceof PruneInputError && info.needs.scores !== 'none') return `scores the trace first (${this.ctx.backends.label()})`;
       return error instanceof Error ? error.message : String(error);
     }
   }
@@ -172,54 +162,34 @@ export class PruneCommands extends Disposable {
   private async computePlan(doc: OpenTrace, method: PruneMethodId, budget: Budget, scoreWithoutAsking: boolean): Promise<PrunePlan | undefined> {
     const info = pruneMethod(method);
     // Slow methods score inside `runPrune`, under their own progress notification.
-    if (!info.slow && info.needs.scores !== 'none' && !doc.session.scores && !this.scoring.scoreFromFile(doc)) {
+    if (!info.slow && info.needs.scores !== 'none' && !doc.session.scores && !this.ctx.scoring.scoreFromFile(doc)) {
       // A method that only uses scores when present (confidence) runs on the text alone when nothing can score.
       const optional = info.needs.scores === 'optional';
       if (!scoreWithoutAsking) {
         const answer = await vscode.window.showInformationMessage(
-          `${info.label} ${optional ? 'works best with' : 'needs'} per-step scores, and ${doc.summary.name} has no logprobs. Score it with ${this.backends.label()}?`,
+          `${info.label} ${optional ? 'works best with' : 'needs'} per-step scores, and ${doc.summary.name} has no logprobs. Score it with ${this.ctx.backends.label()}?`,
           { modal: !optional },
           'Score',
           ...(optional ? ['Use Text Only'] : []),
         );
         if (answer === undefined) return undefined;
-        if (answer === 'Score' && !(await this.scoring.scoreWithBackend(doc))) return undefined;
+        if (answer === 'Score' && !(await this.ctx.scoring.scoreWithBackend(doc))) return undefined;
       } else if (!optional) {
-        if (!(await this.scoring.scoreWithBackend(doc))) return undefined;
+        if (!(await this.ctx.scoring.scoreWithBackend(doc))) return undefined;
       } else if (this.canScore()) {
         // Confidence still runs on the text alone when no model can score (Restricted Mode, no model).
         try {
-          await this.scoring.scoreWithBackend(doc);
+          await this.ctx.scoring.scoreWithBackend(doc);
         } catch (error) {
-          this.log.warn(`confidence pruning without scores: ${error instanceof Error ? error.message : String(error)}`);
+          this.ctx.log.warn(`confidence pruning without scores: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
     }
     if (isCheapMethod(method)) return previewPrune(doc.session, method, budget);
-    const backend = await this.backends.backend();
-    return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Pruning ${doc.summary.name} with ${info.label}`, cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const sub = token.onCancellationRequested(() => controller.abort());
-        let last = 0;
-        try {
-          return await runPrune(doc.session, method, budget, {
-            backend,
-            signal: controller.signal,
-            onProgress: (done, total) => {
-              const pct = (done / total) * 100;
-              progress.report({ increment: Math.max(0, pct - last), message: `${done} steps removed` });
-              last = Math.max(last, pct);
-            },
-          });
-        } catch (error) {
-          if (controller.signal.aborted) return undefined;
-          throw error;
-        } finally {
-          sub.dispose();
-        }
-      },
+    const backend = await this.ctx.backends.backend();
+    return withCancellableProgress(
+      { title: `Pruning ${doc.summary.name} with ${info.label}`, message: (done) => `${done} steps removed` },
+      (report, signal) => runPrune(doc.session, method, budget, { backend, cache: this.ctx.scoring.cache, signal, onProgress: report }),
     );
   }
 
@@ -237,15 +207,15 @@ export class PruneCommands extends Disposable {
       if (!parsed.ok) throw new Error(parsed.message);
       budget = parsed.budget;
     } else {
-      const doc = this.sessions.active;
+      const doc = this.ctx.sessions.active;
       const input = await vscode.window.showInputBox({
         title: 'Reasoning Lens: Set Pruning Budget',
         prompt: 'How much of the reasoning to keep: 0.8, 80%, 1024 tokens, or auto (difficulty-aware: easy traces are pruned hardest)',
-        value: formatBudget(this.settings.budget),
+        value: formatBudget(this.ctx.pruneSettings.budget),
         validateInput: (value) => {
           const parsed = parseBudget(value);
           if (!parsed.ok) return { message: parsed.message, severity: vscode.InputBoxValidationSeverity.Error };
-          const method = this.settings.method;
+          const method = this.ctx.pruneSettings.method;
           if (doc && isCheapMethod(method)) {
             try {
               const b = previewPrune(doc.session, method, parsed.budget).budget;
@@ -262,7 +232,7 @@ export class PruneCommands extends Disposable {
       if (!parsed.ok) throw new Error(parsed.message);
       budget = parsed.budget;
     }
-    await this.settings.update({ budget });
+    await this.ctx.pruneSettings.update({ budget });
     return budget;
   }
 
@@ -294,7 +264,7 @@ export class PruneCommands extends Disposable {
       const choice = await vscode.window.showInformationMessage(decision.summary, { modal: false, detail: decision.details.join('\n') }, ...actions);
       if (choice === 'Keep This Step') doc.session.setOverride(index, 'keep');
       else if (choice === 'Pin This Step') doc.session.togglePin(index);
-      if (!decision.kept && decision.details.length) this.log.info(`${decision.summary} ${decision.details.join('; ')}`);
+      if (!decision.kept && decision.details.length) this.ctx.log.info(`${decision.summary} ${decision.details.join('; ')}`);
     }
     return decision;
   }
@@ -312,7 +282,7 @@ export class PruneCommands extends Disposable {
   private scheduleDanglingCheck(): void {
     clearTimeout(this.danglingTimer);
     this.danglingTimer = setTimeout(() => {
-      const doc = this.sessions.active;
+      const doc = this.ctx.sessions.active;
       if (!doc) return;
       const refs = this.dangling(doc);
       const key = JSON.stringify(refs.map((r) => [r.token, r.sourceStep]));
@@ -394,8 +364,8 @@ export class PruneCommands extends Disposable {
   // ---------------------------------------------------------------------------------------------
 
   private describe(): PruningDescription {
-    const doc = this.sessions.active;
-    const settings = this.settings.current;
+    const doc = this.ctx.sessions.active;
+    const settings = this.ctx.pruneSettings.current;
     if (!doc) return { active: false, method: settings.method, budget: formatBudget(settings.budget), canUndo: false, canRedo: false, dangling: [] };
     const s = doc.session;
     return {
@@ -413,7 +383,7 @@ export class PruneCommands extends Disposable {
   }
 
   private requireActive(): OpenTrace | undefined {
-    const doc = this.sessions.active;
+    const doc = this.ctx.sessions.active;
     if (!doc) {
       void vscode.window.showInformationMessage(NO_TRACE, 'Open Sample Trace').then((choice) => {
         if (choice) void vscode.commands.executeCommand(CommandIds.openSample);
@@ -428,7 +398,7 @@ export class PruneCommands extends Disposable {
   }
 
   private updateContext(): void {
-    const s = this.sessions.active?.session;
+    const s = this.ctx.sessions.active?.session;
     void vscode.commands.executeCommand('setContext', CONTEXT_HAS_TRACE, !!s);
     void vscode.commands.executeCommand('setContext', CONTEXT_CAN_UNDO, !!s?.canUndo);
     void vscode.commands.executeCommand('setContext', CONTEXT_CAN_REDO, !!s?.canRedo);

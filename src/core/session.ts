@@ -5,6 +5,9 @@
  */
 import type { Trace } from './trace/types';
 import type { SegmentationMode, Step, StepScores, TraceScores } from './types';
+import { metricValues, rankMetric, type MetricColumn } from './metrics';
+import { stepScoresFromTable, type TokenTable } from './tokenTable';
+import { STEP_METRICS, STEP_SEPARATOR, type StepMetric } from '../shared/vocabulary';
 import {
   applyControls, historyOf, historyPush, historyRedo, historyUndo, keepAllPlan, NO_CONTROLS,
   setOverride, togglePin, type History, type PrunePlan, type StepControls,
@@ -29,7 +32,7 @@ export interface PersistedSession {
 
 /**
  * Tokens of the blank line between two kept steps: the joined reasoning is steps separated by
- * `"\n\n"`, one token in byte-level BPE vocabularies (and ~1 in the character estimate).
+ * `STEP_SEPARATOR`, one token in byte-level BPE vocabularies (and ~1 in the character estimate).
  */
 export const SEPARATOR_TOKENS = 1;
 
@@ -57,6 +60,9 @@ export class TraceSession {
   private history: History<PlanState>;
   private scoreData: TraceScores | undefined;
   private scoredBy: string | undefined;
+  private table: TokenTable | undefined;
+  /** Metric columns of the current scores, computed on first use (cleared when the scores change). */
+  private readonly columns = new Map<StepMetric, MetricColumn>();
   private effective: PrunePlan | undefined;
   private readonly listeners = new Listeners<SessionChange>();
 
@@ -84,10 +90,48 @@ export class TraceSession {
     return this.scoredBy;
   }
 
+  /** The token table behind the scores, when they came from one (file logprobs, cache or backend). */
+  get tokenTable(): TokenTable | undefined {
+    return this.table;
+  }
+
+  /**
+   * Takes a token table (from the file's logprobs, the score cache or a backend: `source` says which)
+   * and derives the step scores from it for this session's steps. Fires `'scores'`.
+   */
+  setTokenTable(table: TokenTable, source: string): void {
+    this.update(stepScoresFromTable(table, this.steps).scores, source, table);
+  }
+
+  /** Sets step scores that come without a token table (tests, a CLI with its own scorer). Fires `'scores'`. */
   setScores(scores: TraceScores, source: string): void {
+    this.update(scores, source, undefined);
+  }
+
+  private update(scores: TraceScores, source: string, table: TokenTable | undefined): void {
     this.scoreData = scores;
     this.scoredBy = source;
+    this.table = table;
+    this.columns.clear();
     this.listeners.fire('scores');
+  }
+
+  /**
+   * Values of `metric` per step with their ranks, percentiles and heat buckets within the trace:
+   * computed once per scores (importance from the file's chunks), shared by every view.
+   */
+  metricColumn(metric: StepMetric): MetricColumn {
+    let column = this.columns.get(metric);
+    if (!column) {
+      column = rankMetric(metric, metricValues(metric, this.steps, this.scoreData, this.trace.chunks));
+      this.columns.set(metric, column);
+    }
+    return column;
+  }
+
+  /** Metrics with at least one value for this trace. */
+  availableMetrics(): StepMetric[] {
+    return STEP_METRICS.filter((m) => this.metricColumn(m).count > 0);
   }
 
   stepScores(index: number): StepScores | undefined {
@@ -132,6 +176,11 @@ export class TraceSession {
    */
   totals(): { readonly before: number; readonly after: number; readonly estimated: boolean } {
     return { before: this.joinedTokens(this.steps.keys()), after: this.joinedTokens(this.plan.kept), estimated: this.tokensEstimated };
+  }
+
+  /** The pruned reasoning: the kept steps joined by `STEP_SEPARATOR` (what export writes). */
+  prunedReasoning(): string {
+    return this.plan.kept.map((i) => this.steps[i]!.text).join(STEP_SEPARATOR);
   }
 
   /** Tokens of the given steps joined by blank lines (any kept set, e.g. a plan being previewed). */

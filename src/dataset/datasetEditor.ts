@@ -3,23 +3,23 @@ import { basename } from 'node:path';
 import { CommandIds } from '../commands/commandIds';
 import { registerCommand } from '../commands/registerCommand';
 import { CancelledError } from '../core/trace/jsonlIndex';
+import { isAbortError } from '../core/cancel';
 import { formatBytes, formatCount } from '../shared/format';
 import { renderWebviewHtml, webviewResourceRoots } from '../webviewHost/html';
-import { PendingRequests } from '../shared/rpc';
+import { HostChannel } from '../webviewHost/channel';
 import {
   assertNever,
   isDatasetDescription,
   type DatasetDescription,
   type DatasetHostRequest,
+  type DatasetNotification,
   type DatasetProgress,
   type DatasetQuery,
   type DatasetRow,
   type DatasetRowsResult,
   type DatasetView,
   type DatasetWebviewRequest,
-  type FromDatasetWebview,
   parseFromDatasetWebview,
-  type ToDatasetWebview,
 } from '../shared/datasetProtocol';
 import { Disposable } from '../util/disposable';
 import type { LensContext } from '../services/context';
@@ -96,7 +96,7 @@ class DatasetDocument extends Disposable implements vscode.CustomDocument {
     model.summariseAll(this.abort.signal).then(
       () => this.log.info(`dataset ${basename(path)}: ${formatCount(model.view().totalRows)} rows summarised in ${Date.now() - summariseStarted} ms`),
       (e: unknown) => {
-        if (!(e instanceof CancelledError)) this.log.error(`dataset ${basename(path)}: summarising failed`, e instanceof Error ? e : String(e));
+        if (!isAbortError(e)) this.log.error(`dataset ${basename(path)}: summarising failed`, e instanceof Error ? e : String(e));
         // Filter and sort keep working over what was summarised; the view says it is partial.
         this.report({ ...model.progress(), phase: 'stopped' });
       },
@@ -112,16 +112,14 @@ class DatasetDocument extends Disposable implements vscode.CustomDocument {
 
 /** One webview showing a {@link DatasetDocument}. */
 class DatasetPanel extends Disposable {
-  private ready = false;
-  private readonly requests = new PendingRequests(15_000);
-  private readonly readyWaiters: (() => void)[] = [];
+  private readonly channel: HostChannel<DatasetNotification, DatasetHostRequest, DatasetWebviewRequest>;
   private lastProgressPost = 0;
 
   constructor(
     readonly document: DatasetDocument,
     readonly webviewPanel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    private readonly log: vscode.LogOutputChannel,
+    log: vscode.LogOutputChannel,
   ) {
     super();
     const webview = webviewPanel.webview;
@@ -132,106 +130,65 @@ class DatasetPanel extends Disposable {
       styles: ['media/dataset.css'],
       bodyHtml: '<rl-dataset></rl-dataset>',
     });
-    this._register(webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
+    this.channel = this._register(new HostChannel(webview, {
+      label: 'dataset',
+      log,
+      timeoutMs: 15_000,
+      parse: parseFromDatasetWebview,
+      perform: (request) => this.perform(request),
+      onReady: () => {
+        this.channel.post({ type: 'progress', progress: this.document.progress });
+        void this.postView();
+      },
+      describeError: (e) => failureMessage(e, this.document.uri),
+    }));
     this._register(document.onDidProgress((p) => this.onProgress(p)));
-    this._register({ dispose: () => this.requests.rejectAll('the dataset browser was closed') });
     // Indexing may fail (or finish) after the webview said ready: show the outcome either way.
     const settled = () => {
-      if (this.ready && !this.isDisposed) void this.postView();
+      if (this.channel.isReady) void this.postView();
     };
     document.model.then(settled, settled);
   }
 
-  /** Resolves once the webview said `ready`. */
-  whenReady(timeoutMs = 20_000): Promise<void> {
-    if (this.ready) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the dataset browser did not become ready in ${timeoutMs / 1000} s`)), timeoutMs);
-      this.readyWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  /** Sends a request to the webview. */
+  /** Sends a request to the webview once it is ready. */
   async request<T>(request: DatasetHostRequest): Promise<T> {
-    await this.whenReady();
-    return this.requests.request<T>((id) => this.post({ type: 'request', id, request }), `dataset ${request.kind}`);
-  }
-
-  private post(message: ToDatasetWebview): void {
-    if (this.isDisposed) throw new Error('the dataset browser is closed');
-    void this.webviewPanel.webview.postMessage(message);
+    await this.channel.whenReady(20_000);
+    return this.channel.request<T>(request);
   }
 
   private onProgress(p: DatasetProgress): void {
-    if (!this.ready) return;
+    if (!this.channel.isReady) return;
     // Progress during indexing arrives per 4 MB chunk; the view only needs a few updates a second.
     const now = Date.now();
     if (p.phase === 'indexing' && now - this.lastProgressPost < 100) return;
     this.lastProgressPost = now;
-    this.post({ type: 'progress', progress: p });
+    this.channel.post({ type: 'progress', progress: p });
     if (p.phase !== 'indexing') void this.postView();
   }
 
   private async postView(): Promise<void> {
     try {
       const model = await this.document.model;
-      if (!this.isDisposed) this.post({ type: 'view', view: model.view() });
+      if (!this.isDisposed) this.channel.post({ type: 'view', view: model.view() });
     } catch (e) {
-      if (!this.isDisposed) this.post({ type: 'failed', message: failureMessage(e, this.document.uri) });
+      if (!this.isDisposed) this.channel.post({ type: 'failed', message: failureMessage(e, this.document.uri) });
     }
   }
 
-  private onMessage(raw: unknown): void {
-    const message: FromDatasetWebview | undefined = parseFromDatasetWebview(raw);
-    if (!message) {
-      this.log.warn('dataset: dropped a malformed message', JSON.stringify(raw)?.slice(0, 200));
-      return;
-    }
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        for (const w of this.readyWaiters.splice(0)) w();
-        this.post({ type: 'progress', progress: this.document.progress });
-        void this.postView();
-        return;
-      case 'response':
-        this.requests.settle(message.id, message);
-        return;
-      case 'request':
-        void this.answer(message.id, message.request);
-        return;
+  private async perform(request: DatasetWebviewRequest): Promise<DatasetRowsResult | DatasetView | null> {
+    switch (request.kind) {
+      case 'rows':
+        return (await this.document.model).rows(request.start, request.count);
+      case 'query':
+        return (await this.document.model).setQuery(request.query);
+      case 'open':
+        await this.open(request.row);
+        return null;
+      case 'cancel':
+        this.document.cancel();
+        return null;
       default:
-        assertNever(message);
-    }
-  }
-
-  private async answer(id: number, request: DatasetWebviewRequest): Promise<void> {
-    try {
-      let result: DatasetRowsResult | DatasetView | null;
-      switch (request.kind) {
-        case 'rows':
-          result = (await this.document.model).rows(request.start, request.count);
-          break;
-        case 'query':
-          result = (await this.document.model).setQuery(request.query);
-          break;
-        case 'open':
-          await this.open(request.row);
-          result = null;
-          break;
-        case 'cancel':
-          this.document.cancel();
-          result = null;
-          break;
-        default:
-          assertNever(request);
-      }
-      this.post({ type: 'response', id, ok: true, result });
-    } catch (e) {
-      if (!this.isDisposed) this.post({ type: 'response', id, ok: false, error: failureMessage(e, this.document.uri) });
+        return assertNever(request);
     }
   }
 
@@ -256,7 +213,7 @@ class DatasetPanel extends Disposable {
 }
 
 function failureMessage(e: unknown, uri: vscode.Uri): string {
-  if (e instanceof CancelledError) return `Indexing ${basename(uri.fsPath)} was cancelled. Reopen the file to try again.`;
+  if (isAbortError(e)) return `Indexing ${basename(uri.fsPath)} was cancelled. Reopen the file to try again.`;
   const message = e instanceof Error ? e.message : String(e);
   return `Cannot show ${basename(uri.fsPath)} as a dataset: ${message}`;
 }

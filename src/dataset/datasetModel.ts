@@ -7,7 +7,8 @@
  * records past it still count as one row each. Filter and sort run over the laid-out rows and are
  * recomputed as the pass advances; `complete` says when the counts are final.
  */
-import { CancelledError, isCancelled, type CancellationLike } from '../core/trace/jsonlIndex';
+import { CancelledError } from '../core/trace/jsonlIndex';
+import { isCancelled, type CancellationLike } from '../core/cancel';
 import type { DatasetProgress, DatasetQuery, DatasetRow, DatasetRowsResult, DatasetView } from '../shared/datasetProtocol';
 import { applyQuery, compileFilter, type CompiledFilter } from './query';
 import type { RecordSource } from './recordSource';

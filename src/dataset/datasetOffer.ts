@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { Disposable } from '../util/disposable';
-import type { LensContext } from '../services/context';
+import { own, type LensContext } from '../services/context';
 import { sniffFormat } from './recordSource';
 import { DatasetViewType } from './datasetEditor';
 
@@ -19,9 +19,7 @@ export class DatasetOffer extends Disposable {
   private readonly offered = new Set<string>();
 
   static register(ctx: LensContext): DatasetOffer {
-    const offer = new DatasetOffer(ctx.extension.globalState, ctx.log);
-    ctx.extension.subscriptions.push(offer);
-    return offer;
+    return own(ctx.extension, new DatasetOffer(ctx.extension.globalState, ctx.log));
   }
 
   private constructor(private readonly state: vscode.Memento, private readonly log: vscode.LogOutputChannel) {

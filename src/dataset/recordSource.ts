@@ -5,12 +5,13 @@
  * a record is parsed only when asked for.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { decodeUtf8, looksBinary } from '../core/trace/bytes';
 import { formatBytes } from '../shared/format';
 import { JsonArrayScanner } from '../core/trace/jsonArrayScanner';
-import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, type IndexOptions, type JsonlIndex } from '../core/trace/jsonlIndex';
+import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, type IndexOptions, type JsonlIndex } from '../core/trace/jsonlIndex';
+import { isCancelled } from '../core/cancel';
 import { detectFormat, isEventStream, parseTraceRecord } from '../core/trace/records';
 import { headRecords, looksLikeJsonl, readHead, readTraces } from '../core/trace/read';
 import { safeParseJson } from '../core/trace/safeJson';
@@ -127,48 +128,66 @@ async function documentSource(path: string, opts: RecordSourceOptions): Promise<
   };
 }
 
+/** Byte ranges and first lines of a JSON array's elements, in typed arrays that double as they fill. */
+class ElementIndex {
+  starts = new Float64Array(1024);
+  ends = new Float64Array(1024);
+  lines = new Uint32Array(1024);
+  count = 0;
+
+  push(start: number, end: number, line: number): void {
+    if (this.count === this.starts.length) {
+      const grow = <T extends Float64Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+        const bigger = make(a.length * 2);
+        bigger.set(a);
+        return bigger;
+      };
+      this.starts = grow(this.starts, (n) => new Float64Array(n));
+      this.ends = grow(this.ends, (n) => new Float64Array(n));
+      this.lines = grow(this.lines, (n) => new Uint32Array(n));
+    }
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.lines[this.count] = line;
+    this.count++;
+  }
+}
+
+/**
+ * The file's bytes in chunks of `opts.chunkBytes` (default 4 MB), from the start; `end` is the file
+ * offset after the chunk. Cancellation is checked before every read and rejects with `CancelledError`.
+ */
+async function* fileChunks(handle: FileHandle, opts: IndexOptions): AsyncGenerator<{ chunk: Buffer; end: number }> {
+  const buf = Buffer.allocUnsafe(opts.chunkBytes ?? 4 * 1024 * 1024);
+  let pos = 0;
+  for (;;) {
+    if (isCancelled(opts.cancellation)) throw new CancelledError();
+    const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) return;
+    pos += bytesRead;
+    yield { chunk: buf.subarray(0, bytesRead), end: pos };
+  }
+}
+
 /**
  * A JSON array streamed with {@link JsonArrayScanner}: element offsets and lines in typed arrays. An
  * array of `chat.completion.chunk`s is one response, not a dataset: undefined (read as a document).
  */
 async function scanArray(path: string, opts: RecordSourceOptions): Promise<RecordSource | undefined> {
-  const chunkSize = opts.chunkBytes ?? 4 * 1024 * 1024;
   const maxRecord = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const h = await open(path, 'r');
-  let capacity = 1024;
-  let starts = new Float64Array(capacity);
-  let ends = new Float64Array(capacity);
-  let lines = new Uint32Array(capacity);
-  let count = 0;
+  const elements = new ElementIndex();
   const errors: TraceError[] = [];
   let totalBytes = 0;
+  const h = await open(path, 'r');
   try {
     totalBytes = (await h.stat()).size;
     const scanner = new JsonArrayScanner();
-    const buf = Buffer.allocUnsafe(chunkSize);
-    let pos = 0;
-    for (;;) {
-      if (isCancelled(opts.cancellation)) throw new CancelledError();
-      const { bytesRead } = await h.read(buf, 0, chunkSize, pos);
-      if (bytesRead === 0) break;
-      scanner.feed(buf.subarray(0, bytesRead), (e) => {
-        if (e.end - e.start > maxRecord) {
-          errors.push({ message: `line ${e.line}: element $[${e.index}] of ${formatBytes(e.end - e.start)} exceeds the ${formatBytes(maxRecord)} size limit; skipped`, source: { file: path, line: e.line, jsonPath: `$[${e.index}]` } });
-          return;
-        }
-        if (count === capacity) {
-          capacity *= 2;
-          const s = new Float64Array(capacity); s.set(starts); starts = s;
-          const n = new Float64Array(capacity); n.set(ends); ends = n;
-          const l = new Uint32Array(capacity); l.set(lines); lines = l;
-        }
-        starts[count] = e.start;
-        ends[count] = e.end;
-        lines[count] = e.line;
-        count++;
+    for await (const { chunk, end } of fileChunks(h, opts)) {
+      scanner.feed(chunk, (e) => {
+        if (e.end - e.start <= maxRecord) elements.push(e.start, e.end, e.line);
+        else errors.push({ message: `line ${e.line}: element $[${e.index}] of ${formatBytes(e.end - e.start)} exceeds the ${formatBytes(maxRecord)} size limit; skipped`, source: { file: path, line: e.line, jsonPath: `$[${e.index}]` } });
       });
-      pos += bytesRead;
-      opts.onProgress?.({ bytesRead: pos, totalBytes, records: count });
+      opts.onProgress?.({ bytesRead: end, totalBytes, records: elements.count });
       if (scanner.error) break;
     }
     const scanError = scanner.finish();
@@ -176,6 +195,7 @@ async function scanArray(path: string, opts: RecordSourceOptions): Promise<Recor
   } finally {
     await h.close();
   }
+  const { starts, ends, lines, count } = elements;
   let fd: number | undefined;
   const readText = (i: number): string => {
     fd ??= openSync(path, 'r');

@@ -4,6 +4,7 @@ import { Disposable } from '../util/disposable';
 import { CommandIds } from '../commands/commandIds';
 import { TRACE_DOCUMENTS } from './selector';
 import type { EditorContext, TraceEditorModel } from './traceEditorModel';
+import { own } from '../services/context';
 
 /**
  * Two lenses above each step: Keep or Drop (whichever changes it) and Pin/Unpin, each one click on a
@@ -18,8 +19,7 @@ export class StepCodeLensProvider extends Disposable implements vscode.CodeLensP
 
   static register(ctx: EditorContext): StepCodeLensProvider {
     const provider = new StepCodeLensProvider(ctx.model);
-    ctx.extension.subscriptions.push(provider, vscode.languages.registerCodeLensProvider(TRACE_DOCUMENTS, provider));
-    return provider;
+    return own(ctx.extension, provider, vscode.languages.registerCodeLensProvider(TRACE_DOCUMENTS, provider));
   }
 
   private constructor(private readonly model: TraceEditorModel) {

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { Disposable } from '../util/disposable';
-import { HEAT_BUCKETS } from './heat';
+import { HEAT_BUCKETS } from '../core/metrics';
 import type { EditorContext, TraceEditorModel } from './traceEditorModel';
+import { own } from '../services/context';
 
 /** Ranges as `[startLine, startCharacter, endLine, endCharacter]` (what tests compare). */
 export type RangeTuple = [number, number, number, number];
@@ -41,9 +42,7 @@ export class HeatDecorations extends Disposable {
   private immediate: ReturnType<typeof setImmediate> | undefined;
 
   static register(ctx: EditorContext): HeatDecorations {
-    const decorations = new HeatDecorations(ctx.extension.extensionUri, ctx.model);
-    ctx.extension.subscriptions.push(decorations);
-    return decorations;
+    return own(ctx.extension, new HeatDecorations(ctx.extension.extensionUri, ctx.model));
   }
 
   private constructor(extensionUri: vscode.Uri, private readonly model: TraceEditorModel) {

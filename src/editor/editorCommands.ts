@@ -4,27 +4,22 @@ import { CommandIds } from '../commands/commandIds';
 import { registerCommand } from '../commands/registerCommand';
 import type { TraceSession } from '../core/session';
 import { isStepMetric, METRIC_INFO, STEP_METRICS, type StepMetric } from '../shared/vocabulary';
-import type { OpenTrace } from '../services/sessionManager';
-import { tokenTableFromFile } from '../pipeline/scoreTrace';
-import { availableMetrics, nextHotStep } from './heat';
+import { nextHotStep } from './heat';
 import type { EditorContext, StepLayout } from './traceEditorModel';
+import { own } from '../services/context';
 
 /** Context key: the active editor shows a trace whose steps the editor commands can act on. */
 export const TraceActiveContext = 'reasoningLens.traceActive';
 
 /**
- * The editor's commands (step keep/drop/pin, navigation by heat, metric, Score Trace),
- * the `reasoningLens.traceActive` context key, and auto-scoring of newly opened traces from what costs
- * nothing: logprobs in the file or the score cache. A model runs only on an explicit "Score Trace".
+ * The editor's commands (step keep/drop/pin, navigation by heat, metric) and the
+ * `reasoningLens.traceActive` context key.
  */
 export class EditorCommands extends Disposable {
-  private readonly autoScored = new WeakSet<TraceSession>();
   private active: boolean | undefined;
 
   static register(ctx: EditorContext): EditorCommands {
-    const commands = new EditorCommands(ctx);
-    ctx.extension.subscriptions.push(commands);
-    return commands;
+    return own(ctx.extension, new EditorCommands(ctx));
   }
 
   private constructor(private readonly ctx: EditorContext) {
@@ -46,15 +41,9 @@ export class EditorCommands extends Disposable {
     cmd(CommandIds.nextSurprisingStep, () => this.goToHot(1));
     cmd(CommandIds.previousSurprisingStep, () => this.goToHot(-1));
     cmd(CommandIds.switchMetric, (metric?: unknown) => this.switchMetric(metric));
-    cmd(CommandIds.scoreTrace, () => this.scoreTrace());
 
-    this._register(ctx.model.sessions.onDidChangeActive((doc) => {
-      this.updateContext();
-      if (doc) void this.autoScore(doc);
-    }));
+    this._register(ctx.sessions.onDidChangeActive(() => this.updateContext()));
     this.updateContext();
-    const active = ctx.model.sessions.active;
-    if (active) void this.autoScore(active);
   }
 
   /** The value last given to the `reasoningLens.traceActive` context key. */
@@ -68,22 +57,6 @@ export class EditorCommands extends Disposable {
     if (active === this.active) return;
     this.active = active;
     void vscode.commands.executeCommand('setContext', TraceActiveContext, active);
-  }
-
-  /**
-   * Colours a trace as soon as it opens when that costs nothing: the file's own logprobs, else a
-   * cached token table of the active backend. Never loads a model or calls an endpoint.
-   */
-  private async autoScore(doc: OpenTrace): Promise<void> {
-    const { session } = doc;
-    if (session.scores || this.autoScored.has(session)) return;
-    this.autoScored.add(session);
-    try {
-      if (this.ctx.scoring.scoreFromFile(doc)) return;
-      await this.ctx.scoring.scoreFromCache(doc);
-    } catch (error) {
-      this.ctx.log.debug(`no automatic scores for ${doc.summary.name}: ${String(error)}`);
-    }
   }
 
   /** Resolves `(uri, index)` arguments, else the active editor and the step under the cursor. */
@@ -148,7 +121,7 @@ export class EditorCommands extends Disposable {
       metric = arg;
     } else {
       const session = this.ctx.model.sessions.active?.session;
-      const available = new Set(session ? availableMetrics(session.steps, session.scores, session.trace.chunks) : []);
+      const available = new Set(session ? session.availableMetrics() : []);
       const picked = await vscode.window.showQuickPick(
         STEP_METRICS.map((m) => ({
           label: `${m === this.ctx.model.metric ? '$(check) ' : ''}${METRIC_INFO[m].label}`,
@@ -164,14 +137,4 @@ export class EditorCommands extends Disposable {
     return metric;
   }
 
-  private async scoreTrace(): Promise<boolean> {
-    const doc = this.ctx.model.sessions.active;
-    if (!doc) throw new Error('Open a trace first (a trace view, or a markdown file with <think> tags).');
-    if (tokenTableFromFile(doc.session.trace)) {
-      this.ctx.scoring.scoreFromFile(doc);
-      void vscode.window.setStatusBarMessage('Reasoning Lens: scored from the logprobs in the file', 3000);
-      return true;
-    }
-    return this.ctx.scoring.scoreWithBackend(doc);
-  }
 }

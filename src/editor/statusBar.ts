@@ -4,10 +4,11 @@ import { Disposable } from '../util/disposable';
 import { CommandIds } from '../commands/commandIds';
 import type { BackendService } from '../services/backendService';
 import type { OpenTrace } from '../services/sessionManager';
-import { HEAT_BUCKETS } from './heat';
+import { HEAT_BUCKETS } from '../core/metrics';
 import { METRIC_INFO } from '../shared/vocabulary';
 import { formatScore, formatTotals } from '../shared/format';
 import type { EditorContext, TraceEditorModel } from './traceEditorModel';
+import { own } from '../services/context';
 
 /** What the status bar item shows (for tests and the benchmark). */
 export interface StatusDescription {
@@ -30,9 +31,7 @@ export class TraceStatusBar extends Disposable {
   private state: StatusDescription = { visible: false, text: '', tooltip: '', updatedAt: 0 };
 
   static register(ctx: EditorContext): TraceStatusBar {
-    const bar = new TraceStatusBar(ctx.model, ctx.backends);
-    ctx.extension.subscriptions.push(bar);
-    return bar;
+    return own(ctx.extension, new TraceStatusBar(ctx.model, ctx.backends));
   }
 
   private constructor(private readonly model: TraceEditorModel, private readonly backends: BackendService) {

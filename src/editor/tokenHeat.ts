@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../util/disposable';
 import type { TraceSession } from '../core/session';
-import { tokenTableFromFile, type TokenTable } from '../pipeline/scoreTrace';
+import type { TokenTable } from '../core/tokenTable';
 import type { RangeTuple } from './decorations';
 import type { EditorContext } from './traceEditorModel';
+import { own } from '../services/context';
 
 /** Tokens above this percentile of the trace's token surprisals are marked. */
 const TOKEN_PERCENTILE = 0.9;
@@ -11,19 +12,17 @@ const SELECTION_DEBOUNCE_MS = 80;
 
 /**
  * Token-level heat inside the step under the cursor: the tokens whose surprisal is in the trace's top
- * 10% (and above ln 2) get an underline, so the surprising words of a hot step stand out. Only where token data exists
- * without a model call: the table behind the session's scores (file, cache or backend), else the file's logprobs.
+ * 10% (and above ln 2) get an underline, so the surprising words of a hot step stand out, wherever the
+ * session has a token table (the file's logprobs, the score cache or a backend): redrawn when it changes.
  */
 export class TokenHeat extends Disposable {
   private readonly type: vscode.TextEditorDecorationType;
-  private readonly tables = new WeakMap<TraceSession, { table: TokenTable | undefined; threshold: number }>();
+  private readonly thresholds = new WeakMap<TokenTable, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly applied = new Map<string, vscode.Range[]>();
 
   static register(ctx: EditorContext): TokenHeat {
-    const heat = new TokenHeat(ctx);
-    ctx.extension.subscriptions.push(heat);
-    return heat;
+    return own(ctx.extension, new TokenHeat(ctx));
   }
 
   private constructor(private readonly ctx: EditorContext) {
@@ -58,16 +57,16 @@ export class TokenHeat extends Disposable {
     }, SELECTION_DEBOUNCE_MS);
   }
 
-  /** The token table behind the session's scores (scoring service), else the file's logprobs. */
+  /** The session's token table with its marking threshold (computed once per table). */
   private tableOf(session: TraceSession): { table: TokenTable; threshold: number } | undefined {
-    const table = this.ctx.scoring.tokenTable(session);
-    let entry = this.tables.get(session);
-    if (entry === undefined || (table !== undefined && entry.table !== table)) {
-      const found = table ?? tokenTableFromFile(session.trace);
-      entry = { table: found, threshold: found ? threshold(found) : Infinity };
-      this.tables.set(session, entry);
+    const table = session.tokenTable;
+    if (!table) return undefined;
+    let entry = this.thresholds.get(table);
+    if (entry === undefined) {
+      entry = threshold(table);
+      this.thresholds.set(table, entry);
     }
-    return entry.table ? { table: entry.table, threshold: entry.threshold } : undefined;
+    return { table, threshold: entry };
   }
 
   private update(editor: vscode.TextEditor): void {

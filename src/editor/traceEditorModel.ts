@@ -3,7 +3,8 @@ import { Disposable } from '../util/disposable';
 import type { TraceSession } from '../core/session';
 import { isStepMetric, STEP_METRICS, type StepMetric } from '../shared/vocabulary';
 import type { OpenTrace, SessionManager } from '../services/sessionManager';
-import { heatColumn, stepLabel, type MetricColumn } from './heat';
+import { stepLabel } from './heat';
+import type { MetricColumn } from '../core/metrics';
 import { TraceViewScheme } from './traceView';
 import type { LensContext } from '../services/context';
 import { hasWarning } from '../core/trace/warnings';
@@ -31,13 +32,12 @@ export interface StepLayout {
 
 /**
  * Shared state of the editor features: the metric the heat map shows (remembered across sessions),
- * and cached per-document step ranges and per-session metric rankings, so that a keep/drop toggle
- * only re-sends decorations instead of recomputing positions and percentiles.
+ * and cached per-document step ranges (the session caches its metric rankings), so that a keep/drop
+ * toggle only re-sends decorations instead of recomputing positions and percentiles.
  */
 export class TraceEditorModel extends Disposable {
   private currentMetric: StepMetric;
   private readonly ranges = new Map<string, { version: number; session: TraceSession; offset: number; ranges: vscode.Range[] }>();
-  private readonly columns = new WeakMap<TraceSession, { scores: unknown; metric: StepMetric; column: MetricColumn }>();
   private readonly labels = new WeakMap<TraceSession, string[]>();
   private readonly metricChanged = this._register(new vscode.EventEmitter<StepMetric>());
   /** Fires when the user picks another metric. */
@@ -86,13 +86,9 @@ export class TraceEditorModel extends Disposable {
     return { document, open: doc, session: doc.session, reasoningOffset: cached.offset, stepRanges: cached.ranges };
   }
 
-  /** The ranking of `metric` (default: the active one) within the session's trace. */
+  /** The ranking of `metric` (default: the active one) within the session's trace (computed by the session). */
   column(session: TraceSession, metric: StepMetric = this.currentMetric): MetricColumn {
-    const cached = this.columns.get(session);
-    if (cached && cached.scores === session.scores && cached.metric === metric) return cached.column;
-    const column = heatColumn(metric, session.steps, session.scores, session.trace.chunks);
-    if (metric === this.currentMetric) this.columns.set(session, { scores: session.scores, metric, column });
-    return column;
+    return session.metricColumn(metric);
   }
 
   /** Label of each step (function tags or rules), computed once per session. */

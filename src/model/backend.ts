@@ -116,25 +116,8 @@ export interface ScoringBackend {
   dispose(): Promise<void>;
 }
 
-/** The error a cancelled call rejects with. */
-export class AbortError extends Error {
-  override readonly name = 'AbortError';
-  constructor(message = 'The operation was cancelled') {
-    super(message);
-  }
-}
-
-/** Throws an `AbortError` when `signal` is aborted (keeps the signal's own reason when it is an Error). */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortReason(signal);
-}
-
-/** The error to reject with for an aborted signal. */
-export function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name === 'TimeoutError') return reason;
-  return new AbortError(reason instanceof Error ? reason.message : undefined);
-}
+/** Cancellation (`AbortError`, `throwIfAborted`, `abortReason`) is the core's one vocabulary. */
+export { AbortError, abortReason, throwIfAborted } from '../core/cancel';
 
 /** Top-k row `t` as `TokenCandidate`s (for the core's per-step scoring and hovers). */
 export function topKRow(scored: ScoredText, t: number, idToToken?: (id: number) => string): TokenCandidate[] {

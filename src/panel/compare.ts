@@ -5,7 +5,6 @@ import type { SessionManager } from '../services/sessionManager';
 import type { LensContext } from '../services/context';
 import { CommandIds } from '../commands/commandIds';
 import { registerCommand } from '../commands/registerCommand';
-import { prunedReasoning } from './panelModel';
 import { formatCount } from '../shared/format';
 
 /** Scheme of the read-only original/pruned documents the diff editor compares. */
@@ -52,7 +51,7 @@ export class CompareProvider extends Disposable implements vscode.TextDocumentCo
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === source.toString());
     const doc = document && this.sessions.sessionFor(document);
     if (!doc) return `The trace ${source.toString()} is no longer open: open it again and rerun "Compare Original and Pruned".`;
-    return uri.path.startsWith('/pruned/') ? prunedReasoning(doc.session) : doc.session.trace.reasoning;
+    return uri.path.startsWith('/pruned/') ? doc.session.prunedReasoning() : doc.session.trace.reasoning;
   }
 
   /** Opens VS Code's diff editor on the active trace's original and pruned reasoning. */

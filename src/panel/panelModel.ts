@@ -1,13 +1,13 @@
 /**
  * What the side panel shows, computed from a `TraceSession`: plain, JSON-serialisable snapshots for the
  * webview protocol. No `vscode` import, so unit tests build them directly. Views never compute scores:
- * this module only reads the session's scores and plan.
+ * this module only reads the session's metric values and plan.
  */
 import { inlineDiff } from '../core/diff';
 import { applyControls, PICKABLE_METHODS, type PrunePlan } from '../core/prune';
 import type { TraceSession } from '../core/session';
 import type { PanelMethod, PanelPlan, PanelTrace } from '../shared/protocol';
-import { SCORE_METRICS, STEP_SEPARATOR, type StepMetric } from '../shared/vocabulary';
+import type { StepMetric } from '../shared/vocabulary';
 
 /** The methods the controls list (manual is what pins and toggles already are). */
 export function panelMethods(): PanelMethod[] {
@@ -18,15 +18,10 @@ export function panelMethods(): PanelMethod[] {
 export function panelTrace(session: TraceSession): PanelTrace {
   const steps = session.steps.map((s, i) => ({ index: s.index, start: s.start, end: s.end, tokens: session.stepTokens(i), text: s.text }));
   const metrics: Partial<Record<StepMetric, (number | null)[]>> = {};
-  const scored = session.scores?.steps;
-  if (scored) {
-    for (const field of SCORE_METRICS) {
-      const values = session.steps.map((_, i) => finiteOrNull(scored[i]?.[field]));
-      if (values.some((v) => v !== null)) metrics[field] = values;
-    }
+  // The session computes every metric once (importance from the file's chunks under any segmentation).
+  for (const metric of session.availableMetrics()) {
+    metrics[metric] = session.metricColumn(metric).values.map((v) => v ?? null);
   }
-  const importance = chunkImportance(session);
-  if (importance) metrics.importance = importance;
   return {
     steps,
     metrics,
@@ -69,26 +64,4 @@ export function panelPlan(session: TraceSession, preview?: { plan: PrunePlan; la
     undoLabel: session.undoLabel ?? null,
     canRedo: session.canRedo,
   };
-}
-
-/** The pruned reasoning: kept steps joined with a blank line (what export writes). */
-export function prunedReasoning(session: TraceSession): string {
-  return session.plan.kept.map((i) => session.steps[i]!.text).join(STEP_SEPARATOR);
-}
-
-function finiteOrNull(v: number | boolean | undefined): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
-/** Thought-Anchors importance per step, when the steps are the file's own chunks. */
-function chunkImportance(session: TraceSession): (number | null)[] | undefined {
-  const chunks = session.trace.chunks;
-  if (!chunks || chunks.length !== session.steps.length) return undefined;
-  const values = chunks.map((c) => {
-    const imp = c.importance;
-    if (!imp) return null;
-    const v = imp.counterfactual_importance_accuracy ?? Object.values(imp)[0];
-    return typeof v === 'number' && Number.isFinite(v) ? v : null;
-  });
-  return values.some((v) => v !== null) ? values : undefined;
 }

@@ -6,7 +6,8 @@
  */
 import { extractFinalAnswer } from '../core/trace';
 import { normaliseAnswer } from '../core/prune/confidence';
-import { throwIfAborted, type FinishReason, type ScoringBackend } from '../model/backend';
+import type { FinishReason, ScoringBackend } from '../model/backend';
+import { throwIfAborted } from '../core/cancel';
 
 /** The text a model continues from: prompt, `<think>\n`, the reasoning, `\n</think>\n`. */
 export function previewContext(prompt: string, reasoning: string): string {

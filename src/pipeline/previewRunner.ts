@@ -2,7 +2,7 @@ import type { ScoringBackend } from '../model/backend';
 import type { TraceSession } from '../core/session';
 import { answerRetention, generatePreview, type PreviewInput } from './preview';
 import type { PreviewEvent } from '../shared/protocol';
-import { prunedReasoning } from '../panel/panelModel';
+import { isAbortError } from '../core/cancel';
 
 /**
  * Runs one preview at a time (answer retention or a streamed generation) for the side panel and turns
@@ -39,7 +39,7 @@ export class PreviewRunner {
       const input: PreviewInput = {
         prompt: session.trace.prompt,
         fullReasoning: session.trace.reasoning,
-        prunedReasoning: prunedReasoning(session),
+        prunedReasoning: session.prunedReasoning(),
         answer: session.trace.answer,
       };
       if (mode === 'retention') {
@@ -72,7 +72,7 @@ export class PreviewRunner {
         this.emit({ kind: 'generated', run, result });
       }
     } catch (error) {
-      const cancelled = signal.aborted || (error instanceof Error && error.name === 'AbortError');
+      const cancelled = signal.aborted || isAbortError(error);
       this.emit({ kind: 'failed', run, message: cancelled ? 'cancelled' : error instanceof Error ? error.message : String(error), cancelled });
     } finally {
       if (this.controller === controller) this.controller = undefined;

@@ -7,13 +7,16 @@ import { alignStepsToTokens } from '../core/align';
 import { estimateTokens, SEPARATOR_TOKENS, type TraceSession } from '../core/session';
 import type { Budget } from '../core/prune/budget';
 import type { TokenCounter } from '../core/prune/asap';
-import { joinKept, throwIfAborted, type PruneMethodId, type PrunePlan } from '../core/prune/plan';
+import { joinKept, type PruneMethodId, type PrunePlan } from '../core/prune/plan';
 import { pruneMethod } from '../core/prune/methods';
 import { runCheapPrune, runPruneMethod, stepSumCounter, type PruneModel, type PruneRequest } from '../core/prune/run';
 import type { Step } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
-import { scoreTraceTokens, scoringText, stepScoresFromTable, tokenTableFromScored } from './scoreTrace';
+import { scoreSession, scoringText, tokenTableFromScored } from './scoreTrace';
+import { stepScoresFromTable } from '../core/tokenTable';
+import type { ScoreCache } from './scoreCache';
 import { STEP_SEPARATOR } from '../shared/vocabulary';
+import { throwIfAborted } from '../core/cancel';
 
 export { PruneInputError } from '../core/prune/run';
 
@@ -22,6 +25,8 @@ export interface PruneRunOptions {
   readonly signal?: AbortSignal;
   /** Tokenizer for budgets, scores when the session has none, and model calls of slow methods. */
   readonly backend?: ScoringBackend;
+  /** Where scores of the backend are looked up first and stored after (the extension's score cache). */
+  readonly cache?: ScoreCache;
   /** Anchor text for `anchor` (default: the trace's visible answer, a condensed write-up). */
   readonly anchor?: string;
   /** Counts tokens of a text; default: the session's tokenizer counts, else ~4 characters per token. */
@@ -76,8 +81,7 @@ export async function runPrune(session: TraceSession, method: PruneMethodId, bud
   const { backend, signal } = options;
   throwIfAborted(signal);
   if (backend && !session.scores && pruneMethod(method).needs.scores !== 'none') {
-    const table = await scoreTraceTokens(session.trace, backend, signalOption(signal));
-    session.setScores(stepScoresFromTable(table, session.steps).scores, backend.describe().id);
+    await scoreSession(session, backend, { ...signalOption(signal), ...(options.cache ? { cache: options.cache } : {}) });
   }
   let countTokens = options.countTokens;
   if (!countTokens && backend && session.tokensEstimated) countTokens = await backendStepCounter(session, backend, signal);

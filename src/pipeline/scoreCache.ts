@@ -12,7 +12,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Trace } from '../core/trace/types';
-import type { TokenTable } from './scoreTrace';
+import type { TokenTable } from '../core/tokenTable';
 
 const MAGIC = 0x524c5443; // "RLTC"
 const VERSION = 2;

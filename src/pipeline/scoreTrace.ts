@@ -4,27 +4,15 @@
  * tokens are mapped to steps through character offsets (never by re-tokenising prefixes) and reduced
  * to per-step metrics by `core/scores`. No `vscode` here.
  */
-import { alignStepsToTokens, type StepTokenRange } from '../core/align';
-import { scoreSteps, tokenConfidences, tokenEntropies, type TokenScores } from '../core/scores';
+import { tokenConfidences } from '../core/scores';
+import type { TokenTable } from '../core/tokenTable';
 import type { Trace } from '../core/trace/types';
-import type { Step, TraceScores } from '../core/types';
 import type { ProgressCallback, ScoredText, ScoringBackend } from '../model/backend';
+import type { TraceSession } from '../core/session';
+import type { ScoreCache } from './scoreCache';
 
 /** DeepConf's k (Fu et al. 2025). */
 export const DEFAULT_TOP_K = 20;
-
-/** Token-level figures of the reasoning, in reasoning-relative offsets: what the cache stores. */
-export interface TokenTable {
-  /** Token spans relative to `Trace.reasoning` (tokens of the prompt are not kept). */
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-  readonly logprob: Float32Array;
-  /** Entropy per token (nats), full-vocabulary or top-k as `entropyKind` says. */
-  readonly entropy?: Float32Array;
-  readonly entropyKind?: 'full' | 'top-k';
-  /** DeepConf token confidence (−mean top-k logprob), when top-k candidates were available. */
-  readonly confidence?: Float32Array;
-}
 
 /**
  * The text a model scores for a trace, and where the reasoning starts in it: the prompt, then
@@ -65,36 +53,6 @@ export function tokenTableFromScored(scored: ScoredText, reasoningOffset: number
   };
 }
 
-/** Token table from the logprobs a trace file carries (OpenAI / vLLM fields); undefined when none. */
-export function tokenTableFromFile(trace: Trace): TokenTable | undefined {
-  const tokens = (trace.logprobs ?? []).filter((t) => t.region === 'reasoning' && t.start >= 0);
-  if (tokens.length === 0) return undefined;
-  const topK = tokens.map((t) => (t.topLogprobs?.length ? t.topLogprobs.map((c) => c.logprob) : undefined));
-  const logprob = Float32Array.from(tokens, (t) => t.logprob);
-  const scores: TokenScores = { logprob, topK };
-  const hasTopK = topK.some((row) => row !== undefined);
-  const entropy = hasTopK ? Float32Array.from(tokenEntropies(scores).values) : undefined;
-  return {
-    starts: Int32Array.from(tokens, (t) => t.start),
-    ends: Int32Array.from(tokens, (t) => t.end),
-    logprob,
-    ...(entropy ? { entropy, entropyKind: 'top-k' as const } : {}),
-    ...(hasTopK ? { confidence: Float32Array.from(tokenConfidences(scores)) } : {}),
-  };
-}
-
-/** Per-step scores of `steps` from a token table; cheap, so a new segmentation needs no new model call. */
-export function stepScoresFromTable(table: TokenTable, steps: readonly Step[]): { scores: TraceScores; ranges: StepTokenRange[] } {
-  const spans = Array.from(table.starts, (start, i) => ({ start, end: table.ends[i]! }));
-  const ranges = alignStepsToTokens(spans, steps, 0);
-  const tokens: TokenScores = {
-    logprob: table.logprob,
-    ...(table.entropy ? { entropy: table.entropy, entropyIsTopK: table.entropyKind === 'top-k' } : {}),
-    ...(table.confidence ? { confidence: table.confidence } : {}),
-  };
-  return { scores: scoreSteps(tokens, ranges, { reasoningTokens: { start: 0, end: table.starts.length } }), ranges };
-}
-
 /** Scores a trace with a backend: one forward pass over prompt + reasoning. */
 export async function scoreTraceTokens(
   trace: Trace,
@@ -109,4 +67,30 @@ export async function scoreTraceTokens(
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   return tokenTableFromScored(scored, reasoningOffset);
+}
+
+/** Options of {@link scoreSession}. */
+export interface ScoreSessionOptions {
+  /** Token tables by (trace, backend id): read first, written after a forward pass. */
+  readonly cache?: ScoreCache;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressCallback;
+}
+
+/**
+ * The one path from a backend to a session's scores: this backend's cached token table of the trace
+ * if there is one, else one forward pass (then cached). The table becomes the session's, which
+ * derives its step scores and tells its listeners.
+ */
+export async function scoreSession(session: TraceSession, backend: ScoringBackend, options: ScoreSessionOptions = {}): Promise<void> {
+  const id = backend.describe().id;
+  let table = await options.cache?.get(session.trace, id);
+  if (!table) {
+    table = await scoreTraceTokens(session.trace, backend, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    await options.cache?.set(session.trace, id, table);
+  }
+  session.setTokenTable(table, id);
 }

@@ -6,6 +6,7 @@ import type { ScoringBackend } from '../model/backend';
 import { OnnxBackend } from '../model/onnx/client';
 import { EMBEDDED_MODEL } from '../model/onnx/modelFolder';
 import { OpenAIBackend } from '../model/openai';
+import { own } from './context';
 
 /** SecretStorage key of the endpoints' API key (never a setting). */
 export const ApiKeySecret = 'reasoningLens.apiKey';
@@ -32,9 +33,7 @@ export class BackendService extends Disposable {
 
   /** Creates the service; disposed (and its backend with it) with the extension. */
   static create(extension: vscode.ExtensionContext, log: vscode.LogOutputChannel): BackendService {
-    const service = new BackendService(extension, log);
-    extension.subscriptions.push(service);
-    return service;
+    return own(extension, new BackendService(extension, log));
   }
 
   private constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {

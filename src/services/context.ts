@@ -21,3 +21,12 @@ export interface LensContext {
   /** The workspace's chosen pruning method and budget. */
   readonly pruneSettings: PruneSettingsStore;
 }
+
+/**
+ * Ties the lifetime of `value` (and of `more`) to the extension's and returns `value`: what every
+ * `register` does with the objects it creates.
+ */
+export function own<T extends vscode.Disposable>(extension: vscode.ExtensionContext, value: T, ...more: vscode.Disposable[]): T {
+  extension.subscriptions.push(value, ...more);
+  return value;
+}

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Disposable } from '../util/disposable';
 import { DEFAULT_METHOD, isPruneMethodId, type Budget, type PruneMethodId } from '../core/prune';
 import { isBudget } from '../core/prune/budgetText';
+import { own } from './context';
 
 /** The user's pruning choice: method and budget. */
 export interface PruneSettings {
@@ -26,9 +27,7 @@ export class PruneSettingsStore extends Disposable {
 
   /** Creates the store over the workspace state; disposed with the extension. */
   static create(extension: vscode.ExtensionContext): PruneSettingsStore {
-    const store = new PruneSettingsStore(extension.workspaceState);
-    extension.subscriptions.push(store);
-    return store;
+    return own(extension, new PruneSettingsStore(extension.workspaceState));
   }
 
   private constructor(private readonly memento: vscode.Memento) {

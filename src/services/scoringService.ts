@@ -1,43 +1,65 @@
 import * as vscode from 'vscode';
-import type { OpenTrace } from './sessionManager';
+import type { OpenTrace, SessionManager } from './sessionManager';
 import type { BackendService } from './backendService';
 import type { TraceSession } from '../core/session';
+import { tokenTableFromFile } from '../core/tokenTable';
+import { Disposable } from '../util/disposable';
 import { readSettings } from './config';
+import { formatCount } from '../shared/format';
 import { ScoreCache } from '../pipeline/scoreCache';
-import { scoreTraceTokens, stepScoresFromTable, tokenTableFromFile, type TokenTable } from '../pipeline/scoreTrace';
+import { scoreSession } from '../pipeline/scoreTrace';
+import { withCancellableProgress } from './progress';
+import { own } from './context';
 
 /**
- * Fills a session's scores: from the trace file's own logprobs when it has them (instantly, no model),
- * else from the score cache, else with the active backend under a cancellable progress notification.
- * Keeps each scored session's token table for token-level views.
+ * Fills sessions' token tables (and so their step scores): from the trace file's own logprobs when it
+ * has them (instantly, no model), else from the score cache, else with the active backend under a
+ * cancellable progress notification, always through the cache. A newly active trace is scored at once
+ * from what costs nothing (file or cache); a model runs only when asked ("Score Trace", a method that
+ * needs scores). Views never ask this service: they listen to their session's `'scores'` change.
  */
-export class ScoringService {
-  private readonly cache: ScoreCache;
-  private readonly tables = new WeakMap<TraceSession, TokenTable>();
-
+export class ScoringService extends Disposable {
+  /** Token tables by (trace content, backend id); pass it to `scoreSession` / `runPrune`. */
+  readonly cache: ScoreCache;
   /** Folder of the on-disk score cache (diagnostics and tests). */
   readonly cacheFolder: string;
+  private readonly autoScored = new WeakSet<TraceSession>();
 
-  /** Creates the service with its cache in the extension's global storage. */
-  static create(extension: vscode.ExtensionContext, backends: BackendService): ScoringService {
-    return new ScoringService(extension.globalStorageUri, backends);
+  /** Creates the service with its cache in the extension's global storage; disposed with the extension. */
+  static create(extension: vscode.ExtensionContext, backends: BackendService, sessions: SessionManager, log: vscode.LogOutputChannel): ScoringService {
+    return own(extension, new ScoringService(extension.globalStorageUri, backends, sessions, log));
   }
 
-  private constructor(storage: vscode.Uri, private readonly backends: BackendService) {
+  private constructor(storage: vscode.Uri, private readonly backends: BackendService, sessions: SessionManager, private readonly log: vscode.LogOutputChannel) {
+    super();
     this.cacheFolder = vscode.Uri.joinPath(storage, 'scores').fsPath;
     this.cache = new ScoreCache(this.cacheFolder, () => readSettings().scoreCacheMaxMB * 1024 * 1024);
+    this._register(sessions.onDidChangeActive((doc) => { if (doc) void this.autoScore(doc); }));
+    // The trace active at activation: after every feature has registered (they listen for 'scores').
+    const active = sessions.active;
+    if (active) void Promise.resolve().then(() => this.autoScore(active));
   }
 
-  /** The token table behind a session's scores, when it was scored. */
-  tokenTable(session: TraceSession): TokenTable | undefined {
-    return this.tables.get(session);
+  /**
+   * Colours a trace as soon as it is active when that costs nothing: the file's own logprobs, else a
+   * cached token table of the active backend. Never loads a model or calls an endpoint.
+   */
+  private async autoScore(doc: OpenTrace): Promise<void> {
+    const { session } = doc;
+    if (session.scores || this.autoScored.has(session)) return;
+    this.autoScored.add(session);
+    try {
+      if (!this.scoreFromFile(doc)) await this.scoreFromCache(doc);
+    } catch (error) {
+      this.log.debug(`no automatic scores for ${doc.summary.name}: ${String(error)}`);
+    }
   }
 
   /** Scores from the file's logprobs, if any; returns true when the session got scores. */
   scoreFromFile(doc: OpenTrace): boolean {
     const table = tokenTableFromFile(doc.session.trace);
     if (!table) return false;
-    this.apply(doc, table, 'file');
+    doc.session.setTokenTable(table, 'file');
     return true;
   }
 
@@ -50,49 +72,29 @@ export class ScoringService {
     const id = (await this.backends.backend()).describe().id;
     const table = await this.cache.get(doc.session.trace, id);
     if (!table || doc.session.scores) return false;
-    this.apply(doc, table, id);
+    doc.session.setTokenTable(table, id);
     return true;
-  }
-
-  private apply(doc: OpenTrace, table: TokenTable, source: string): void {
-    this.tables.set(doc.session, table);
-    doc.session.setScores(stepScoresFromTable(table, doc.session.steps).scores, source);
   }
 
   /** Scores with the active backend (cache first), showing progress; resolves false when cancelled. */
   async scoreWithBackend(doc: OpenTrace, token?: vscode.CancellationToken): Promise<boolean> {
     const backend = await this.backends.backend();
-    const id = backend.describe().id;
-    const trace = doc.session.trace;
-    let table = await this.cache.get(trace, id);
-    if (!table) {
-      table = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Scoring ${doc.summary.name} with ${backend.describe().name}`, cancellable: true },
-        async (progress, progressToken) => {
-          const controller = new AbortController();
-          const subs = [progressToken, token].filter((t): t is vscode.CancellationToken => !!t).map((t) => t.onCancellationRequested(() => controller.abort()));
-          let last = 0;
-          try {
-            return await scoreTraceTokens(trace, backend, {
-              signal: controller.signal,
-              onProgress: (done, total) => {
-                const pct = total ? (done / total) * 100 : 0;
-                progress.report({ increment: pct - last, message: `${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} tokens` });
-                last = pct;
-              },
-            });
-          } catch (e) {
-            if (controller.signal.aborted) return undefined;
-            throw e;
-          } finally {
-            for (const s of subs) s.dispose();
-          }
-        },
-      );
-      if (!table) return false;
-      await this.cache.set(trace, id, table);
+    const cached = await this.cache.get(doc.session.trace, backend.describe().id);
+    if (cached) {
+      doc.session.setTokenTable(cached, backend.describe().id);
+      return true;
     }
-    this.apply(doc, table, id);
-    return true;
+    const done = await withCancellableProgress(
+      {
+        title: `Scoring ${doc.summary.name} with ${backend.describe().name}`,
+        message: (tokens, total) => `${formatCount(tokens)} / ${formatCount(total)} tokens`,
+        ...(token ? { token } : {}),
+      },
+      async (report, signal) => {
+        await scoreSession(doc.session, backend, { cache: this.cache, signal, onProgress: report });
+        return true;
+      },
+    );
+    return done ?? false;
   }
 }

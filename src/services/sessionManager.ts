@@ -8,6 +8,7 @@ import type { Trace } from '../core/trace/types';
 import type { TraceSummary } from '../shared/protocol';
 import { onDidChangeSettings, parseOptionsFor, readSettings } from './config';
 import { traceContentHash } from '../pipeline/scoreCache';
+import { own } from './context';
 
 /**
  * What a resolver (or the parser) found in a document: the trace, and where its reasoning sits in the
@@ -57,9 +58,7 @@ export class SessionManager extends Disposable {
 
   /** Creates the manager; disposed with the extension. */
   static create(extension: vscode.ExtensionContext, log: vscode.LogOutputChannel): SessionManager {
-    const manager = new SessionManager(extension.workspaceState, log);
-    extension.subscriptions.push(manager);
-    return manager;
+    return own(extension, new SessionManager(extension.workspaceState, log));
   }
 
   private constructor(private readonly memento: vscode.Memento, private readonly log: vscode.LogOutputChannel) {

@@ -1,12 +1,13 @@
 /**
  * The typed protocol between the extension host and the dataset browser webview (the custom editor for
- * `.jsonl`/`.json` datasets): two discriminated unions keyed on `type`, request/response with ids, and
- * validators for everything received (same style as `protocol.ts`). Imported by the webview bundle: no
+ * `.jsonl`/`.json` datasets): its notifications and requests inside the shared envelope of
+ * `channel.ts`, and validators for everything received (same style as `protocol.ts`). Imported by the webview bundle: no
  * `vscode`, no Node APIs.
  */
-import { assertNever } from './protocol';
+import { parseHostMessage, parseWebviewMessage, type HostMessage, type WebviewMessage } from './channel';
+import { isBool, isCount, isObj, isStr, unionOf } from './validate';
 
-export { assertNever };
+export { assertNever } from './channel';
 
 /** Columns of the dataset table, in display order. */
 export const DATASET_COLUMNS = ['index', 'id', 'question', 'steps', 'tokens', 'truncated', 'answer', 'correct'] as const;
@@ -122,28 +123,17 @@ export type DatasetWebviewRequest =
   | { readonly kind: 'open'; readonly row: DatasetRow }
   | { readonly kind: 'cancel' };
 
-/** Messages from the host to the dataset webview. */
-export type ToDatasetWebview =
+/** What the host tells the dataset webview without being asked. */
+export type DatasetNotification =
   | { readonly type: 'progress'; readonly progress: DatasetProgress }
   | { readonly type: 'view'; readonly view: DatasetView }
-  | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'request'; readonly id: number; readonly request: DatasetHostRequest }
-  | { readonly type: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly type: 'response'; readonly id: number; readonly ok: false; readonly error: string };
+  | { readonly type: 'failed'; readonly message: string };
+
+/** Messages from the host to the dataset webview. */
+export type ToDatasetWebview = HostMessage<DatasetNotification, DatasetHostRequest>;
 
 /** Messages from the dataset webview to the host. */
-export type FromDatasetWebview =
-  | { readonly type: 'ready' }
-  | { readonly type: 'request'; readonly id: number; readonly request: DatasetWebviewRequest }
-  | { readonly type: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly type: 'response'; readonly id: number; readonly ok: false; readonly error: string };
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+export type FromDatasetWebview = WebviewMessage<DatasetWebviewRequest>;
 /** Largest row range one request may ask for (a screenful is ~50). */
 export const MAX_ROWS_PER_REQUEST = 1000;
 /** Longest filter text accepted. */
@@ -197,70 +187,31 @@ export function isDatasetDescription(v: unknown): v is DatasetDescription {
   );
 }
 
-function isHostRequest(r: unknown): r is DatasetHostRequest {
-  if (!isObj(r)) return false;
-  switch (r.kind) {
-    case 'describe':
-      return true;
-    case 'setQuery':
-      return isDatasetQuery(r.query);
-    case 'activate':
-      return isCount(r.row);
-    default:
-      return false;
-  }
-}
+const isHostRequest = unionOf<DatasetHostRequest, 'kind'>('kind', {
+  describe: () => true,
+  setQuery: (r) => isDatasetQuery(r.query),
+  activate: (r) => isCount(r.row),
+});
 
-function isWebviewRequest(r: unknown): r is DatasetWebviewRequest {
-  if (!isObj(r)) return false;
-  switch (r.kind) {
-    case 'rows':
-      return isCount(r.version) && isCount(r.start) && isCount(r.count) && r.count <= MAX_ROWS_PER_REQUEST;
-    case 'query':
-      return isDatasetQuery(r.query);
-    case 'open':
-      return isRow(r.row);
-    case 'cancel':
-      return true;
-    default:
-      return false;
-  }
-}
+const isWebviewRequest = unionOf<DatasetWebviewRequest, 'kind'>('kind', {
+  rows: (r) => isCount(r.version) && isCount(r.start) && isCount(r.count) && r.count <= MAX_ROWS_PER_REQUEST,
+  query: (r) => isDatasetQuery(r.query),
+  open: (r) => isRow(r.row),
+  cancel: () => true,
+});
 
-function isResponse(m: Obj): boolean {
-  return isId(m.id) && (m.ok === true ? 'result' in m : m.ok === false && isStr(m.error));
-}
+const isNotification = unionOf<DatasetNotification, 'type'>('type', {
+  progress: (v) => isProgress(v.progress),
+  view: (v) => isView(v.view),
+  failed: (v) => isStr(v.message),
+});
 
 /** Validates a message received by the webview; undefined when it is not a well-formed `ToDatasetWebview`. */
 export function parseToDatasetWebview(value: unknown): ToDatasetWebview | undefined {
-  if (!isObj(value)) return undefined;
-  switch (value.type) {
-    case 'progress':
-      return isProgress(value.progress) ? (value as ToDatasetWebview) : undefined;
-    case 'view':
-      return isView(value.view) ? (value as ToDatasetWebview) : undefined;
-    case 'failed':
-      return isStr(value.message) ? (value as ToDatasetWebview) : undefined;
-    case 'request':
-      return isId(value.id) && isHostRequest(value.request) ? (value as ToDatasetWebview) : undefined;
-    case 'response':
-      return isResponse(value) ? (value as ToDatasetWebview) : undefined;
-    default:
-      return undefined;
-  }
+  return parseHostMessage(value, isNotification, isHostRequest);
 }
 
 /** Validates a message received by the host; undefined when it is not a well-formed `FromDatasetWebview`. */
 export function parseFromDatasetWebview(value: unknown): FromDatasetWebview | undefined {
-  if (!isObj(value)) return undefined;
-  switch (value.type) {
-    case 'ready':
-      return { type: 'ready' };
-    case 'request':
-      return isId(value.id) && isWebviewRequest(value.request) ? (value as FromDatasetWebview) : undefined;
-    case 'response':
-      return isResponse(value) ? (value as FromDatasetWebview) : undefined;
-    default:
-      return undefined;
-  }
+  return parseWebviewMessage(value, isWebviewRequest);
 }

@@ -1,10 +1,15 @@
 /**
- * The typed protocol between the extension host and the side-panel webview: two discriminated unions
- * keyed on `type` (after microsoft/vscode-hexeditor `shared/protocol.ts`). Both sides validate what
- * they receive with `parseToWebview` / `parseFromWebview`; anything else is dropped and logged.
+ * The typed protocol between the extension host and the side-panel webview: its notifications and
+ * requests, discriminated on `type` / `kind` (after microsoft/vscode-hexeditor `shared/protocol.ts`),
+ * inside the shared envelope of `channel.ts`. Both sides validate what they receive with
+ * `parseToWebview` / `parseFromWebview`; anything else is dropped and logged.
  * Imported by the webview bundle: no `vscode`, no Node APIs.
  */
 import { SEGMENTATION_MODES, STEP_METRICS, type SegmentationMode, type StepMetric } from './vocabulary';
+import { parseHostMessage, parseWebviewMessage, type HostMessage, type WebviewMessage } from './channel';
+import { isArrayOf, isBool, isCount, isId, isNum, isObj, isOneOf, isStr, optional, unionOf } from './validate';
+
+export { assertNever } from './channel';
 
 /** What the panel shows about the active trace. */
 export interface TraceSummary {
@@ -181,28 +186,18 @@ export type WebviewRequest =
   | { readonly kind: 'startPreview'; readonly mode: 'generate' | 'retention'; readonly maxTokens: number }
   | { readonly kind: 'cancelPreview' };
 
-/** Messages from the extension host to the webview. */
-export type ToWebview =
+/** What the host tells the panel without being asked. */
+export type PanelNotification =
   | { readonly type: 'state'; readonly trace: TraceSummary | null; readonly detail?: PanelTrace | null; readonly plan?: PanelPlan | null }
   | { readonly type: 'plan'; readonly plan: PanelPlan | null }
   | { readonly type: 'settings'; readonly settings: PanelSettings }
-  | { readonly type: 'preview'; readonly event: PreviewEvent }
-  | { readonly type: 'request'; readonly id: number; readonly request: HostRequest }
-  | { readonly type: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly type: 'response'; readonly id: number; readonly ok: false; readonly error: string };
+  | { readonly type: 'preview'; readonly event: PreviewEvent };
+
+/** Messages from the extension host to the webview. */
+export type ToWebview = HostMessage<PanelNotification, HostRequest>;
 
 /** Messages from the webview to the extension host. */
-export type FromWebview =
-  | { readonly type: 'ready' }
-  | { readonly type: 'request'; readonly id: number; readonly request: WebviewRequest }
-  | { readonly type: 'response'; readonly id: number; readonly ok: true; readonly result: ViewDescription }
-  | { readonly type: 'response'; readonly id: number; readonly ok: false; readonly error: string };
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+export type FromWebview = WebviewMessage<WebviewRequest, ViewDescription>;
 
 function isTraceSummary(v: unknown): v is TraceSummary {
   return (
@@ -220,11 +215,6 @@ function isViewDescription(v: unknown): v is ViewDescription {
   );
 }
 
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
-const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
-const isArrayOf = (v: unknown, check: (x: unknown) => boolean): boolean => Array.isArray(v) && v.every(check);
-const isOneOf = <T extends string>(list: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
 const isMetric = isOneOf(STEP_METRICS);
 const isSegmentation = isOneOf(SEGMENTATION_MODES);
 const isCommand = isOneOf(PANEL_COMMANDS);
@@ -306,80 +296,42 @@ function isPreviewEvent(v: unknown): v is PreviewEvent {
   }
 }
 
-/** Validates the `request` of a webview request message. */
-function isWebviewRequest(r: unknown): r is WebviewRequest {
-  if (!isObj(r)) return false;
-  switch (r.kind) {
-    case 'openSample':
-    case 'refresh':
-    case 'cancelPreview':
-      return true;
-    case 'revealStep':
-    case 'toggleStep':
-    case 'togglePin':
-      return isCount(r.index);
-    case 'previewBudget':
-    case 'applyBudget':
-      return isStr(r.method) && r.method.length > 0 && isRatio(r.budget);
-    case 'command':
-      return isCommand(r.command);
-    case 'setSegmentation':
-      return isSegmentation(r.segmentation);
-    case 'startPreview':
-      return (r.mode === 'generate' || r.mode === 'retention') && isCount(r.maxTokens) && r.maxTokens > 0 && r.maxTokens <= 4096;
-    default:
-      return false;
-  }
-}
+const isIndex = (r: { readonly index?: unknown }): boolean => isCount(r.index);
+const isBudgetRequest = (r: { readonly method?: unknown; readonly budget?: unknown }): boolean => isStr(r.method) && r.method.length > 0 && isRatio(r.budget);
+const always = (): boolean => true;
 
-function isResponse(m: Obj): boolean {
-  return isId(m.id) && (m.ok === true ? 'result' in m : m.ok === false && isStr(m.error));
-}
+/** Validates the `request` of a webview request message. */
+const isWebviewRequest = unionOf<WebviewRequest, 'kind'>('kind', {
+  openSample: always,
+  refresh: always,
+  cancelPreview: always,
+  revealStep: isIndex,
+  toggleStep: isIndex,
+  togglePin: isIndex,
+  previewBudget: isBudgetRequest,
+  applyBudget: isBudgetRequest,
+  command: (r) => isCommand(r.command),
+  setSegmentation: (r) => isSegmentation(r.segmentation),
+  startPreview: (r) => (r.mode === 'generate' || r.mode === 'retention') && isCount(r.maxTokens) && r.maxTokens > 0 && r.maxTokens <= 4096,
+});
+
+const isHostRequest = unionOf<HostRequest, 'kind'>('kind', { describeView: always });
+
+const isNotification = unionOf<PanelNotification, 'type'>('type', {
+  state: (v) => (v.trace === null || isTraceSummary(v.trace)) &&
+    (v.detail === undefined || v.detail === null || isPanelTrace(v.detail)) &&
+    (v.plan === undefined || v.plan === null || isPanelPlan(v.plan)),
+  plan: (v) => v.plan === null || isPanelPlan(v.plan),
+  settings: (v) => isPanelSettings(v.settings),
+  preview: (v) => isPreviewEvent(v.event),
+});
 
 /** Validates a message received by the webview; undefined when it is not a well-formed `ToWebview`. */
 export function parseToWebview(value: unknown): ToWebview | undefined {
-  if (!isObj(value)) return undefined;
-  switch (value.type) {
-    case 'state':
-      return (value.trace === null || isTraceSummary(value.trace)) &&
-        (value.detail === undefined || value.detail === null || isPanelTrace(value.detail)) &&
-        (value.plan === undefined || value.plan === null || isPanelPlan(value.plan))
-        ? (value as ToWebview)
-        : undefined;
-    case 'plan':
-      return value.plan === null || isPanelPlan(value.plan) ? (value as ToWebview) : undefined;
-    case 'settings':
-      return isPanelSettings(value.settings) ? (value as ToWebview) : undefined;
-    case 'preview':
-      return isPreviewEvent(value.event) ? (value as ToWebview) : undefined;
-    case 'request':
-      return isId(value.id) && isObj(value.request) && value.request.kind === 'describeView'
-        ? (value as ToWebview)
-        : undefined;
-    case 'response':
-      return isResponse(value) ? (value as ToWebview) : undefined;
-    default:
-      return undefined;
-  }
+  return parseHostMessage(value, isNotification, isHostRequest);
 }
 
 /** Validates a message received by the host; undefined when it is not a well-formed `FromWebview`. */
 export function parseFromWebview(value: unknown): FromWebview | undefined {
-  if (!isObj(value)) return undefined;
-  switch (value.type) {
-    case 'ready':
-      return { type: 'ready' };
-    case 'request':
-      return isId(value.id) && isWebviewRequest(value.request) ? (value as FromWebview) : undefined;
-    case 'response':
-      if (!isResponse(value)) return undefined;
-      return value.ok === false || isViewDescription(value.result) ? (value as FromWebview) : undefined;
-    default:
-      return undefined;
-  }
-}
-
-/** Compile-time exhaustiveness check for `switch` over the unions above. */
-export function assertNever(value: never): never {
-  throw new Error(`unhandled message: ${JSON.stringify(value)}`);
+  return parseWebviewMessage<WebviewRequest, ViewDescription>(value, isWebviewRequest, isViewDescription);
 }

@@ -7,6 +7,10 @@ import { previewPrune, runPrune, sessionTokenCounter, PruneInputError } from '..
 import { stepSumCounter } from '../../src/core/prune/run';
 import type { ScoredText, ScoringBackend } from '../../src/model/backend';
 import type { TraceScores } from '../../src/core/types';
+import { ScoreCache } from '../../src/pipeline/scoreCache';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const TEXT = [
   'Problem: what is 12 * 7?',
@@ -115,4 +119,26 @@ test('runPrune: scores with the backend when needed, slow methods call the model
   controller.abort();
   await assert.rejects(runPrune(s, 'perplexity', { kind: 'ratio', ratio: 0.5 }, { backend: fakeBackend(calls), signal: controller.signal }), { name: 'AbortError' });
   await assert.rejects(runPrune(s, 'perplexity', { kind: 'ratio', ratio: 0.5 }), PruneInputError);
+});
+
+test('runPrune scores through the score cache: a second session of the same trace makes no model call', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'rl-cache-'));
+  try {
+    const cache = new ScoreCache(folder);
+    const calls: string[] = [];
+    const first = session();
+    const changes: string[] = [];
+    first.onDidChange((c) => changes.push(c));
+    await runPrune(first, 'asap', { kind: 'ratio', ratio: 0.5 }, { backend: fakeBackend(calls), cache });
+    assert.equal(calls.length, 1);
+    assert.deepEqual(changes, ['scores'], 'the session told its listeners');
+    assert.ok(first.tokenTable, 'the session keeps the token table behind its scores');
+    const second = session();
+    await runPrune(second, 'asap', { kind: 'ratio', ratio: 0.5 }, { backend: fakeBackend(calls), cache });
+    assert.equal(calls.length, 1, 'answered from the cache');
+    assert.deepEqual(second.scores, first.scores);
+    assert.equal(second.scoreSource, 'fake');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });

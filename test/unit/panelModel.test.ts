@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseTraceText } from '../../src/core/trace';
+import { parseTraceText, readTraces } from '../../src/core/trace';
 import { segment } from '../../src/core/steps';
 import { SEPARATOR_TOKENS, TraceSession } from '../../src/core/session';
 import { previewPrune } from '../../src/pipeline/pruneRunner';
-import { panelMethods, panelPlan, panelTrace, prunedReasoning } from '../../src/panel/panelModel';
+import { panelMethods, panelPlan, panelTrace } from '../../src/panel/panelModel';
 import { parseToWebview } from '../../src/shared/protocol';
 import { cutLine, indexPlan, metricValues } from '../../webview/panel/model';
 import { EMPTY_PREVIEW, reducePreview } from '../../webview/panel/previewState';
@@ -69,7 +69,7 @@ describe('panel snapshots', () => {
     assert.equal(p.preview, false);
     assert.equal(p.undoLabel, 'asap 60%');
     assert.ok(p.totals.tokensAfter <= p.totals.tokensBefore * 0.6 + 1);
-    assert.equal(prunedReasoning(session), p.kept.map((i) => session.steps[i]!.text).join('\n\n'));
+    assert.equal(session.prunedReasoning(), p.kept.map((i) => session.steps[i]!.text).join('\n\n'));
     const t = panelTrace(session);
     const values = metricValues(t, 'firstTokenSurprisal');
     const cut = cutLine(p, values, 'firstTokenSurprisal');
@@ -115,5 +115,20 @@ describe('panel snapshots', () => {
     s = reducePreview(s, { kind: 'failed', run: 2, message: 'cancelled', cancelled: true });
     assert.equal(s.running, false);
     assert.equal(s.error, 'cancelled');
+  });
+});
+
+describe('metrics computed once, in core', () => {
+  test('Thought-Anchors importance under paragraph steps: the panel charts what the editor colours', async () => {
+    const { traces } = await readTraces(repoPath('media/samples/thought-anchors-problem-2189-incorrect'));
+    const trace = traces[0]!;
+    const steps = segment(trace.reasoning, 'paragraph');
+    assert.notEqual(steps.length, trace.chunks?.length, 'paragraphs are not the file\'s chunks');
+    const session = new TraceSession(trace, steps, 'paragraph');
+    const column = session.metricColumn('importance');
+    assert.ok(column.count > 1, 'paragraphs overlapping chunks get their importance');
+    assert.equal(session.metricColumn('importance'), column, 'computed once per scores');
+    assert.deepEqual(panelTrace(session).metrics.importance, column.values.map((v) => v ?? null));
+    assert.ok(session.availableMetrics().includes('importance'));
   });
 });

@@ -171,3 +171,12 @@ describe('protocol: invalid messages are rejected', () => {
     for (const c of cases) assert.equal(parseToWebview(c), undefined, JSON.stringify(c).slice(0, 160));
   });
 });
+
+describe('channel envelope', () => {
+  test('a discriminant naming an Object.prototype member is no message', () => {
+    for (const type of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
+      assert.equal(parseToWebview({ type }), undefined, type);
+      assert.equal(parseFromWebview({ type: 'request', id: 1, request: { kind: type } }), undefined, type);
+    }
+  });
+});

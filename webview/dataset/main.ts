@@ -1,5 +1,4 @@
-import { LitElement, css, html, noChange, nothing, type PropertyValues } from 'lit';
-import { Directive, directive, PartType, type ElementPart, type PartInfo } from 'lit/directive.js';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
@@ -10,80 +9,29 @@ import {
   type DatasetColumn,
   type DatasetDescription,
   type DatasetHostRequest,
+  type DatasetNotification,
   type DatasetProgress,
   type DatasetQuery,
-  type DatasetRow,
   type DatasetSort,
   type DatasetView,
   type DatasetWebviewRequest,
-  type FromDatasetWebview,
 } from '../../src/shared/datasetProtocol';
-import { PendingRequests } from '../../src/shared/rpc';
-import { formatBytes, formatCount as fmt } from '../../src/shared/format';
+import { formatBytes, formatCount } from '../../src/shared/format';
+import { WebviewChannel } from '../common/channel';
+import { cell, columnsFor, cssProps, errorCells, nextSort, sortMark, sortState, type ColumnSpec } from './grid';
+import { BLOCK, RowBlocks } from './rowBlocks';
+import { sameQuery, statusText } from './status';
+import { datasetStyles, ROW_HEIGHT } from './styles';
 
-/** Fixed row height (px): virtualisation places row `i` at `i * ROW_HEIGHT`. */
-const ROW_HEIGHT = 24;
 /** Rows rendered above and below the visible ones, so fast scrolling shows no gaps. */
 const OVERSCAN = 10;
-/** Rows fetched per request; the webview asks for whole blocks so scrolling back needs no round trip. */
-const BLOCK = 100;
-/** Blocks kept in the cache before the farthest ones are dropped (memory stays flat at 100,000 rows). */
-const MAX_BLOCKS = 40;
 const FILTER_DEBOUNCE_MS = 200;
 
+/** What survives hiding and reloading. */
 interface SavedState {
   readonly scrollTop: number;
   readonly focused: number;
 }
-
-interface VsCodeApi {
-  postMessage(message: FromDatasetWebview): void;
-  getState(): SavedState | undefined;
-  setState(state: SavedState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-interface ColumnSpec {
-  readonly id: DatasetColumn;
-  readonly label: string;
-  readonly width: string;
-  readonly numeric?: boolean;
-}
-
-const COLUMNS: readonly ColumnSpec[] = [
-  // Fixed and bounded widths (never content-sized: with only the visible rows rendered, content-sized
-  // columns would jump while scrolling); the question takes what is left.
-  { id: 'index', label: '#', width: '5.5em', numeric: true },
-  { id: 'id', label: 'Id', width: 'minmax(9em, 0.5fr)' },
-  { id: 'question', label: 'Question', width: 'minmax(8em, 1fr)' },
-  { id: 'steps', label: 'Steps', width: '5.5em', numeric: true },
-  { id: 'tokens', label: 'Tokens', width: '5.5em', numeric: true },
-  { id: 'truncated', label: 'Truncated', width: '7em' },
-  { id: 'answer', label: 'Answer', width: 'minmax(5em, 0.3fr)' },
-  { id: 'correct', label: 'Correct', width: '5.5em' },
-];
-
-
-/**
- * Sets inline style properties through the CSSOM (`style.setProperty`). The strict CSP (no
- * `unsafe-inline`) blocks style attributes, including the string Lit's own `styleMap` writes on first
- * render, but not CSSOM writes from our nonce'd script.
- */
-class CssPropsDirective extends Directive {
-  constructor(info: PartInfo) {
-    super(info);
-    if (info.type !== PartType.ELEMENT) throw new Error('cssProps is an element directive: <div ${cssProps({...})}>');
-  }
-  render(_props: Readonly<Record<string, string>>): unknown {
-    return noChange;
-  }
-  override update(part: ElementPart, [props]: [Readonly<Record<string, string>>]): unknown {
-    const style = (part.element as HTMLElement).style;
-    for (const [name, value] of Object.entries(props)) if (style.getPropertyValue(name) !== value) style.setProperty(name, value);
-    return noChange;
-  }
-}
-const cssProps = directive(CssPropsDirective);
 
 /**
  * The dataset browser: a virtualised ARIA grid over rows the host produces on demand. Only the visible
@@ -91,49 +39,8 @@ const cssProps = directive(CssPropsDirective);
  * rendered through Lit text bindings, never as HTML: trace text is untrusted.
  */
 class RlDataset extends LitElement {
-  static override styles = css`
-    :host { display: flex; flex-direction: column; height: 100vh; box-sizing: border-box; padding: 8px 12px 0; gap: 6px; }
-    header { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
-    h1 { font-size: 1.1em; font-weight: 600; margin: 0; overflow-wrap: anywhere; }
-    .status { color: var(--vscode-descriptionForeground); font-variant-numeric: tabular-nums; }
-    .filter { display: flex; align-items: center; gap: 8px; }
-    vscode-textfield { flex: 1; max-width: 40em; }
-    .filter-error, .message { color: var(--vscode-errorForeground); }
-    .hint { color: var(--vscode-descriptionForeground); font-size: 0.9em; }
-    vscode-progress-bar { width: 100%; }
-    .grid { flex: 1; display: flex; flex-direction: column; min-height: 0; border-top: 1px solid var(--vscode-editorGroup-border, var(--vscode-panel-border)); }
-    .grid:focus { outline: none; }
-    .grid:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
-    .header-row, .row { display: grid; grid-template-columns: var(--columns); align-items: center; }
-    .header-row { border-bottom: 1px solid var(--vscode-editorGroup-border, var(--vscode-panel-border)); background: var(--vscode-editor-background); }
-    .header-row button {
-      all: unset; box-sizing: border-box; width: 100%; padding: 4px 6px; font-weight: 600; cursor: pointer;
-      white-space: nowrap; overflow: hidden; text-overflow: ellipsis; color: var(--vscode-foreground);
-    }
-    .header-row button:hover { background: var(--vscode-list-hoverBackground); }
-    .header-row button:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
-    .numeric { text-align: right; }
-    .body { flex: 1; overflow: auto; position: relative; }
-    .spacer { position: relative; width: 100%; }
-    .row { position: absolute; left: 0; right: 0; height: ${ROW_HEIGHT}px; cursor: default; }
-    /* High-contrast themes have no selection backgrounds: their contrast borders mark hover and selection. */
-    .row:hover { background: var(--vscode-list-hoverBackground); outline: 1px dashed var(--vscode-contrastActiveBorder, transparent); outline-offset: -1px; }
-    .row[aria-selected='true'] {
-      background: var(--vscode-list-inactiveSelectionBackground); color: var(--vscode-list-inactiveSelectionForeground, inherit);
-      outline: 1px dotted var(--vscode-contrastActiveBorder, transparent); outline-offset: -1px;
-    }
-    .grid:focus .row[aria-selected='true'] {
-      background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground);
-      outline: 1px solid var(--vscode-list-focusOutline, var(--vscode-contrastActiveBorder, transparent)); outline-offset: -1px;
-    }
-    .cell { padding: 0 6px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; line-height: ${ROW_HEIGHT}px; }
-    .row.error .cell.message-cell { color: var(--vscode-errorForeground); grid-column: 3 / -1; }
-    .row.placeholder .cell { color: var(--vscode-disabledForeground, var(--vscode-descriptionForeground)); }
-    .yes { color: var(--vscode-testing-iconPassed, var(--vscode-charts-green)); }
-    .no { color: var(--vscode-testing-iconFailed, var(--vscode-errorForeground)); }
-    .muted { color: var(--vscode-descriptionForeground); }
-    .empty { padding: 16px 6px; color: var(--vscode-descriptionForeground); }
-  `;
+  static override styles = datasetStyles;
+
 
   static override properties = {
     view: { state: true },
@@ -146,8 +53,12 @@ class RlDataset extends LitElement {
     rowsTick: { state: true },
   };
 
-  private readonly api = acquireVsCodeApi();
-  private readonly requests = new PendingRequests(30_000);
+  private readonly channel = new WebviewChannel<DatasetNotification, DatasetHostRequest, DatasetWebviewRequest, SavedState>({
+    parse: parseToDatasetWebview,
+    onNotification: (message) => this.onNotification(message),
+    answer: (request) => this.answer(request),
+    timeoutMs: 30_000,
+  });
   view: DatasetView | undefined;
   progress: DatasetProgress | undefined;
   failure: string | undefined;
@@ -158,29 +69,22 @@ class RlDataset extends LitElement {
   /** Bumped when rows arrive, to re-render. */
   rowsTick = 0;
 
-  /** Rows of the current view version, by view position. */
-  private rows = new Map<number, DatasetRow>();
-  /** Rows of the previous version, shown until fresh ones arrive (no flicker while summaries stream in). */
-  private staleRows = new Map<number, DatasetRow>();
-  private loadedBlocks = new Set<number>();
-  private inflightBlocks = new Set<number>();
+  private readonly blocks = new RowBlocks();
   private filterTimer: ReturnType<typeof setTimeout> | undefined;
   private filterText = '';
   private sort: DatasetSort | null = null;
   private queryInFlight: Promise<void> = Promise.resolve();
-  private restored: SavedState | undefined = this.api.getState();
+  private restored: SavedState | undefined = this.channel.savedState;
   private resizeObserver: ResizeObserver | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    window.addEventListener('message', this.onMessage);
-    this.api.postMessage({ type: 'ready' });
+    this.channel.connect();
   }
 
   override disconnectedCallback(): void {
-    window.removeEventListener('message', this.onMessage);
     this.resizeObserver?.disconnect();
-    this.requests.rejectAll('dataset browser closed');
+    this.channel.disconnect('dataset browser closed');
     super.disconnectedCallback();
   }
 
@@ -210,9 +114,7 @@ class RlDataset extends LitElement {
     }
   }
 
-  private readonly onMessage = (event: MessageEvent<unknown>): void => {
-    const message = parseToDatasetWebview(event.data);
-    if (!message) return;
+  private onNotification(message: DatasetNotification): void {
     switch (message.type) {
       case 'progress':
         this.progress = message.progress;
@@ -223,19 +125,13 @@ class RlDataset extends LitElement {
       case 'failed':
         this.failure = message.message;
         return;
-      case 'request':
-        void this.answer(message.id, message.request);
-        return;
-      case 'response':
-        this.requests.settle(message.id, message);
-        return;
       default:
         assertNever(message);
     }
-  };
+  }
 
   private ask<T>(request: DatasetWebviewRequest): Promise<T> {
-    return this.requests.request<T>((id) => this.api.postMessage({ type: 'request', id, request }), `dataset ${request.kind}`);
+    return this.channel.ask<T>(request);
   }
 
   private applyView(view: DatasetView): void {
@@ -248,10 +144,7 @@ class RlDataset extends LitElement {
     if (!previous || previous.version !== view.version) {
       // Same query, new version (more summaries arrived): keep showing the old rows until fresh ones
       // come, so a filtered table does not flash placeholders several times a second.
-      this.staleRows = previous && sameQuery(previous, view) ? this.rows : new Map();
-      this.rows = new Map();
-      this.loadedBlocks.clear();
-      this.inflightBlocks.clear();
+      this.blocks.reset(previous !== undefined && sameQuery(previous, view));
     }
     if (this.focused >= view.rows) this.focused = view.rows - 1;
     if (this.focused < 0 && view.rows > 0) this.focused = 0;
@@ -264,36 +157,20 @@ class RlDataset extends LitElement {
     if (!view || view.rows === 0) return;
     const from = Math.max(0, this.first - OVERSCAN);
     const to = Math.min(view.rows - 1, this.first + this.viewportRows + OVERSCAN);
-    for (let block = Math.floor(from / BLOCK); block <= Math.floor(to / BLOCK); block++) {
-      if (this.loadedBlocks.has(block) || this.inflightBlocks.has(block)) continue;
-      this.inflightBlocks.add(block);
-      const version = view.version;
-      this.ask<unknown>({ kind: 'rows', version, start: block * BLOCK, count: BLOCK })
+    for (const block of this.blocks.missing(from, to)) {
+      this.blocks.fetching(block);
+      this.ask<unknown>({ kind: 'rows', version: view.version, start: block * BLOCK, count: BLOCK })
         .then((result) => {
+          // A block of an older version stays "in flight" until the next version resets the blocks.
           if (!isDatasetRowsResult(result) || result.version !== this.view?.version) return;
-          this.inflightBlocks.delete(block);
-          this.loadedBlocks.add(block);
-          result.rows.forEach((row, k) => this.rows.set(result.start + k, row));
-          this.evictFarBlocks();
+          this.blocks.store(block, result, this.first);
           this.rowsTick++;
         })
         .catch((e: unknown) => {
-          this.inflightBlocks.delete(block);
+          this.blocks.failed(block);
           console.warn(e);
         });
     }
-  }
-
-  /** Drops the blocks farthest from the viewport once more than {@link MAX_BLOCKS} are cached. */
-  private evictFarBlocks(): void {
-    if (this.loadedBlocks.size <= MAX_BLOCKS) return;
-    const here = Math.floor(this.first / BLOCK);
-    const far = [...this.loadedBlocks].sort((a, b) => Math.abs(b - here) - Math.abs(a - here));
-    for (const block of far.slice(0, this.loadedBlocks.size - MAX_BLOCKS)) {
-      this.loadedBlocks.delete(block);
-      for (let r = block * BLOCK; r < (block + 1) * BLOCK; r++) this.rows.delete(r);
-    }
-    this.staleRows.clear();
   }
 
   private onScroll(): void {
@@ -304,7 +181,7 @@ class RlDataset extends LitElement {
       this.first = first;
       this.ensureRows();
     }
-    this.api.setState({ scrollTop: body.scrollTop, focused: this.focused });
+    this.channel.saveState({ scrollTop: body.scrollTop, focused: this.focused });
   }
 
   private onFilterInput(event: Event): void {
@@ -352,11 +229,7 @@ class RlDataset extends LitElement {
   }
 
   private toggleSort(column: DatasetColumn): void {
-    const current = this.sort;
-    // Click cycles: ascending → descending → file order.
-    if (!current || current.column !== column) this.sort = { column, descending: false };
-    else if (!current.descending) this.sort = { column, descending: true };
-    else this.sort = null;
+    this.sort = nextSort(this.sort, column);
     void this.sendQuery();
   }
 
@@ -398,7 +271,7 @@ class RlDataset extends LitElement {
   private async openRow(position: number): Promise<void> {
     const view = this.view;
     if (!view || position < 0 || position >= view.rows) return;
-    const row = this.rows.get(position) ?? this.staleRows.get(position);
+    const row = this.blocks.get(position);
     this.openError = undefined;
     try {
       if (!row) throw new Error('this row is still loading; press Enter again in a moment');
@@ -409,35 +282,27 @@ class RlDataset extends LitElement {
     }
   }
 
-  private async answer(id: number, request: DatasetHostRequest): Promise<void> {
-    try {
-      let result: DatasetDescription | null;
-      switch (request.kind) {
-        case 'describe':
-          await this.updateComplete;
-          result = this.describe();
-          break;
-        case 'setQuery': {
-          this.filterText = request.query.filter;
-          this.sort = request.query.sort;
-          const field = this.renderRoot.querySelector('vscode-textfield') as HTMLInputElement | null;
-          if (field) field.value = this.filterText;
-          await this.sendQuery();
-          result = null;
-          break;
-        }
-        case 'activate':
-          this.focusRow(request.row);
-          this.grid?.focus();
-          await this.openRow(request.row);
-          result = null;
-          break;
-        default:
-          assertNever(request);
+  /** Answers the host (tests drive the table through these, as a user would). */
+  private async answer(request: DatasetHostRequest): Promise<DatasetDescription | null> {
+    switch (request.kind) {
+      case 'describe':
+        await this.updateComplete;
+        return this.describe();
+      case 'setQuery': {
+        this.filterText = request.query.filter;
+        this.sort = request.query.sort;
+        const field = this.renderRoot.querySelector('vscode-textfield') as HTMLInputElement | null;
+        if (field) field.value = this.filterText;
+        await this.sendQuery();
+        return null;
       }
-      this.api.postMessage({ type: 'response', id, ok: true, result });
-    } catch (e) {
-      this.api.postMessage({ type: 'response', id, ok: false, error: e instanceof Error ? e.message : String(e) });
+      case 'activate':
+        this.focusRow(request.row);
+        this.grid?.focus();
+        await this.openRow(request.row);
+        return null;
+      default:
+        return assertNever(request);
     }
   }
 
@@ -460,7 +325,7 @@ class RlDataset extends LitElement {
   }
 
   private columns(): readonly ColumnSpec[] {
-    return this.view?.hasCorrectness ? COLUMNS : COLUMNS.filter((c) => c.id !== 'correct');
+    return columnsFor(this.view?.hasCorrectness ?? false);
   }
 
   override render() {
@@ -487,7 +352,7 @@ class RlDataset extends LitElement {
     return html`
       <header>
         <h1 title=${view.fileName}>${view.fileName}</h1>
-        <span class="status" role="status" aria-live="polite" data-field="rows" data-value=${view.rows}>${this.statusText(view)}</span>
+        <span class="status" role="status" aria-live="polite" data-field="rows" data-value=${view.rows}>${statusText(view, this.progress)}</span>
         ${!view.complete && progress?.phase !== 'stopped' ? html`<vscode-button secondary @click=${() => void this.ask({ kind: 'cancel' }).catch(() => undefined)}>Stop</vscode-button>` : nothing}
       </header>
       ${!view.complete && progress && progress.phase === 'summarising' && progress.total > 0
@@ -511,8 +376,8 @@ class RlDataset extends LitElement {
         <div role="rowgroup">
           <div class="header-row" role="row" aria-rowindex="1">
             ${columns.map((c, i) => html`
-              <div role="columnheader" aria-colindex=${i + 1} aria-sort=${this.sortState(c.id)}>
-                <button class=${c.numeric ? 'numeric' : ''} title=${`Sort by ${c.label}`} @click=${() => this.toggleSort(c.id)}>${c.label}${this.sortMark(c.id)}</button>
+              <div role="columnheader" aria-colindex=${i + 1} aria-sort=${sortState(this.sort, c.id)}>
+                <button class=${c.numeric ? 'numeric' : ''} title=${`Sort by ${c.label}`} @click=${() => this.toggleSort(c.id)}>${c.label}${sortMark(this.sort, c.id)}</button>
               </div>`)}
           </div>
         </div>
@@ -531,74 +396,22 @@ class RlDataset extends LitElement {
     const to = Math.min(view.rows, this.first + this.viewportRows + OVERSCAN);
     const out = [];
     for (let r = from; r < to; r++) {
-      const row = this.rows.get(r) ?? this.staleRows.get(r);
+      const row = this.blocks.get(r);
       const selected = r === this.focused ? 'true' : 'false';
       const top = cssProps({ top: `${r * ROW_HEIGHT}px` });
       if (!row) {
         out.push(html`<div class="row placeholder" id=${`row-${r}`} role="row" aria-rowindex=${r + 2} aria-selected=${selected} ${top}>
-          <div class="cell numeric" role="gridcell">${fmt(r + 1)}</div><div class="cell" role="gridcell">…</div></div>`);
+          <div class="cell numeric" role="gridcell">${formatCount(r + 1)}</div><div class="cell" role="gridcell">…</div></div>`);
         continue;
       }
       out.push(html`<div class=${row.error !== undefined ? 'row error' : 'row'} id=${`row-${r}`} role="row" aria-rowindex=${r + 2}
           aria-selected=${selected} data-index=${row.index} ${top}
           @click=${() => this.focusRow(r)} @dblclick=${() => void this.openRow(r).catch(() => undefined)}>
-          ${row.error !== undefined ? this.errorCells(row) : columns.map((c) => this.cell(row, c))}
+          ${row.error !== undefined ? errorCells(row) : columns.map((c) => cell(row, c))}
         </div>`);
     }
     return out;
   }
-
-  private errorCells(row: DatasetRow) {
-    return html`
-      <div class="cell numeric" role="gridcell">${fmt(row.index)}</div>
-      <div class="cell" role="gridcell" data-col="id">${row.id}</div>
-      <div class="cell message-cell" role="gridcell" title=${row.error ?? ''}>⚠ ${row.error}</div>`;
-  }
-
-  private cell(row: DatasetRow, column: ColumnSpec) {
-    const cls = column.numeric ? 'cell numeric' : 'cell';
-    switch (column.id) {
-      case 'index': return html`<div class=${cls} role="gridcell">${fmt(row.index)}</div>`;
-      case 'id': return html`<div class=${cls} role="gridcell" data-col="id" title=${row.id}>${row.id}</div>`;
-      case 'question': return html`<div class=${cls} role="gridcell" title=${row.question}>${row.question}</div>`;
-      case 'steps': return html`<div class=${cls} role="gridcell">${fmt(row.steps)}</div>`;
-      case 'tokens': return html`<div class=${cls} role="gridcell" title=${row.tokensEstimated ? 'estimated (~4 characters per token)' : 'from the file\u2019s logprobs'}>${row.tokensEstimated ? '~' : ''}${fmt(row.tokens)}</div>`;
-      case 'truncated': return html`<div class=${row.truncated ? `${cls} no` : `${cls} muted`} role="gridcell">${row.truncated ? 'truncated' : 'no'}</div>`;
-      case 'answer': return html`<div class=${cls} role="gridcell" title=${row.answer}>${row.answer}</div>`;
-      case 'correct': return row.correct === null
-        ? html`<div class="cell muted" role="gridcell">–</div>`
-        : html`<div class=${row.correct ? 'cell yes' : 'cell no'} role="gridcell">${row.correct ? '✓ yes' : '✗ no'}</div>`;
-    }
-  }
-
-  private sortState(column: DatasetColumn): 'ascending' | 'descending' | 'none' {
-    if (this.sort?.column !== column) return 'none';
-    return this.sort.descending ? 'descending' : 'ascending';
-  }
-
-  private sortMark(column: DatasetColumn): string {
-    if (this.sort?.column !== column) return '';
-    return this.sort.descending ? ' ▼' : ' ▲';
-  }
-
-  private statusText(view: DatasetView): string {
-    const filtered = view.query.filter.trim() !== '' && !view.filterError;
-    const count = filtered ? `${fmt(view.rows)} of ${fmt(view.totalRows)} rows` : `${fmt(view.totalRows)} rows`;
-    const parts = [count, `${fmt(view.records)} records`];
-    if (view.errorRows > 0) parts.push(`${fmt(view.errorRows)} unreadable`);
-    if (!view.hasLogprobs) parts.push('tokens estimated');
-    const p = this.progress;
-    if (!view.complete && p?.phase === 'stopped') parts.push(`stopped after ${fmt(p.done)} of ${fmt(p.total)} records (reopen to finish)`);
-    else if (!view.complete) parts.push(p && p.total > 0 ? `summarising ${Math.floor((100 * p.done) / p.total)}%…` : 'summarising…');
-    return parts.join(' · ');
-  }
-}
-
-/** True when `a` and `b` show the same filter and sort (only the data behind them grew). */
-function sameQuery(a: DatasetView, b: DatasetView): boolean {
-  const sa = a.query.sort;
-  const sb = b.query.sort;
-  return a.query.filter === b.query.filter && (sa === sb || (sa !== null && sb !== null && sa.column === sb.column && sa.descending === sb.descending));
 }
 
 customElements.define('rl-dataset', RlDataset);

@@ -8,7 +8,9 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import {
   assertNever,
   parseToWebview,
+  type HostRequest,
   type PanelCommand,
+  type PanelNotification,
   type PanelPlan,
   type PanelSettings,
   type PanelTrace,
@@ -16,9 +18,8 @@ import {
   type ViewDescription,
   type WebviewRequest,
 } from '../../src/shared/protocol';
-import { PendingRequests } from '../../src/shared/rpc';
 import { SEGMENTATION_MODES } from '../../src/shared/vocabulary';
-import { vscodeApi } from './vscodeApi';
+import { WebviewChannel } from '../common/channel';
 import { metricLabel, availableMetrics, indexPlan, type ChartMetric, type PlanIndex } from './model';
 import { formatCount, formatScore } from '../../src/shared/format';
 import { EMPTY_PREVIEW, reducePreview, type PreviewState } from './previewState';
@@ -104,9 +105,17 @@ class RlPanel extends LitElement {
     error: { state: true },
   };
 
-  private readonly api = vscodeApi<PanelState>();
-  private readonly requests = new PendingRequests(30_000);
-  private readonly saved = this.api.getState();
+  private readonly channel = new WebviewChannel<PanelNotification, HostRequest, WebviewRequest, PanelState>({
+    parse: parseToWebview,
+    onNotification: (message) => this.onNotification(message),
+    // The host asks what is on screen: answer once the last update has rendered.
+    answer: async () => {
+      await this.updateComplete;
+      return this.describe();
+    },
+    timeoutMs: 30_000,
+  });
+  private readonly saved = this.channel.savedState;
   trace: TraceSummary | null = this.saved?.trace ?? null;
   detail: PanelTrace | null = null;
   plan: PanelPlan | null = null;
@@ -131,25 +140,21 @@ class RlPanel extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    window.addEventListener('message', this.onMessage);
     // Anything the CSP blocks is a bug (a style attribute, an injected script): count it where tests look.
     document.addEventListener('securitypolicyviolation', (e) => {
       this.dataset.cspViolations = `${Number(this.dataset.cspViolations ?? 0) + 1}`;
       console.warn(`CSP blocked ${e.violatedDirective}: ${e.blockedURI || e.sample}`);
     });
-    this.api.postMessage({ type: 'ready' });
+    this.channel.connect();
   }
 
   override disconnectedCallback(): void {
-    window.removeEventListener('message', this.onMessage);
-    this.requests.rejectAll('panel closed');
+    this.channel.disconnect('panel closed');
     clearTimeout(this.budgetTimer);
     super.disconnectedCallback();
   }
 
-  private readonly onMessage = (event: MessageEvent<unknown>): void => {
-    const message = parseToWebview(event.data);
-    if (!message) return;
+  private onNotification(message: PanelNotification): void {
     switch (message.type) {
       case 'state':
         this.trace = message.trace;
@@ -178,18 +183,10 @@ class RlPanel extends LitElement {
         this.preview = reducePreview(this.preview, message.event);
         if (!this.preview.running) this.save();
         return;
-      case 'request':
-        void this.updateComplete.then(() => {
-          this.api.postMessage({ type: 'response', id: message.id, ok: true, result: this.describe() });
-        });
-        return;
-      case 'response':
-        this.requests.settle(message.id, message);
-        return;
       default:
         assertNever(message);
     }
-  };
+  }
 
   /** Takes a new plan and measures how long the diff and the chart take to show it. */
   private setPlan(plan: PanelPlan | null): void {
@@ -233,7 +230,7 @@ class RlPanel extends LitElement {
   }
 
   private save(): void {
-    this.api.setState({
+    this.channel.saveState({
       trace: this.trace, method: this.method, budget: this.budget, metric: this.metric,
       collapseDropped: this.collapseDropped, active: this.active, preview: this.preview,
     });
@@ -242,7 +239,7 @@ class RlPanel extends LitElement {
   /** Sends a request to the host; a failure is shown in the panel with the host's message. */
   private async ask(request: WebviewRequest): Promise<unknown> {
     try {
-      const result = await this.requests.request((id) => this.api.postMessage({ type: 'request', id, request }), request.kind);
+      const result = await this.channel.ask(request);
       this.error = null;
       return result;
     } catch (e) {

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { AbortError } from '../cancel';
 
 /** The export target is the source itself (or a file inside a source folder). */
 export class SourceOverwriteError extends Error {
@@ -131,7 +132,7 @@ export async function writeFileAtomic(
       bytes += buf.length;
     };
     for await (const chunk of chunks) {
-      if (options.signal?.aborted) throw Object.assign(new Error('write cancelled'), { name: 'AbortError' });
+      if (options.signal?.aborted) throw new AbortError('write cancelled');
       pending.push(chunk);
       pendingLength += chunk.length;
       if (pendingLength >= 1 << 20) await flush();

@@ -23,6 +23,7 @@ import { readWholeFile } from '../trace/read';
 import type { SegmentationMode, StepScores } from '../types';
 import { prunedReasoningText, replaceReasoningInRecord, replaceReasoningInText, sftRecord, type ExportFormat, type PrunedReasoning } from './serialize';
 import { STEP_SEPARATOR } from '../../shared/vocabulary';
+import { AbortError } from '../cancel';
 
 /** The outcome of pruning one trace. */
 export type TraceOutcome =
@@ -346,7 +347,7 @@ export async function* exportSource(
     try {
       for (const e of index.errors) totals.skipped.push({ id: `L${e.source.line ?? '?'}`, where: `${path}:${e.source.line ?? '?'}`, reason: e.message });
       for (let i = 0; i < index.count; i++) {
-        if (options.signal?.aborted) throw Object.assign(new Error('export cancelled'), { name: 'AbortError' });
+        if (options.signal?.aborted) throw new AbortError('export cancelled');
         const line = index.lineOf(i);
         if (options.only) {
           const res = index.readTraces(i, parse);

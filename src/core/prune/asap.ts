@@ -8,7 +8,7 @@
  */
 import { resolveBudget, type Budget } from './budget';
 import { joinKept, makePlan, normaliseIndices, type DropReason, type PrunePlan } from './plan';
-import { METHOD } from './methods';
+import { METHOD, type PruneMethodId } from './methods';
 import { STEP_SEPARATOR } from '../../shared/vocabulary';
 import { ordinal } from '../../shared/format';
 
@@ -74,16 +74,9 @@ export function asapPrune(options: AsapOptions): PrunePlan {
       const next = additive
         ? current - (additive.stepTokens[i] ?? 0) - (kept.length > 0 ? additive.separatorTokens : 0)
         : countTokens(joinKept(steps, kept, separator));
-      const score = options.firstTokenSurprisal[i];
       rank++;
-      reasons.set(i, {
-        method: METHOD.asap,
-        ...(score !== undefined ? { score } : {}),
-        scoreName: 'firstTokenSurprisal',
-        rank,
-        budgetLine: `${current} → ${next} tokens (target ≤ ${target})`,
-        rule: `${ordinal(rank)} lowest first-token surprisal; removed while the kept text exceeded ${target} tokens`,
-      });
+      reasons.set(i, surprisalDrop(METHOD.asap, options.firstTokenSurprisal[i], rank, { before: current, after: next, target },
+        `${ordinal(rank)} lowest first-token surprisal; removed while the kept text exceeded ${target} tokens`));
       current = next;
       if (current <= target) break;
     }
@@ -91,4 +84,22 @@ export function asapPrune(options: AsapOptions): PrunePlan {
   return makePlan(METHOD.asap, n, reasons, pinned, {
     budget: { target, before, after: current, met: current <= target, description },
   });
+}
+
+/** The reason of a step that an ASAP-style loop removed by its first-token surprisal. */
+export function surprisalDrop(
+  method: PruneMethodId,
+  score: number | undefined,
+  rank: number,
+  tokens: { readonly before: number; readonly after: number; readonly target: number },
+  rule: string,
+): DropReason {
+  return {
+    method,
+    ...(score !== undefined ? { score } : {}),
+    scoreName: 'firstTokenSurprisal',
+    rank,
+    budgetLine: `${tokens.before} → ${tokens.after} tokens (target ≤ ${tokens.target})`,
+    rule,
+  };
 }

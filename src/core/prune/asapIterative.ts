@@ -3,12 +3,13 @@
  * mode): after each removal, re-score the remaining steps on the pruned context (a model call), then
  * remove the lowest first-token surprisal again. Opt-in, slow, cancellable.
  */
-import { asapOrder, type TokenCounter } from './asap';
+import { asapOrder, surprisalDrop, type TokenCounter } from './asap';
 import { resolveBudget, type Budget } from './budget';
-import { joinKept, makePlan, normaliseIndices, throwIfAborted, type DropReason, type PrunePlan } from './plan';
+import { joinKept, makePlan, normaliseIndices, type DropReason, type PrunePlan } from './plan';
 import { METHOD } from './methods';
 import { STEP_SEPARATOR } from '../../shared/vocabulary';
 import { ordinal } from '../../shared/format';
+import { throwIfAborted } from '../cancel';
 
 /** Progress of a long-running method. */
 export interface PruneProgress {
@@ -68,16 +69,9 @@ export async function asapIterativePrune(options: AsapIterativeOptions): Promise
     if (i === undefined) break;
     kept = kept.filter((k) => k !== i);
     const next = countTokens(joinKept(steps, kept, separator));
-    const score = scores[i];
     rank++;
-    reasons.set(i, {
-      method: METHOD.asapIterative,
-      ...(score !== undefined ? { score } : {}),
-      scoreName: 'firstTokenSurprisal',
-      rank,
-      budgetLine: `${current} → ${next} tokens (target ≤ ${target})`,
-      rule: `${ordinal(rank)} removal: lowest first-token surprisal after re-scoring the pruned context`,
-    });
+    reasons.set(i, surprisalDrop(METHOD.asapIterative, scores[i], rank, { before: current, after: next, target },
+      `${ordinal(rank)} removal: lowest first-token surprisal after re-scoring the pruned context`));
     current = next;
     scores = undefined;
     options.onProgress?.({ removed: rank, tokens: current, target, step: i, message: `removed step ${i + 1} (${current}/${target} tokens)` });

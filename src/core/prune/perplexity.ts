@@ -8,10 +8,11 @@
 import type { TokenCounter } from './asap';
 import type { PruneProgress } from './asapIterative';
 import { resolveBudget, type Budget } from './budget';
-import { joinKept, makePlan, normaliseIndices, throwIfAborted, type DropReason, type PrunePlan } from './plan';
+import { joinKept, makePlan, normaliseIndices, type DropReason, type PrunePlan } from './plan';
 import { METHOD } from './methods';
 import { STEP_SEPARATOR } from '../../shared/vocabulary';
 import { ordinal } from '../../shared/format';
+import { throwIfAborted } from '../cancel';
 
 /** Perplexity of the target (later reasoning + answer) given only the `kept` steps. */
 export type PerplexityWithout = (kept: readonly number[], signal: AbortSignal | undefined) => Promise<number>;

@@ -210,14 +210,4 @@ export function joinKept(texts: readonly string[], kept: readonly number[], sepa
   return kept.map((i) => texts[i]!).join(separator);
 }
 
-/** Error thrown by cancellable methods (same name as the DOM's, so callers can test `err.name === 'AbortError'`). */
-export function abortError(): Error {
-  const err = new Error('pruning cancelled');
-  err.name = 'AbortError';
-  return err;
-}
 
-/** Throw `abortError()` when the signal is aborted. */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError();
-}

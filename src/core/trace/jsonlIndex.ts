@@ -12,8 +12,9 @@ import { safeParseJson, type JsonResult } from './safeJson';
 import type { ParseOptions, ParseResult, TraceError } from './types';
 import { warning, type TraceWarning } from './warnings';
 
-/** Cancellation as VS Code's `CancellationToken` or a DOM/Node `AbortSignal`. */
-export type CancellationLike = { readonly isCancellationRequested: boolean } | { readonly aborted: boolean };
+import { AbortError, isCancelled, type CancellationLike } from '../cancel';
+
+export { isCancelled, type CancellationLike };
 
 /** Progress while indexing. */
 export interface IndexProgress {
@@ -35,11 +36,11 @@ export interface IndexOptions {
 /** Default largest record: 64 MB. */
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
-/** Thrown when indexing is cancelled. */
-export class CancelledError extends Error {
+/** Thrown when indexing or reading is cancelled: the one {@link AbortError}, under the name readers use. */
+export class CancelledError extends AbortError {
+  override readonly name: string = 'CancelledError';
   constructor() {
     super('cancelled');
-    this.name = 'CancelledError';
   }
 }
 
@@ -49,12 +50,6 @@ export class TraceFileError extends Error {
     super(message);
     this.name = 'TraceFileError';
   }
-}
-
-/** True when `c` asks to stop. */
-export function isCancelled(c: CancellationLike | undefined): boolean {
-  if (!c) return false;
-  return 'aborted' in c ? c.aborted : c.isCancellationRequested;
 }
 
 /** The index of one JSONL file. Call {@link close} when done reading. */

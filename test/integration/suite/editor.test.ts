@@ -17,7 +17,7 @@ import type { Step } from '../../../src/core/types';
 import type { AppliedDecorations, RangeTuple } from '../../../src/editor/decorations';
 import type { StatusDescription } from '../../../src/editor/statusBar';
 import { ScoreCache } from '../../../src/pipeline/scoreCache';
-import { tokenTableFromFile } from '../../../src/pipeline/scoreTrace';
+import { tokenTableFromFile } from '../../../src/core/tokenTable';
 
 const EXTENSION_ID = 'reasoning-lens.reasoning-lens';
 const repoRoot = resolve(__dirname, '..', '..', '..');

@@ -1,0 +1,52 @@
+/**
+ * The token table: per-token figures of a trace's reasoning (spans, logprob, entropy, confidence) in
+ * reasoning-relative offsets, whatever produced them (the file's logprobs, a local model, an endpoint),
+ * and its reduction to per-step scores. A `TraceSession` keeps one; the score cache stores them.
+ */
+import { alignStepsToTokens, type StepTokenRange } from './align';
+import { scoreSteps, tokenConfidences, tokenEntropies, type TokenScores } from './scores';
+import type { Trace } from './trace/types';
+import type { Step, TraceScores } from './types';
+
+/** Token-level figures of the reasoning, in reasoning-relative offsets: what the cache stores. */
+export interface TokenTable {
+  /** Token spans relative to `Trace.reasoning` (tokens of the prompt are not kept). */
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly logprob: Float32Array;
+  /** Entropy per token (nats), full-vocabulary or top-k as `entropyKind` says. */
+  readonly entropy?: Float32Array;
+  readonly entropyKind?: 'full' | 'top-k';
+  /** DeepConf token confidence (−mean top-k logprob), when top-k candidates were available. */
+  readonly confidence?: Float32Array;
+}
+
+/** Token table from the logprobs a trace file carries (OpenAI / vLLM fields); undefined when none. */
+export function tokenTableFromFile(trace: Trace): TokenTable | undefined {
+  const tokens = (trace.logprobs ?? []).filter((t) => t.region === 'reasoning' && t.start >= 0);
+  if (tokens.length === 0) return undefined;
+  const topK = tokens.map((t) => (t.topLogprobs?.length ? t.topLogprobs.map((c) => c.logprob) : undefined));
+  const logprob = Float32Array.from(tokens, (t) => t.logprob);
+  const scores: TokenScores = { logprob, topK };
+  const hasTopK = topK.some((row) => row !== undefined);
+  const entropy = hasTopK ? Float32Array.from(tokenEntropies(scores).values) : undefined;
+  return {
+    starts: Int32Array.from(tokens, (t) => t.start),
+    ends: Int32Array.from(tokens, (t) => t.end),
+    logprob,
+    ...(entropy ? { entropy, entropyKind: 'top-k' as const } : {}),
+    ...(hasTopK ? { confidence: Float32Array.from(tokenConfidences(scores)) } : {}),
+  };
+}
+
+/** Per-step scores of `steps` from a token table; cheap, so a new segmentation needs no new model call. */
+export function stepScoresFromTable(table: TokenTable, steps: readonly Step[]): { scores: TraceScores; ranges: StepTokenRange[] } {
+  const spans = Array.from(table.starts, (start, i) => ({ start, end: table.ends[i]! }));
+  const ranges = alignStepsToTokens(spans, steps, 0);
+  const tokens: TokenScores = {
+    logprob: table.logprob,
+    ...(table.entropy ? { entropy: table.entropy, entropyIsTopK: table.entropyKind === 'top-k' } : {}),
+    ...(table.confidence ? { confidence: table.confidence } : {}),
+  };
+  return { scores: scoreSteps(tokens, ranges, { reasoningTokens: { start: 0, end: table.starts.length } }), ranges };
+}
