@@ -1,6 +1,6 @@
 /**
- * Every command id in one place (package.json `contributes.commands` must list the same ids; a unit
- * test checks both directions).
+ * Every command id in one place (package.json `contributes.commands` must list the same ids; an
+ * integration test checks both directions).
  */
 export const CommandIds = {
   openSample: 'reasoningLens.openSample',

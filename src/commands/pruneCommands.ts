@@ -10,6 +10,7 @@ import type { OpenTrace } from '../services/sessionManager';
 import { own, type LensContext } from '../services/context';
 import { formatCount } from '../shared/format';
 import { withCancellableProgress } from '../services/progress';
+import { readSettings } from '../services/config';
 
 /** What `reasoningLens.internal.describePruning` returns (integration tests, diagnostics). */
 export interface PruningDescription {
@@ -194,7 +195,7 @@ export class PruneCommands extends Disposable {
   }
 
   private canScore(): boolean {
-    return vscode.workspace.getConfiguration('reasoningLens').get<string>('backend', 'local') !== 'file';
+    return readSettings().backend !== 'file';
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -409,7 +410,7 @@ export class PruneCommands extends Disposable {
  * The step under the cursor when the active editor shows `doc` with its reasoning verbatim; else a
  * quick pick of the steps. Undefined when the user cancels.
  */
-export async function stepAtCursorOrPick(doc: OpenTrace, placeHolder: string): Promise<number | undefined> {
+async function stepAtCursorOrPick(doc: OpenTrace, placeHolder: string): Promise<number | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (editor && editor.document.uri.toString() === doc.uri.toString() && doc.reasoningOffset !== undefined) {
     const offset = editor.document.offsetAt(editor.selection.active) - doc.reasoningOffset;

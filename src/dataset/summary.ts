@@ -31,7 +31,7 @@ export function preview(text: string, max: number): string {
  * Tokens of the generated text: the file's own logprob tokens for the reasoning and answer when it has
  * them (exact), else an estimate from the character count.
  */
-export function traceTokens(trace: Trace): { tokens: number; estimated: boolean } {
+function traceTokens(trace: Trace): { tokens: number; estimated: boolean } {
   if (trace.logprobs && trace.logprobs.length > 0) {
     let n = 0;
     for (const t of trace.logprobs) if (t.region !== 'prompt') n++;

@@ -9,7 +9,7 @@ import type { EditorContext, StepLayout } from './traceEditorModel';
 import { own } from '../services/context';
 
 /** Context key: the active editor shows a trace whose steps the editor commands can act on. */
-export const TraceActiveContext = 'reasoningLens.traceActive';
+const TraceActiveContext = 'reasoningLens.traceActive';
 
 /**
  * The editor's commands (step keep/drop/pin, navigation by heat, metric) and the

@@ -78,7 +78,7 @@ export class StepHoverProvider implements vscode.HoverProvider {
 }
 
 /** "Dropped by ASAP: 3rd in removal order, firstTokenSurprisal 0.41; 1,234 → 1,180 tokens. Rule: …" */
-export function describeReason(reason: DropReason): string {
+function describeReason(reason: DropReason): string {
   let method: string = reason.method;
   try {
     method = pruneMethod(reason.method).label;

@@ -40,7 +40,7 @@ export interface TraceViewRequest {
 }
 
 /** Parses a trace-view URI; throws with a readable message when it was not made by {@link traceViewUri}. */
-export function parseTraceViewUri(uri: vscode.Uri): TraceViewRequest {
+function parseTraceViewUri(uri: vscode.Uri): TraceViewRequest {
   const q = new URLSearchParams(uri.query);
   const file = q.get('file');
   if (!file) throw new Error(`${uri.toString()} names no file`);

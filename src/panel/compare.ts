@@ -8,7 +8,7 @@ import { registerCommand } from '../commands/registerCommand';
 import { formatCount } from '../shared/format';
 
 /** Scheme of the read-only original/pruned documents the diff editor compares. */
-export const CompareScheme = 'reasoning-lens-compare';
+const CompareScheme = 'reasoning-lens-compare';
 
 /**
  * Read-only virtual documents for "Compare Original and Pruned": `reasoning-lens-compare:/original/<name>`

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../util/disposable';
-import { DEFAULT_METHOD, isPruneMethodId, type Budget, type PruneMethodId } from '../core/prune';
+import { ASAP_DEFAULT_RATIO, DEFAULT_METHOD, isPruneMethodId, type Budget, type PruneMethodId } from '../core/prune';
 import { isBudget } from '../core/prune/budgetText';
 import { own } from './context';
 
@@ -11,7 +11,7 @@ export interface PruneSettings {
 }
 
 /** ASAP at ASAP's default ratio (arXiv 2508.05988). */
-export const DEFAULT_PRUNE_SETTINGS: PruneSettings = { method: DEFAULT_METHOD, budget: { kind: 'ratio', ratio: 0.8 } };
+export const DEFAULT_PRUNE_SETTINGS: PruneSettings = { method: DEFAULT_METHOD, budget: { kind: 'ratio', ratio: ASAP_DEFAULT_RATIO } };
 
 const KEY = 'reasoningLens.pruneSettings';
 

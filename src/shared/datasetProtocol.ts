@@ -140,7 +140,7 @@ export const MAX_ROWS_PER_REQUEST = 1000;
 export const MAX_FILTER_LENGTH = 1000;
 
 /** True for a known column id. */
-export function isDatasetColumn(v: unknown): v is DatasetColumn {
+function isDatasetColumn(v: unknown): v is DatasetColumn {
   return isStr(v) && (DATASET_COLUMNS as readonly string[]).includes(v);
 }
 

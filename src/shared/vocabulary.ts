@@ -12,21 +12,15 @@ export type SegmentationMode = (typeof SEGMENTATION_MODES)[number];
 /** The mode used when nothing else is chosen: paragraphs, else sentences and whole-line code groups. */
 export const DEFAULT_SEGMENTATION: SegmentationMode = 'auto';
 
-/** True for a known segmentation mode. */
-export function isSegmentationMode(value: unknown): value is SegmentationMode {
-  return typeof value === 'string' && (SEGMENTATION_MODES as readonly string[]).includes(value);
-}
-
 /** The per-step metrics views colour and chart steps by, in the order menus list them. */
 export const STEP_METRICS = ['firstTokenSurprisal', 'meanSurprisal', 'stepEntropy', 'confidence', 'perplexity', 'importance'] as const;
 export type StepMetric = (typeof STEP_METRICS)[number];
 
-/** The metric from the file's chunk metadata rather than from token scores (Thought Anchors). */
+/**
+ * The metric from the file's chunk metadata (Thought Anchors); every other metric is the field of
+ * `StepScores` with its name.
+ */
 export const FILE_METRIC = 'importance' satisfies StepMetric;
-
-/** The metrics computed from token scores: each is a field of `StepScores` of the same name. */
-export type ScoreMetric = Exclude<StepMetric, typeof FILE_METRIC>;
-export const SCORE_METRICS: readonly ScoreMetric[] = STEP_METRICS.filter((m): m is ScoreMetric => m !== FILE_METRIC);
 
 /** How a metric reads: its one label (lower case; `sentenceCase` for a title), unit and direction. */
 export interface MetricInfo {

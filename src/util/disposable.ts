@@ -47,9 +47,3 @@ export abstract class Disposable implements IDisposable {
     disposeAll(items);
   }
 }
-
-/** Wraps a function as a disposable. */
-export function toDisposable(fn: () => void): IDisposable {
-  let done = false;
-  return { dispose: () => { if (!done) { done = true; fn(); } } };
-}

@@ -110,7 +110,7 @@ export function fileStepScores(trace: Trace, steps: ReturnType<typeof segment>):
  * First-token surprisal and token count per step only: what ASAP needs, without the entropy and
  * confidence passes over every token (the bulk of the work on logprob-heavy datasets).
  */
-export function fileFirstTokenScores(trace: Trace, steps: ReturnType<typeof segment>): readonly StepScores[] | undefined {
+function fileFirstTokenScores(trace: Trace, steps: ReturnType<typeof segment>): readonly StepScores[] | undefined {
   const reasoning = trace.logprobs?.filter((t) => t.region === 'reasoning' && t.start >= 0);
   if (!reasoning?.length) return undefined;
   return alignStepsToTokens(reasoning, steps, 0).map((r) => {

@@ -29,8 +29,6 @@ export interface DifficultyThresholds {
 
 /** ASAP's default kept ratio (arXiv 2508.05988). */
 export const ASAP_DEFAULT_RATIO = 0.8;
-/** ASAP's script's absolute budget. */
-export const ASAP_SCRIPT_TOKENS = 1024;
 
 /**
  * Our ratios per level. DAP prunes easy problems hardest and keeps most of a hard problem's reasoning;

@@ -68,13 +68,6 @@ export interface StepControls {
 /** No pins, no overrides. */
 export const NO_CONTROLS: StepControls = { pinned: [], overrides: {} };
 
-/** Common inputs of every method: how many steps, and which are pinned. */
-export interface PruneInput {
-  readonly stepCount: number;
-  /** Pinned step indices (never removed; methods only consider unpinned steps). */
-  readonly pinned?: Iterable<number>;
-}
-
 /** Steps a method must not remove: pins plus manual "keep" overrides, so budgets account for them. */
 export function protectedSteps(controls: StepControls): number[] {
   const set = new Set(controls.pinned);
@@ -158,11 +151,6 @@ export function setOverride(controls: StepControls, index: number, value: 'keep'
   if (value === undefined) delete overrides[index];
   else overrides[index] = value;
   return { ...controls, overrides };
-}
-
-/** Remove every override (pins stay). */
-export function resetOverrides(controls: StepControls): StepControls {
-  return { ...controls, overrides: {} };
 }
 
 /** Undo/redo history of values (plans, or plans with controls): an immutable stack. */

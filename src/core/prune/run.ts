@@ -12,7 +12,7 @@ import { confidencePrune } from './confidence';
 import { loopsPrune } from './loops';
 import { perplexityPrune, type PerplexityWithout } from './perplexity';
 import { isCheapMethod, METHOD, pruneMethod, type PruneMethodId } from './methods';
-import { joinKept, keepAllPlan, makePlan, protectedSteps, type DropReason, type PrunePlan, type StepControls } from './plan';
+import { joinKept, keepAllPlan, makePlan, NO_CONTROLS, protectedSteps, type DropReason, type PrunePlan, type StepControls } from './plan';
 import type { StepScores } from '../types';
 import { STEP_SEPARATOR } from '../../shared/vocabulary';
 import { formatScore, ordinal } from '../../shared/format';
@@ -108,7 +108,7 @@ function slowOptions(request: AsyncPruneRequest, pinned: readonly number[], sepa
 function run(request: AsyncPruneRequest): PrunePlan | Promise<PrunePlan> {
   const runner = RUNNERS[request.method];
   if (!runner) throw new PruneInputError(`unknown pruning method ${String(request.method)}`);
-  const pinned = protectedSteps(request.controls ?? { pinned: [], overrides: {} });
+  const pinned = protectedSteps(request.controls ?? NO_CONTROLS);
   return runner(request, pinned, request.separator ?? STEP_SEPARATOR);
 }
 
