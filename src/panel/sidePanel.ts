@@ -97,9 +97,10 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
       timeoutMs: 10_000,
       parse: parseFromWebview,
       perform: (request) => this.perform(request),
+      // The trace first: it is what the restored page is waiting to draw.
       onReady: () => {
-        this.postSettings();
         this.postState();
+        this.postSettings();
       },
     });
     this.channel = channel;

@@ -263,6 +263,8 @@ export const tests = [
       await frame.locator('rl-panel').waitFor({ state: 'detached', timeout: 15_000 }).catch(() => {});
       const again = await panelFor(wb, 'response.md');
       await again.locator('rl-preview-pane [data-field="retention"]').waitFor({ timeout: 15_000 });
+      // The page restores its own state at once; the plan comes with the host's state after `ready`.
+      await again.locator('rl-diff-list .row.dropped').first().waitFor({ timeout: 15_000 }).catch(() => {});
       assert.ok(await again.locator('rl-diff-list .row.dropped').count() > 0, 'the plan is shown again after reopening');
 
       await pickTheme(page, 'Light Modern');
