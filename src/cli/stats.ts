@@ -8,13 +8,14 @@ import { assertNotSource, writeFileAtomic } from '../core/export/atomicWrite';
 import { behaviourHandbook } from '../core/insights/handbook';
 import { collectInsights, type Insights } from '../core/insights/scan';
 import type { StatsHistogram } from '../core/insights/stats';
-import { SEGMENTATION_MODES } from '../shared/vocabulary';
+import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
 import { CancelledError, TRACE_FORMATS, type TraceFormat } from '../core/trace';
 import type { SegmentationMode } from '../core/types';
 import { ArgError, describeOptions, parseOneInput } from './args';
 import { formatSource } from './inspect';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
 import { EXIT_INTERRUPTED, interruptSignal, Progress, reportFailure } from './workerPool';
+import { formatCount } from '../shared/format';
 
 const specs = {
   json: { type: 'boolean', description: 'one JSON object per line: summary, histogram, looping, behaviour' },
@@ -28,7 +29,7 @@ const specs = {
 
 const USAGE = `usage: reasoning-lens stats <file|folder> [--json] [--behaviours N] [--handbook OUT.md]\n${describeOptions(specs)}\n`;
 
-const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+const n = formatCount;
 const plural = (x: number, one: string): string => `${n(x)} ${one}${x === 1 ? '' : 's'}`;
 const pct = (part: number, whole: number): string => `${whole ? ((part / whole) * 100).toFixed(1) : '0.0'}%`;
 
@@ -114,7 +115,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const progress = new Progress(io, process.stderr.isTTY === true, 'traces');
     const started = performance.now();
     const insights = await collectInsights(input, {
-      segmentation: (options.segment ?? 'paragraph') as SegmentationMode,
+      segmentation: (options.segment ?? DEFAULT_SEGMENTATION) as SegmentationMode,
       format: (options.format ?? 'auto') as TraceFormat | 'auto',
       behaviours: topBehaviours > 0,
       topBehaviours,

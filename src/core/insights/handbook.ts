@@ -4,6 +4,7 @@
  * quoted as plain text (markdown and HTML characters escaped), never rendered as markup.
  */
 import type { BehaviourReport } from './behaviours';
+import { formatCount } from '../../shared/format';
 
 /** Escapes markdown and HTML so file content shows as the characters it is. */
 export function escapeMarkdown(text: string): string {
@@ -19,7 +20,7 @@ function percent(x: number): string {
  * traces, position, length and examples (file, line, trace id and 1-based step).
  */
 export function behaviourHandbook(report: BehaviourReport, source: { readonly title?: string; readonly files: readonly string[] }): string {
-  const n = (x: number): string => x.toLocaleString('en-US');
+  const n = formatCount;
   const lines: string[] = [];
   lines.push(`# Behaviour handbook${source.title ? `: ${escapeMarkdown(source.title)}` : ''}`, '');
   lines.push(

@@ -15,6 +15,7 @@ import { estimateTokens } from '../session';
 import type { Step } from '../types';
 import { scanSpans, type PeriodicRun } from './periodic';
 import { sequenceKey, WordScanner, type WordList } from './words';
+import { formatCount } from '../../shared/format';
 
 /** Options of {@link detectLoops}. */
 export interface LoopOptions {
@@ -149,10 +150,8 @@ function stepWordRanges(words: WordList, steps: readonly Step[]): Int32Array {
   return ranges;
 }
 
-/** 12345 → "12,345" (like `toLocaleString('en-US')` for integers, without Intl's cost per call). */
-export function groupDigits(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
+/** 12345 → "12,345": the shared count formatter (one cached Intl.NumberFormat, src/shared/format.ts). */
+export const groupDigits: (n: number) => string = formatCount;
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${groupDigits(n)} ${n === 1 ? one : many}`;
