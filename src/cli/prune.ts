@@ -15,7 +15,7 @@ import { formatBudget, parseBudget } from '../core/prune/budgetText';
 import { TraceSession } from '../core/session';
 import { segment } from '../core/steps';
 import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
-import { parseTraceRecord, readTraces, safeParseJson } from '../core/trace';
+import { readTraces } from '../core/trace';
 import { listTraceSources } from '../core/trace/read';
 import type { ParseOptions, Trace } from '../core/trace/types';
 import { findEmbeddedModel } from '../model/onnx/modelFolder';
@@ -24,11 +24,11 @@ import type { ScoringBackend } from '../model/backend';
 import { InProcessOnnxBackend } from '../model/onnx/local';
 import { OpenAIBackend } from '../model/openai';
 import { PruneInputError, runPrune } from '../pipeline/pruneRunner';
-import { ArgError, describeOptions, parseArgs } from './args';
+import { ArgError, describeOptions, parseOneInput } from './args';
 import { isLoopbackHost } from './serveGuard';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
-import { interruptSignal, OutputExistsError, reportFailure, runJsonlPipeline, type PipelineResult } from './workerPool';
-import { batchReader, type TaskBatch, type TaskResult } from './workerTask';
+import { commandScope, OutputExistsError, runJsonlPipeline, type PipelineOptions } from './workerPool';
+import { recordTask } from './workerTask';
 import { FIELD_OPTION_SPECS, readOptionsFrom } from './readOptions';
 import { formatCount } from '../shared/format';
 
@@ -94,6 +94,21 @@ export function backendFromOptions(options: { model?: string; endpoint?: string;
 export function embeddedBackend(): ScoringBackend | undefined {
   const dir = findEmbeddedModel(__dirname) ?? findEmbeddedModel(process.cwd());
   return dir ? new InProcessOnnxBackend(dir) : undefined;
+}
+
+/**
+ * `prune` / `score` over a JSONL input: the pipeline (resumable; worker threads, or `asyncTask` one
+ * batch at a time on the main thread when a backend scores), its totals on stderr, and the exit code
+ * (0 when anything was done, now or in the run it resumed).
+ */
+export async function runJsonlCommand(command: 'prune' | 'score', options: Omit<PipelineOptions, 'isTty' | 'batchSize'>): Promise<number> {
+  const { asyncTask, ...rest } = options;
+  const result = await runJsonlPipeline({ ...rest, ...(asyncTask ? { asyncTask, batchSize: 1 } : {}), isTty: process.stderr.isTTY === true });
+  printTotals(options.io, command, result.totals, {
+    resumed: result.resumed, seconds: result.seconds, processed: result.processed, workers: result.workers,
+    ...(command === 'score' ? { tokens: false } : {}),
+  });
+  return result.totals.pruned > 0 || result.resumed > 0 ? EXIT_OK : EXIT_FAILURE;
 }
 
 /** Prints the totals block shared by `prune` and `score`. */
@@ -182,23 +197,18 @@ async function pruneFolder(input: string, out: string, pruner: TracePruner, form
   }
 }
 
-async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  let backend: ScoringBackend | undefined;
-  const interrupt = interruptSignal();
-  try {
-    const { options, positionals } = parseArgs(argv, specs);
-    if (options.help) {
-      io.stdout(USAGE);
-      return EXIT_OK;
-    }
-    if (positionals.length !== 1) throw new ArgError(positionals.length ? 'give one input file or folder' : 'missing <file|folder>');
-    if (!options.method) throw new ArgError('missing --method (one of asap, asap-iterative, anchor, entropy, confidence, perplexity)');
+function run(argv: readonly string[], io: CliIo): Promise<number> {
+  return commandScope('prune', USAGE, io, async ({ signal, hold }) => {
+    let backend: ScoringBackend | undefined;
+    const parsed = parseOneInput(argv, specs, USAGE, io.stdout);
+    if (!parsed) return EXIT_OK;
+    const { options, input } = parsed;
+    if (!options.method) throw new ArgError(`missing --method (one of ${PICKABLE_METHODS.map((m) => m.id).join(', ')})`);
     if (!options.output) throw new ArgError('missing -o OUT (the output file)');
     const parsedBudget = parseBudget(options.budget ?? '0.8');
     if (!parsedBudget.ok) throw new ArgError(`--budget: ${parsedBudget.message}`);
     const workers = options.workers !== undefined ? Number(options.workers) : undefined;
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new ArgError('--workers takes a whole number ≥ 0');
-    const input = positionals[0]!;
     if (!existsSync(input)) {
       io.stderr(`reasoning-lens prune: ${input}: no such file or folder\n`);
       return EXIT_FAILURE;
@@ -210,7 +220,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const placeholder = options['skip-placeholders'] ?? false;
     // `--format` is prune's output format; only delimiters and fields say how the input is read.
     const parse = readOptionsFrom({ ...(options['reasoning-tags'] !== undefined ? { 'reasoning-tags': options['reasoning-tags'] } : {}), ...(options.field ? { field: options.field } : {}) });
-    backend = backendFromOptions(options);
+    backend = hold(backendFromOptions(options));
     if (!backend && pruneMethod(method).needs.model) {
       throw new ArgError(`--method ${method} calls a model for every step: give --model DIR or --endpoint URL`);
     }
@@ -223,41 +233,20 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
     if (kind.kind === 'jsonl') {
       const b = backend;
-      const reader = batchReader(input);
       const asyncTask = b
-        ? async (batch: TaskBatch): Promise<TaskResult> => {
-            const totals = emptyTotals();
-            let output = '';
-            const lines = reader.read(batch);
-            for (const [k, line] of lines.entries()) {
-              const lineNo = batch.lineNumbers[k]!;
-              const parsed = safeParseJson(line);
-              const res = parsed.ok ? parseTraceRecord(parsed.value, parse, { file: input, line: lineNo, jsonPath: '$' }, `L${lineNo}`) : undefined;
-              if (!parsed.ok || !res?.traces.length) {
-                totals.records++;
-                totals.skipped.push({ id: `L${lineNo}`, where: `${input}:${lineNo}`, reason: !parsed.ok ? `not JSON: ${parsed.message}` : res?.errors[0]?.message ?? 'no trace' });
-                continue;
-              }
-              const outcomes = new Map<Trace, TraceOutcome>();
-              for (const t of res.traces) outcomes.set(t, await pruneWithModel(t, method, budget, segmentation, b, placeholder));
-              for (const value of exportRecord(parsed.value, res.traces, (t) => outcomes.get(t)!, format, totals)) output += `${JSON.stringify(value)}\n`;
-            }
-            return { seq: batch.seq, output, records: lines.length, totals };
-          }
+        ? recordTask(input, parse, async ({ value, traces }, totals) => {
+            const outcomes = new Map<Trace, TraceOutcome>();
+            for (const t of traces) outcomes.set(t, await pruneWithModel(t, method, budget, segmentation, b, placeholder));
+            return exportRecord(value, traces, (t) => outcomes.get(t)!, format, totals).map((r) => `${JSON.stringify(r)}\n`).join('');
+          })
         : undefined;
-      const result: PipelineResult = await runJsonlPipeline({
-        input,
-        output: options.output,
+      return await runJsonlCommand('prune', {
+        input, output: options.output, io, signal,
         config: { kind: 'prune', file: input, method, budget, segmentation, format, placeholder, ...(Object.keys(parse).length ? { parse } : {}) },
         ...(workers !== undefined ? { workers } : {}),
-        ...(asyncTask ? { asyncTask, batchSize: 1 } : {}),
+        ...(asyncTask ? { asyncTask } : {}),
         ...(options.force ? { force: true } : {}),
-        io,
-        isTty: process.stderr.isTTY === true,
-        signal: interrupt.signal,
       });
-      printTotals(io, 'prune', result.totals, { resumed: result.resumed, seconds: result.seconds, processed: result.processed, workers: result.workers });
-      return result.totals.pruned > 0 || result.resumed > 0 ? EXIT_OK : EXIT_FAILURE;
     }
 
     // A single JSON document, text file, trace folder, or a folder of them: written atomically.
@@ -275,12 +264,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     else await writeFileAtomic(options.output, exportSource(input, pruner, format, totals, { parse }), { keep: () => totals.pruned > 0 });
     printTotals(io, 'prune', totals, { seconds: (Date.now() - started) / 1000, processed: totals.records });
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
-  } catch (error) {
-    return reportFailure('prune', USAGE, error, io);
-  } finally {
-    interrupt.dispose();
-    await backend?.dispose();
-  }
+  });
 }
 
 /** The `prune` subcommand. */

@@ -8,19 +8,19 @@ import { existsSync } from 'node:fs';
 import { fileStepScores, emptyTotals, sourceKind, type ExportTotals } from '../core/export/dataset';
 import { segment } from '../core/steps';
 import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
-import { indexJsonl, parseTraceRecord, readTraces, safeParseJson } from '../core/trace';
+import { indexJsonl, readTraces } from '../core/trace';
 import type { ParseOptions, Trace } from '../core/trace/types';
 import type { SegmentationMode, StepScores } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
 import { scoreTraceTokens } from '../pipeline/scoreTrace';
 import { stepScoresFromTable } from '../core/tokenTable';
 import { checkOutput } from '../core/export/atomicWrite';
-import { ArgError, describeOptions, parseArgs } from './args';
+import { ArgError, describeOptions, parseOneInput } from './args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
-import { backendFromOptions, embeddedBackend, printTotals } from './prune';
+import { backendFromOptions, embeddedBackend, printTotals, runJsonlCommand } from './prune';
 import { READ_OPTION_SPECS, readOptionsFrom } from './readOptions';
-import { interruptSignal, reportFailure, runJsonlPipeline } from './workerPool';
-import { batchReader, scoreRow, type ScoreRow, type TaskBatch, type TaskResult } from './workerTask';
+import { commandScope } from './workerPool';
+import { recordTask, scoreRow, type ScoreRow } from './workerTask';
 
 const specs = {
   ...READ_OPTION_SPECS,
@@ -72,18 +72,13 @@ function table(row: ScoreRow): string {
   return `${head}\n  step  tokens  1st-surp   entropy  confid.  text\n${lines.join('\n')}\n`;
 }
 
-async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  let backend: ScoringBackend | undefined;
-  let fallback: ScoringBackend | undefined;
-  const interrupt = interruptSignal();
-  try {
-    const { options, positionals } = parseArgs(argv, specs);
-    if (options.help) {
-      io.stdout(USAGE);
-      return EXIT_OK;
-    }
-    if (positionals.length !== 1) throw new ArgError(positionals.length ? 'give one input file or folder' : 'missing <file|folder>');
-    const input = positionals[0]!;
+function run(argv: readonly string[], io: CliIo): Promise<number> {
+  return commandScope('score', USAGE, io, async ({ signal, hold }) => {
+    let backend: ScoringBackend | undefined;
+    let fallback: ScoringBackend | undefined;
+    const parsed = parseOneInput(argv, specs, USAGE, io.stdout);
+    if (!parsed) return EXIT_OK;
+    const { options, input } = parsed;
     if (!existsSync(input)) {
       io.stderr(`reasoning-lens score: ${input}: no such file or folder\n`);
       return EXIT_FAILURE;
@@ -92,57 +87,39 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new ArgError('--workers takes a whole number ≥ 0');
     const segmentation = (options.segment ?? DEFAULT_SEGMENTATION) as SegmentationMode;
     const parse = readOptionsFrom(options);
-    backend = backendFromOptions(options);
+    backend = hold(backendFromOptions(options));
 
     if (options.output) {
       await checkOutput(input, options.output, options.force ? { force: true } : {});
       const kind = await sourceKind(input);
       if (kind.kind !== 'jsonl') throw new ArgError('-o needs a JSONL dataset (for other inputs, omit -o and redirect --json output)');
       // No model named and no logprobs in the file: score with the embedded model, like the editor.
-      if (!backend && !(await jsonlHasLogprobs(input, parse))) backend = embeddedBackend();
+      if (!backend && !(await jsonlHasLogprobs(input, parse))) backend = hold(embeddedBackend());
       const scoredBy = backend ? backend.describe().id : 'file';
       const b = backend;
-      const reader = batchReader(input);
       const asyncTask = b
-        ? async (batch: TaskBatch): Promise<TaskResult> => {
-            const totals = emptyTotals();
+        ? recordTask(input, parse, async ({ traces, line }, totals) => {
+            totals.records++;
             let output = '';
-            const lines = reader.read(batch);
-            for (const [k, line] of lines.entries()) {
-              const lineNo = batch.lineNumbers[k]!;
-              totals.records++;
-              const parsed = safeParseJson(line);
-              const res = parsed.ok ? parseTraceRecord(parsed.value, parse, { file: input, line: lineNo, jsonPath: '$' }, `L${lineNo}`) : undefined;
-              if (!parsed.ok || !res?.traces.length) {
-                totals.skipped.push({ id: `L${lineNo}`, where: `${input}:${lineNo}`, reason: !parsed.ok ? `not JSON: ${parsed.message}` : res?.errors[0]?.message ?? 'no trace' });
+            for (const t of traces) {
+              totals.traces++;
+              if (!t.reasoning.trim()) {
+                totals.skipped.push({ id: t.id, where: `${input}:${line}`, reason: 'empty reasoning' });
                 continue;
               }
-              for (const t of res.traces) {
-                totals.traces++;
-                if (!t.reasoning.trim()) {
-                  totals.skipped.push({ id: t.id, where: `${input}:${lineNo}`, reason: 'empty reasoning' });
-                  continue;
-                }
-                totals.pruned++;
-                output += `${JSON.stringify(scoreRow(t, segmentation, await scoresOf(t, segmentation, b), scoredBy))}\n`;
-              }
+              totals.pruned++;
+              output += `${JSON.stringify(scoreRow(t, segmentation, await scoresOf(t, segmentation, b), scoredBy))}\n`;
             }
-            return { seq: batch.seq, output, records: lines.length, totals };
-          }
+            return output;
+          })
         : undefined;
-      const result = await runJsonlPipeline({
-        input,
-        output: options.output,
+      return await runJsonlCommand('score', {
+        input, output: options.output, io, signal,
         config: { kind: 'score', file: input, segmentation, ...(Object.keys(parse).length ? { parse } : {}) },
         ...(workers !== undefined ? { workers } : {}),
-        ...(asyncTask ? { asyncTask, batchSize: 1 } : {}),
+        ...(asyncTask ? { asyncTask } : {}),
         ...(options.force ? { force: true } : {}),
-        io,
-        isTty: process.stderr.isTTY === true,
-        signal: interrupt.signal,
       });
-      printTotals(io, 'score', result.totals, { resumed: result.resumed, seconds: result.seconds, processed: result.processed, workers: result.workers, tokens: false });
-      return result.totals.pruned > 0 || result.resumed > 0 ? EXIT_OK : EXIT_FAILURE;
     }
 
     const read = await readTraces(input, parse);
@@ -157,7 +134,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         continue;
       }
       let by = backend;
-      if (!by && !hasReasoningLogprobs(trace)) by = fallback ??= embeddedBackend();
+      if (!by && !hasReasoningLogprobs(trace)) by = fallback ??= hold(embeddedBackend());
       const scores = await scoresOf(trace, segmentation, by);
       if (!scores) {
         totals.skipped.push({ id: trace.id, where: trace.source.file, reason: 'no logprobs in the file and the embedded model is not built: give --model DIR or --endpoint URL to score it' });
@@ -169,13 +146,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     printTotals(io, 'score', totals, { tokens: false });
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
-  } catch (error) {
-    return reportFailure('score', USAGE, error, io);
-  } finally {
-    interrupt.dispose();
-    await backend?.dispose();
-    await fallback?.dispose();
-  }
+  });
 }
 
 /** The `score` subcommand. */

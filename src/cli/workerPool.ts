@@ -362,6 +362,31 @@ export function reportFailure(command: string, usage: string, error: unknown, io
   return EXIT_FAILURE;
 }
 
+/** What a subcommand's body gets from {@link commandScope}. */
+export interface CommandScope {
+  /** Aborted by Ctrl-C or SIGTERM. */
+  readonly signal: AbortSignal;
+  /** Disposes `resource` (a backend…) when the command ends, however it ends; returns it. */
+  hold<T extends { dispose(): unknown } | undefined>(resource: T): T;
+}
+
+/**
+ * Runs a subcommand's body with a Ctrl-C signal: a failure becomes its message and exit code
+ * (`reportFailure`), and what the body held is disposed whatever happens.
+ */
+export async function commandScope(command: string, usage: string, io: CliIo, body: (scope: CommandScope) => Promise<number>): Promise<number> {
+  const interrupt = interruptSignal();
+  const held: { dispose(): unknown }[] = [];
+  try {
+    return await body({ signal: interrupt.signal, hold: (resource) => { if (resource) held.push(resource); return resource; } });
+  } catch (error) {
+    return reportFailure(command, usage, error, io);
+  } finally {
+    interrupt.dispose();
+    for (const resource of held.reverse()) await resource.dispose();
+  }
+}
+
 /**
  * An AbortSignal that fires on the first Ctrl-C (SIGINT) or SIGTERM, so a run stops cleanly and keeps
  * its checkpoint; a second Ctrl-C falls back to Node's default (exit at once). Call `dispose` when done.

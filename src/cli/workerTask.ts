@@ -145,3 +145,33 @@ export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
     return { seq: batch.seq, output, records: lines.length, totals };
   };
 }
+
+/**
+ * The model-bound task of `prune` and `score` (a backend cannot cross threads, so each batch runs on
+ * the main thread): reads the batch's records, counts an unreadable or trace-less one as a skipped
+ * record, and hands each readable one to `perRecord`, which returns its output text (whole lines).
+ */
+export function recordTask(
+  input: string,
+  parse: ParseOptions,
+  perRecord: (record: { value: unknown; traces: readonly Trace[]; line: number }, totals: ExportTotals) => Promise<string>,
+): (batch: TaskBatch) => Promise<TaskResult> {
+  const reader = batchReader(input);
+  return async (batch) => {
+    const totals = emptyTotals();
+    let output = '';
+    const lines = reader.read(batch);
+    for (const [k, text] of lines.entries()) {
+      const line = batch.lineNumbers[k]!;
+      const parsed = safeParseJson(text);
+      const res = parsed.ok ? parseTraceRecord(parsed.value, parse, { file: input, line, jsonPath: '$' }, `L${line}`) : undefined;
+      if (!parsed.ok || !res?.traces.length) {
+        totals.records++;
+        totals.skipped.push({ id: `L${line}`, where: `${input}:${line}`, reason: !parsed.ok ? `not JSON: ${parsed.message}` : res?.errors[0]?.message ?? 'no trace' });
+        continue;
+      }
+      output += await perRecord({ value: parsed.value, traces: res.traces, line }, totals);
+    }
+    return { seq: batch.seq, output, records: lines.length, totals };
+  };
+}

@@ -7,6 +7,7 @@ import { isAbortError } from '../core/cancel';
 import { formatBytes, formatCount } from '../shared/format';
 import { renderWebviewHtml, webviewResourceRoots } from '../webviewHost/html';
 import { HostChannel } from '../webviewHost/channel';
+import { dispatcher } from '../shared/channel';
 import {
   assertNever,
   isDatasetDescription,
@@ -175,22 +176,19 @@ class DatasetPanel extends Disposable {
     }
   }
 
-  private async perform(request: DatasetWebviewRequest): Promise<DatasetRowsResult | DatasetView | null> {
-    switch (request.kind) {
-      case 'rows':
-        return (await this.document.model).rows(request.start, request.count);
-      case 'query':
-        return (await this.document.model).setQuery(request.query);
-      case 'open':
-        await this.open(request.row);
-        return null;
-      case 'cancel':
-        this.document.cancel();
-        return null;
-      default:
-        return assertNever(request);
-    }
-  }
+  private readonly perform = dispatcher<DatasetWebviewRequest, Promise<DatasetRowsResult | DatasetView | null>>({
+    rows: async (r) => (await this.document.model).rows(r.start, r.count),
+    query: async (r) => (await this.document.model).setQuery(r.query),
+    open: async (r) => {
+      await this.open(r.row);
+      return null;
+    },
+    cancel: async () => {
+      this.document.cancel();
+      return null;
+    },
+  });
+
 
   /**
    * Opens a row: a trace in the trace view, an error row as text at its line (so the user can see and

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../util/disposable';
 import {
-  assertNever,
   parseFromWebview,
   PANEL_COMMANDS,
   type HostRequest,
@@ -14,6 +13,7 @@ import {
 } from '../shared/protocol';
 import { renderWebviewHtml, webviewResourceRoots } from '../webviewHost/html';
 import { HostChannel } from '../webviewHost/channel';
+import { dispatcher } from '../shared/channel';
 import { CommandIds, PanelViewId, type CommandId } from '../commands/commandIds';
 import { registerCommand } from '../commands/registerCommand';
 import { own, type LensContext } from '../services/context';
@@ -96,7 +96,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
       log: this.ctx.log,
       timeoutMs: 10_000,
       parse: parseFromWebview,
-      perform: (request) => this.perform(request),
+      perform: async (request) => this.perform(request),
       // The trace first: it is what the restored page is waiting to draw.
       onReady: () => {
         this.postState();
@@ -119,7 +119,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
   async handleRequest(request: WebviewRequest): Promise<unknown> {
     const parsed = parseFromWebview({ type: 'request', id: 1, request });
     if (!parsed || parsed.type !== 'request') throw new Error(`not a valid panel request: ${JSON.stringify(request)}`);
-    return this.perform(parsed.request);
+    return await this.perform(parsed.request);
   }
 
   /** The ready channel, opening the panel first when it is not resolved yet. */
@@ -165,52 +165,49 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
   }
 
   /** Does what a webview request asks; errors say what to do and are shown by the webview. */
-  private async perform(request: WebviewRequest): Promise<unknown> {
-    switch (request.kind) {
-      case 'openSample':
-        await vscode.commands.executeCommand(CommandIds.openSample);
-        return null;
-      case 'refresh':
-        this.postSettings();
-        this.postState();
-        return null;
-      case 'revealStep':
-        return this.revealStep(request.index);
-      case 'previewBudget': {
-        const doc = this.requireActive();
-        const method = this.methodId(request.method);
-        const started = performance.now();
-        const plan = previewPrune(doc.session, method, { kind: 'ratio', ratio: request.budget });
-        const label = `${pruneMethod(method).label}, budget ${Math.round(request.budget * 100)}% (preview)`;
-        this.channel?.postIfReady({ type: 'plan', plan: panelPlan(doc.session, { plan, label }) });
-        return { hostMs: performance.now() - started };
-      }
-      case 'applyBudget':
-        return this.applyBudget(request.method, request.budget);
-      case 'command':
-        return this.runPanelCommand(request.command);
-      case 'setSegmentation': {
-        const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-        await vscode.workspace.getConfiguration(SettingsSection).update('segmentation', request.segmentation, target);
-        return null;
-      }
-      case 'toggleStep':
-        this.requireActive().session.toggleStep(request.index);
-        return null;
-      case 'togglePin':
-        this.requireActive().session.togglePin(request.index);
-        return null;
-      case 'startPreview': {
-        const doc = this.requireActive();
-        void this.preview.start(doc.session, request.mode, request.maxTokens, () => this.ctx.backends.backend());
-        return null;
-      }
-      case 'cancelPreview':
-        this.preview.cancel();
-        return null;
-      default:
-        return assertNever(request);
-    }
+  private readonly perform = dispatcher<WebviewRequest, Promise<unknown> | unknown>({
+    openSample: () => vscode.commands.executeCommand(CommandIds.openSample).then(() => null),
+    refresh: () => {
+      this.postSettings();
+      this.postState();
+      return null;
+    },
+    revealStep: (r) => this.revealStep(r.index),
+    previewBudget: (r) => this.previewBudget(r.method, r.budget),
+    applyBudget: (r) => this.applyBudget(r.method, r.budget),
+    command: (r) => this.runPanelCommand(r.command),
+    setSegmentation: async (r) => {
+      const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+      await vscode.workspace.getConfiguration(SettingsSection).update('segmentation', r.segmentation, target);
+      return null;
+    },
+    toggleStep: (r) => {
+      this.requireActive().session.toggleStep(r.index);
+      return null;
+    },
+    togglePin: (r) => {
+      this.requireActive().session.togglePin(r.index);
+      return null;
+    },
+    startPreview: (r) => {
+      void this.preview.start(this.requireActive().session, r.mode, r.maxTokens, () => this.ctx.backends.backend());
+      return null;
+    },
+    cancelPreview: () => {
+      this.preview.cancel();
+      return null;
+    },
+  });
+
+  /** Re-prunes with a dragged budget and posts the plan without applying it; returns the host's time. */
+  private previewBudget(methodName: string, budget: number): { hostMs: number } {
+    const doc = this.requireActive();
+    const method = this.methodId(methodName);
+    const started = performance.now();
+    const plan = previewPrune(doc.session, method, { kind: 'ratio', ratio: budget });
+    const label = `${pruneMethod(method).label}, budget ${Math.round(budget * 100)}% (preview)`;
+    this.channel?.postIfReady({ type: 'plan', plan: panelPlan(doc.session, { plan, label }) });
+    return { hostMs: performance.now() - started };
   }
 
   /** Runs the palette command behind a panel button. */

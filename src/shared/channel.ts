@@ -77,6 +77,16 @@ export function parseWebviewMessage<WebviewRequest, HostResult = unknown>(
   }
 }
 
+/** One handler per request kind, each given its own request type: the compiler asks for a new kind's. */
+export type RequestHandlers<R extends { readonly kind: string }, Out> = {
+  readonly [K in R['kind']]: (request: Extract<R, { readonly kind: K }>) => Out;
+};
+
+/** A request dispatcher from a table of handlers (no switch to keep in step with the protocol). */
+export function dispatcher<R extends { readonly kind: string }, Out>(handlers: RequestHandlers<R, Out>): (request: R) => Out {
+  return (request) => (handlers[request.kind as R['kind']] as (r: R) => Out)(request);
+}
+
 /** The message of a failure, for a `response` with `ok: false`. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
