@@ -8,7 +8,7 @@ import { assertNotSource, writeFileAtomic } from '../core/export/atomicWrite';
 import { behaviourHandbook } from '../core/insights/handbook';
 import { collectInsights, type Insights } from '../core/insights/scan';
 import type { StatsHistogram } from '../core/insights/stats';
-import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
+import { SEGMENTATION_MODES } from '../shared/vocabulary';
 import { CancelledError, TRACE_FORMATS, type TraceFormat } from '../core/trace';
 import type { SegmentationMode } from '../core/types';
 import { ArgError, describeOptions, parseOneInput } from './args';
@@ -115,7 +115,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const progress = new Progress(io, process.stderr.isTTY === true, 'traces');
     const started = performance.now();
     const insights = await collectInsights(input, {
-      segmentation: (options.segment ?? DEFAULT_SEGMENTATION) as SegmentationMode,
+      segmentation: (options.segment ?? 'paragraph') as SegmentationMode,
       format: (options.format ?? 'auto') as TraceFormat | 'auto',
       behaviours: topBehaviours > 0,
       topBehaviours,

@@ -189,28 +189,25 @@ export function scoreSteps(
   const steps: StepScores[] = ranges.map((r) => {
     const base = { index: r.stepIndex, tokens: r.tokenCount, firstTokenStraddles: r.firstTokenStraddles };
     if (r.firstToken < 0 || r.tokenCount === 0) return base;
-    let surprisalSum = 0;
-    let probSum = 0;
-    let sampledEntropySum = 0;
-    let entropySum = 0;
-    let entropyCount = 0;
-    let n = 0;
+    // Sums over the step's tokens that have a logprob (and, for entropy, a finite entropy).
+    const sum = { surprisal: 0, probability: 0, sampledEntropy: 0, entropy: 0, entropyTokens: 0, tokens: 0 };
     for (let t = r.firstToken; t < r.endToken; t++) {
       const l = lp[t];
       if (l === undefined || Number.isNaN(l)) continue;
       const p = Math.exp(l);
-      surprisalSum -= l;
-      probSum += p;
-      sampledEntropySum += p > 0 ? -p * l : 0;
-      n++;
+      sum.surprisal -= l;
+      sum.probability += p;
+      sum.sampledEntropy += p > 0 ? -p * l : 0;
+      sum.tokens++;
       const h = entropies[t]!;
       if (Number.isFinite(h)) {
-        entropySum += h;
-        entropyCount++;
+        sum.entropy += h;
+        sum.entropyTokens++;
       }
     }
     const first = lp[r.firstToken];
-    const meanSurprisal = n ? surprisalSum / n : undefined;
+    const n = sum.tokens;
+    const meanSurprisal = n ? sum.surprisal / n : undefined;
     const confidence = finiteMean(confidences, r.firstToken, r.endToken);
     return {
       ...base,
@@ -219,11 +216,11 @@ export function scoreSteps(
         ? {
             meanSurprisal,
             perplexity: Math.exp(meanSurprisal),
-            sampledTokenEntropy: sampledEntropySum / n,
-            meanTokenProbability: probSum / n,
+            sampledTokenEntropy: sum.sampledEntropy / n,
+            meanTokenProbability: sum.probability / n,
           }
         : {}),
-      ...(entropyCount ? { stepEntropy: entropySum, entropyIsTopK: isTopK } : {}),
+      ...(sum.entropyTokens ? { stepEntropy: sum.entropy, entropyIsTopK: isTopK } : {}),
       ...(confidence !== undefined ? { confidence } : {}),
     };
   });

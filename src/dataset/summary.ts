@@ -6,7 +6,6 @@ import { segment } from '../core/steps';
 import { estimateTokens } from '../core/session';
 import type { Trace, TraceError } from '../core/trace/types';
 import type { DatasetRow } from '../shared/datasetProtocol';
-import { DEFAULT_SEGMENTATION } from '../shared/vocabulary';
 
 /** Characters of the prompt kept for the question column (and for filtering). */
 export const QUESTION_PREVIEW_CHARS = 80;
@@ -48,7 +47,8 @@ export function summariseTrace(trace: Trace, record: number, line: number): RowS
     line,
     id: trace.id,
     question: preview(trace.prompt, QUESTION_PREVIEW_CHARS),
-    steps: trace.reasoning.trim() ? segment(trace.reasoning, DEFAULT_SEGMENTATION).length : 0,
+    // The table counts paragraphs (blank-line steps), whatever the editor's segmentation setting.
+    steps: trace.reasoning.trim() ? segment(trace.reasoning, 'paragraph').length : 0,
     tokens,
     tokensEstimated: estimated,
     truncated: trace.truncated,

@@ -75,14 +75,16 @@ export interface PanelChange {
 
 /** The effective plan of the active trace (or a live preview of one), with totals. */
 export interface PanelPlan {
-  readonly method: string;
-  readonly label: string;
-  /** True for a budget-drag preview that is not (yet) applied to the session. */
-  readonly preview: boolean;
+  /** Kept steps, ascending. */
   readonly kept: readonly number[];
   readonly pinned: readonly number[];
   readonly dropped: readonly PanelDrop[];
   readonly changed: readonly PanelChange[];
+  /** The method's id and what produced the plan ("ASAP (first-token surprisal), budget 80%"). */
+  readonly method: string;
+  readonly label: string;
+  /** True for a budget-drag preview that is not (yet) applied to the session. */
+  readonly preview: boolean;
   readonly totals: {
     readonly stepsBefore: number;
     readonly stepsAfter: number;

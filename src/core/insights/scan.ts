@@ -18,7 +18,6 @@ import { BehaviourMiner, type BehaviourOptions, type BehaviourReport } from './b
 import { detectLoops, type Loop, type LoopOptions, type LoopReport } from './loops';
 import type { TraceRef } from './refs';
 import { DatasetStatsBuilder, type DatasetStats } from './stats';
-import { DEFAULT_SEGMENTATION } from '../../shared/vocabulary';
 
 /** Progress of a scan. */
 export interface ScanProgress {
@@ -226,7 +225,7 @@ export function reasoningTokenStarts(trace: Trace): number[] | undefined {
 }
 
 /** Steps and loops of one trace (exact token counts when the file has logprobs). */
-export function analyseTrace(trace: Trace, segmentation: SegmentationMode = DEFAULT_SEGMENTATION, loopOptions: Omit<LoopOptions, 'steps' | 'tokenStarts'> = {}): TraceAnalysis {
+export function analyseTrace(trace: Trace, segmentation: SegmentationMode = 'paragraph', loopOptions: Omit<LoopOptions, 'steps' | 'tokenStarts'> = {}): TraceAnalysis {
   const steps = trace.reasoning.trim() ? segment(trace.reasoning, segmentation, trace.chunks) : [];
   const tokenStarts = reasoningTokenStarts(trace);
   const loops = detectLoops(trace.reasoning, { ...loopOptions, steps, ...(tokenStarts ? { tokenStarts } : {}) });
@@ -265,7 +264,7 @@ export interface Insights {
 
 /** One pass: stats, loops and (optionally) behaviours of every trace of `path`. */
 export async function collectInsights(path: string, options: InsightOptions = {}): Promise<Insights> {
-  const segmentation = options.segmentation ?? DEFAULT_SEGMENTATION;
+  const segmentation = options.segmentation ?? 'paragraph';
   const builder = new DatasetStatsBuilder(segmentation === 'paragraph');
   const miner = options.behaviours ? new BehaviourMiner(options.behaviours === true ? {} : options.behaviours) : undefined;
   const topLooping = options.topLooping ?? 20;
