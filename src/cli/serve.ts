@@ -17,6 +17,7 @@ import { InProcessOnnxBackend } from '../model/onnx/local';
 import { ArgError, parseArgs } from './args';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand } from './io';
 import { allowedHosts, bearerChecker, checkHost, checkJsonContentType, checkOrigin, HttpError, isLoopbackHost, WorkQueue } from './serveGuard';
+import { isAbortError } from '../core/cancel';
 
 /** Context assumed when the model's config names none (max_position_embeddings). */
 const FALLBACK_CONTEXT = 2048;
@@ -115,7 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (!res.writableFinished) controller.abort();
       });
       handle(req, res, controller.signal).catch((e: unknown) => {
-        const status = e instanceof HttpError ? e.status : e instanceof Error && e.name === 'AbortError' ? 499 : 500;
+        const status = e instanceof HttpError ? e.status : isAbortError(e) ? 499 : 500;
         const message = e instanceof Error ? e.message : String(e);
         // A refused body is not read: the answer goes out with Connection: close, what the client is still
         // sending is discarded for at most a second (so it can read the answer), then the socket is closed.

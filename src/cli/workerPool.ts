@@ -15,6 +15,7 @@ import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from './io';
 import { ArgError } from './args';
 import { checkOutput, OutputPathError, SourceOverwriteError } from '../core/export/atomicWrite';
 import { AbortError, isAbortError } from '../core/cancel';
+import { formatCount } from '../shared/format';
 
 /** Checkpoint kept beside the output (`<out>.progress.json`). */
 export interface Checkpoint {
@@ -71,7 +72,7 @@ export class Progress {
     const rate = seconds > 0 ? count / seconds : 0;
     const eta = fraction > 0 && fraction < 1 ? (seconds / fraction) * (1 - fraction) : 0;
     const pct = `${(fraction * 100).toFixed(1)}%`;
-    const figures = `${count.toLocaleString('en-US')} ${this.label}  ${Math.round(rate).toLocaleString('en-US')}/s  ETA ${formatDuration(eta)}`;
+    const figures = `${formatCount(count)} ${this.label}  ${formatCount(rate)}/s  ETA ${formatDuration(eta)}`;
     if (this.isTty) {
       const width = 24;
       const filled = Math.round(Math.min(1, fraction) * width);
@@ -319,7 +320,7 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
     if (failure) throw failure;
     if (aborted()) {
       writeReady();
-      throw new AbortError(`interrupted after ${recordsDone.toLocaleString('en-US')} records; run the same command again to resume`);
+      throw new AbortError(`interrupted after ${formatCount(recordsDone)} records; run the same command again to resume`);
     }
     writeReady();
     progress.update(1, processed, true);
