@@ -1,5 +1,5 @@
 // Bundles every entry point. `node esbuild.mjs [--watch] [--production]`.
-// - extension (CommonJS, Node; `vscode` and `onnxruntime-node` external: the latter is a native addon
+// - extension (CommonJS, Node; `vscode`, `onnxruntime-node` and `node-llama-cpp` external: native addons
 //   shipped in the .vsix under node_modules)
 // - the ONNX worker child process and the CLI (same externals)
 // - the webview (browser ESM; Lit + @vscode-elements/elements bundled in, no CDN)
@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
-const nodeExternals = ['vscode', 'onnxruntime-node'];
+const nodeExternals = ['vscode', 'onnxruntime-node', 'node-llama-cpp'];
 
 const common = {
   bundle: true,

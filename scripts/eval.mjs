@@ -15,7 +15,7 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['onnxruntime-node', 'vscode'],
+  external: ['onnxruntime-node', 'node-llama-cpp', 'vscode'],
   logLevel: 'warning',
   define: { 'process.env.RL_REPO_ROOT': JSON.stringify(root) },
 });

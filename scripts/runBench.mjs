@@ -24,7 +24,7 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['onnxruntime-node', 'vscode', '@huggingface/transformers'],
+  external: ['onnxruntime-node', 'node-llama-cpp', 'vscode', '@huggingface/transformers'],
   logLevel: 'warning',
   define: { 'process.env.RL_REPO_ROOT': JSON.stringify(root) },
 });

@@ -41,7 +41,7 @@ await build({
   format: 'cjs',
   target: 'node20',
   sourcemap: 'inline',
-  external: ['onnxruntime-node', 'vscode', '@huggingface/transformers'],
+  external: ['onnxruntime-node', 'node-llama-cpp', 'vscode', '@huggingface/transformers'],
   logLevel: 'warning',
   define: { 'process.env.RL_REPO_ROOT': JSON.stringify(root) },
 });

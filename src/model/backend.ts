@@ -99,7 +99,7 @@ export interface BackendDescription {
   readonly id: string;
   /** Short human-readable name. */
   readonly name: string;
-  readonly kind: 'onnx' | 'openai' | 'file';
+  readonly kind: 'onnx' | 'gguf' | 'openai' | 'file';
   /** True when `entropy` is over the full vocabulary. */
   readonly fullEntropy: boolean;
   readonly canGenerate: boolean;

@@ -1,8 +1,9 @@
 /**
- * `OnnxBackend`: the local ONNX model behind `ScoringBackend`, run in a child process so that native
- * inference never blocks (or takes down) the caller. The child is forked from a separately bundled
- * worker script (`workerPath`, built from `src/model/onnx/worker.ts`) on the first request. If it dies
- * (crash, OOM kill) the requests in flight reject with a clear error and the next request forks a new one.
+ * `OnnxBackend`: a local model behind `ScoringBackend` (an ONNX folder, or a `.gguf` file run by
+ * llama.cpp), run in a child process so that native inference never blocks (or takes down) the caller.
+ * The child is forked from a separately bundled worker script (`workerPath`, built from
+ * `src/model/onnx/worker.ts`) on the first request. If it dies (crash, OOM kill) the requests in flight
+ * reject with a clear error and the next request forks a new one.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
@@ -17,17 +18,16 @@ import {
   type ScoringBackend,
   type TokenizedText,
 } from '../backend';
-import { locateOnnx, modelIdentity } from './modelFolder';
+import { localModelIdentity, localModelKind, type LocalModelOptions } from '../localModel';
 import { isFromWorker, type FromWorker, type LoadedModelInfo, type ToWorker } from './protocol';
-import type { RuntimeOptions } from './runtime';
 
 export interface OnnxBackendOptions {
-  /** Model folder (Hugging Face / Optimum layout). */
+  /** Model folder (Hugging Face / Optimum layout) or `.gguf` file. */
   readonly modelDir: string;
   /** The bundled worker script (`out/onnxWorker.js` or wherever the build puts `src/model/onnx/worker.ts`). */
   readonly workerPath: string;
   /** ONNX variant, threads, default chunk size. */
-  readonly runtime?: RuntimeOptions;
+  readonly runtime?: LocalModelOptions;
   /** Extra environment for the worker (ORT_DISABLE_TELEMETRY=1 is always set). */
   readonly env?: NodeJS.ProcessEnv;
   /** Node flags for the worker, e.g. `['--max-old-space-size=4096']`. */
@@ -73,19 +73,12 @@ export class OnnxBackend implements ScoringBackend {
 
   describe(): BackendDescription {
     const dir = this.options.modelDir;
-    let id = this.info?.id;
-    if (!id) {
-      try {
-        const f = locateOnnx(dir, this.options.runtime?.variant);
-        id = modelIdentity(dir, f.onnxPath, f.weightBytes, f.mtimeMs);
-      } catch {
-        id = `onnx:${dir}`;
-      }
-    }
+    const kind = localModelKind(dir);
+    const id = this.info?.id ?? localModelIdentity(dir, this.options.runtime?.variant) ?? `${kind}:${dir}`;
     return {
       id,
       name: this.info?.name ?? basename(dir),
-      kind: 'onnx',
+      kind,
       fullEntropy: true,
       canGenerate: true,
       vocabSize: this.info?.vocab,

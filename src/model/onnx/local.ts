@@ -1,23 +1,24 @@
 /**
- * The ONNX runtime behind `ScoringBackend` IN the current process: for the CLI (`reasoning-lens serve`,
- * dataset scoring), benchmarks and tests, where there is no UI thread to protect. The extension uses
- * `OnnxBackend` (client.ts), which runs the same code in a child process.
+ * A local model (ONNX folder or `.gguf` file) behind `ScoringBackend` IN the current process: for the CLI
+ * (`reasoning-lens serve`, dataset scoring), benchmarks and tests, where there is no UI thread to protect.
+ * The extension uses `OnnxBackend` (client.ts), which runs the same code in a child process.
  */
 import { basename } from 'node:path';
 import { abortReason, type BackendDescription, type GenerateOptions, type Generation, type ScoredText, type ScoreOptions, type ScoringBackend, type TokenizedText } from '../backend';
-import { OnnxCausalLM, type RuntimeOptions } from './runtime';
+import { localModelKind, type LocalModel, type LocalModelOptions } from '../localModel';
+import { loadLocalModel } from '../loadLocalModel';
 
 export class InProcessOnnxBackend implements ScoringBackend {
-  private model: Promise<OnnxCausalLM> | undefined;
-  private loaded: OnnxCausalLM | undefined;
+  private model: Promise<LocalModel> | undefined;
+  private loaded: LocalModel | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   /** Nothing is loaded here: onnxruntime and the model load on the first call. */
-  constructor(readonly modelDir: string, private readonly runtime: RuntimeOptions = {}) {}
+  constructor(readonly modelDir: string, private readonly runtime: LocalModelOptions = {}) {}
 
   /** Loads the model (once). */
-  load(): Promise<OnnxCausalLM> {
-    this.model ??= OnnxCausalLM.load(this.modelDir, this.runtime).then(
+  load(): Promise<LocalModel> {
+    this.model ??= loadLocalModel(this.modelDir, this.runtime).then(
       (m) => (this.loaded = m),
       (e: unknown) => {
         this.model = undefined; // let the next call retry (the folder may have been fixed)
@@ -29,9 +30,9 @@ export class InProcessOnnxBackend implements ScoringBackend {
 
   describe(): BackendDescription {
     return {
-      id: this.loaded?.id ?? `onnx:${this.modelDir}`,
-      name: this.loaded ? `${basename(this.modelDir)} (${this.loaded.folder.variant})` : basename(this.modelDir),
-      kind: 'onnx',
+      id: this.loaded?.id ?? `${localModelKind(this.modelDir)}:${this.modelDir}`,
+      name: this.loaded?.name ?? basename(this.modelDir),
+      kind: localModelKind(this.modelDir),
       fullEntropy: true,
       canGenerate: true,
       vocabSize: this.loaded?.vocab,

@@ -1,22 +1,24 @@
 /**
- * Messages between `OnnxBackend` (client.ts, in the caller's process) and the ONNX worker process
+ * Messages between `OnnxBackend` (client.ts, in the caller's process) and the model worker process
  * (worker.ts). Sent over Node IPC with `serialization: 'advanced'`, so typed arrays travel as such.
  */
 import type { GenerateOptions, Generation, ScoredText, ScoreOptions, TokenizedText } from '../backend';
-import type { RuntimeOptions } from './runtime';
+import type { LocalModelKind, LocalModelOptions } from '../localModel';
 
 /** What the worker knows about its model once loaded. */
 export interface LoadedModelInfo {
   readonly id: string;
   readonly name: string;
   readonly vocab: number;
-  readonly onnxPath: string;
+  readonly kind: LocalModelKind;
+  /** The folder or `.gguf` file loaded. */
+  readonly path: string;
 }
 
 type Serializable<T> = Omit<T, 'signal' | 'onProgress' | 'onToken'>;
 
 export type ToWorker =
-  | { readonly type: 'load'; readonly id: number; readonly modelDir: string; readonly options: RuntimeOptions }
+  | { readonly type: 'load'; readonly id: number; readonly modelDir: string; readonly options: LocalModelOptions }
   | { readonly type: 'tokenize'; readonly id: number; readonly text: string }
   | { readonly type: 'score'; readonly id: number; readonly text: string; readonly options: Serializable<ScoreOptions> }
   | { readonly type: 'generate'; readonly id: number; readonly prompt: string; readonly options: Serializable<GenerateOptions> & { readonly recompute?: boolean } }

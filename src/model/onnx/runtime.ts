@@ -5,11 +5,14 @@
  */
 import * as ort from 'onnxruntime-node';
 import { cpus } from 'node:os';
+import { basename } from 'node:path';
+import type { LocalModel } from '../localModel';
 import type { GenerateOptions, Generation, ScoredText, ScoreOptions, TokenizedText } from '../backend';
 import { throwIfAborted } from '../backend';
 import { ModelFolderError, modelIdentity, resolveModelFolder, type ModelFolder } from './modelFolder';
 import { TextTokenizer } from './textTokenizer';
 import { mulberry32 } from '../../core/random';
+import { GeneratedText } from '../generatedText';
 import { TopKScratch, argmax, createReductionOutput, halfToFloat, reduceRows } from './reduce';
 
 export interface RuntimeOptions {
@@ -34,7 +37,8 @@ const PAST_INPUT = /^past_key_values\.(\d+)\.(key|value)$/;
 const PRESENT_OUTPUT = /^present(?:_key_values)?\.(\d+)\.(key|value)$/;
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'position_ids', 'num_logits_to_keep', 'logits_to_keep', 'use_cache_branch', 'cache_position']);
 
-export class OnnxCausalLM {
+export class OnnxCausalLM implements LocalModel {
+  readonly kind = 'onnx';
   /** Logits width (known after the load-time warm-up run). */
   vocab = 0;
   private readonly pastInputs: { name: string; output: string; type: ort.Tensor.Type }[] = [];
@@ -113,6 +117,11 @@ export class OnnxCausalLM {
       throw new ModelFolderError(`vocabulary mismatch: ${dir}/tokenizer.json has ${tokenizer.size} tokens but the model's logits have ${lm.vocab} columns (config.json vocab_size ${folder.shape.vocabSize})`);
     }
     return lm;
+  }
+
+  /** Folder name and ONNX variant, e.g. "reasoning-lens-tiny (model)". */
+  get name(): string {
+    return `${basename(this.folder.dir)} (${this.folder.variant})`;
   }
 
   /** Stable identity for caches: folder, variant, size and date of the weights. */
@@ -214,13 +223,11 @@ export class OnnxCausalLM {
     const maxTokens = Math.max(0, options.maxTokens ?? 256);
     const temperature = options.temperature ?? 0;
     const topP = options.topP ?? 1;
-    const stops = (options.stop ?? []).filter((s) => s.length > 0);
-    const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
     const eos = new Set(this.folder.shape.eosTokenIds);
     const random = mulberry32(options.seed ?? 0x5eed);
     const chunk = Math.max(1, options.chunkSize ?? this.options.chunkSize ?? defaultChunkSize(this.vocab));
-    const contextId = seq[seq.length - 1];
-    const contextText = this.tokenizer.decode([contextId]);
+    const out = new GeneratedText((ids) => this.tokenizer.decode(ids), seq[seq.length - 1], options.stop, options.onToken);
+    const generated = out.ids;
 
     // Prefill: the prompt in chunks, keeping only the last row of the last chunk.
     let past: Past | null = null;
@@ -235,9 +242,6 @@ export class OnnxCausalLM {
         row = r.logits.slice((r.rows - 1) * this.vocab);
       }
     };
-    const generated: number[] = [];
-    let text = '';
-    let emitted = 0;
     let finishReason: Generation['finishReason'] = 'length';
     try {
       if (!options.recompute) await prefill();
@@ -253,21 +257,9 @@ export class OnnxCausalLM {
           finishReason = 'eos';
           break;
         }
-        generated.push(next);
-        const full = this.tokenizer.decode([contextId, ...generated]);
-        text = full.startsWith(contextText) ? full.slice(contextText.length) : this.tokenizer.decode(generated);
-        const stopAt = findStop(text, stops, Math.max(0, emitted - holdBack));
-        if (stopAt >= 0) {
-          text = text.slice(0, stopAt);
+        if (out.push(next)) {
           finishReason = 'stop';
           break;
-        }
-        // Hold back an incomplete character and a possible stop-string prefix.
-        let safe = text.endsWith('\uFFFD') ? text.length - 1 : text.length;
-        safe = Math.max(emitted, safe - holdBack);
-        if (safe > emitted) {
-          options.onToken?.(text.slice(emitted, safe));
-          emitted = safe;
         }
         if (step === maxTokens - 1) break;
         if (!options.recompute) {
@@ -280,7 +272,8 @@ export class OnnxCausalLM {
     } finally {
       disposePast(past);
     }
-    if (text.length > emitted) options.onToken?.(text.slice(emitted));
+    out.flush();
+    const text = out.text;
     return { text, finishReason, tokenCount: generated.length, ids: generated };
   }
 
@@ -308,15 +301,6 @@ export function defaultChunkSize(vocab: number): number {
 function disposePast(past: Past | null): void {
   if (!past) return;
   for (const t of past.values()) (t as { dispose?: () => void }).dispose?.();
-}
-
-function findStop(text: string, stops: readonly string[], from: number): number {
-  let best = -1;
-  for (const s of stops) {
-    const i = text.indexOf(s, from);
-    if (i >= 0 && (best < 0 || i < best)) best = i;
-  }
-  return best;
 }
 
 /** Temperature + nucleus sampling over one logits row. */

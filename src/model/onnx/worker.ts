@@ -1,16 +1,17 @@
 /**
- * Entry point of the ONNX worker process (bundled separately; forked by `OnnxBackend`). It loads
- * onnxruntime-node and the model on request, runs one request at a time, and cancels the running one
- * between chunks / decode steps when asked. Set `ORT_DISABLE_TELEMETRY=1` in its environment.
+ * Entry point of the model worker process (bundled separately; forked by `OnnxBackend`). It loads the
+ * model on request (an ONNX folder with onnxruntime-node, a `.gguf` file with llama.cpp), runs one request
+ * at a time, and cancels the running one between chunks / decode steps when asked. Set
+ * `ORT_DISABLE_TELEMETRY=1` in its environment.
  */
 import { AbortError } from '../backend';
-import { OnnxCausalLM } from './runtime';
+import type { LocalModel } from '../localModel';
+import { loadLocalModel } from '../loadLocalModel';
 import { isToWorker, type FromWorker, type LoadedModelInfo, type ToWorker } from './protocol';
-import { basename } from 'node:path';
 
 process.env.ORT_DISABLE_TELEMETRY = '1';
 
-let model: OnnxCausalLM | undefined;
+let model: LocalModel | undefined;
 const controllers = new Map<number, AbortController>();
 let queue: Promise<void> = Promise.resolve();
 
@@ -24,8 +25,8 @@ async function handle(message: Exclude<ToWorker, { type: 'cancel' } | { type: 's
     case 'load': {
       if (model) await model.dispose();
       model = undefined;
-      model = await OnnxCausalLM.load(message.modelDir, message.options);
-      const info: LoadedModelInfo = { id: model.id, name: `${basename(model.folder.dir)} (${model.folder.variant})`, vocab: model.vocab, onnxPath: model.folder.onnxPath };
+      model = await loadLocalModel(message.modelDir, message.options);
+      const info: LoadedModelInfo = { id: model.id, name: model.name, vocab: model.vocab, kind: model.kind, path: message.modelDir };
       return info;
     }
     case 'tokenize':
@@ -51,7 +52,7 @@ async function handle(message: Exclude<ToWorker, { type: 'cancel' } | { type: 's
   }
 }
 
-function requireModel(): OnnxCausalLM {
+function requireModel(): LocalModel {
   if (!model) throw new Error('no model loaded');
   return model;
 }

@@ -25,7 +25,7 @@ export function workerScript(): Promise<string> {
       platform: 'node',
       format: 'cjs',
       target: 'node20',
-      external: ['onnxruntime-node'],
+      external: ['onnxruntime-node', 'node-llama-cpp'],
       logLevel: 'warning',
     });
     return outfile;
