@@ -13,7 +13,8 @@ import { ModelFolderError, modelIdentity, resolveModelFolder, type ModelFolder }
 import { TextTokenizer } from './textTokenizer';
 import { mulberry32 } from '../../core/random';
 import { GeneratedText } from '../generatedText';
-import { TopKScratch, argmax, createReductionOutput, halfToFloat, reduceRows } from './reduce';
+import { TopKScratch, argmax, createReductionOutput, halfToFloat, reduceRows, type ReductionOutput } from './reduce';
+import { Reduction, reductionModel } from './reductionGraph';
 
 export interface RuntimeOptions {
   /** ONNX file in `onnx/` (`model_quantized`…); default `model`, else the first variant present. */
@@ -26,8 +27,11 @@ export interface RuntimeOptions {
 
 type Past = Map<string, ort.Tensor>;
 
+/** A chunk's logits as the model returns them (fp16 exports: raw IEEE halves). */
+type LogitsBuffer = Float32Array | Uint16Array;
+
 interface ForwardResult {
-  /** Logits rows, float32, `rows × vocab`. */
+  /** Logits rows, float32, `rows × vocab` (as returned, unconverted, when written into a given buffer). */
   readonly logits: Float32Array;
   readonly rows: number;
   readonly present: Past;
@@ -45,6 +49,12 @@ export class OnnxCausalLM implements LocalModel {
   private readonly inputs: Set<string>;
   private readonly idsType: ort.Tensor.Type;
   private readonly logitsName: string;
+  /** Element type of the logits output (learned in the warm-up run). */
+  private logitsType: 'float32' | 'float16' = 'float32';
+  /** The scoring reduction session (reductionGraph.ts); null where it could not be created. */
+  private reducer: Promise<ort.InferenceSession | null> | undefined;
+  /** False once the model refused a pre-allocated logits output (then ORT allocates it). */
+  private preallocateLogits = true;
 
   private constructor(
     readonly folder: ModelFolder,
@@ -108,6 +118,7 @@ export class OnnxCausalLM implements LocalModel {
       // Warm-up run: checks the graph and learns the logits width.
       const probe = await lm.forward([tokenizer.bosTokenId ?? 0], null, 0, 1);
       lm.vocab = probe.logits.length;
+      lm.logitsType = probe.type;
     } catch (e) {
       await session.release().catch(() => undefined);
       throw e instanceof ModelFolderError ? e : new ModelFolderError(`${folder.onnxPath}: a test run failed: ${(e as Error).message}`);
@@ -134,8 +145,12 @@ export class OnnxCausalLM implements LocalModel {
     return this.tokenizer.encode(text);
   }
 
-  /** One forward pass over `ids` after `pastLength` cached positions; keeps the last `keep` logits rows. */
-  async forward(ids: ArrayLike<number>, past: Past | null, pastLength: number, keep = ids.length): Promise<ForwardResult> {
+  /**
+   * One forward pass over `ids` after `pastLength` cached positions; keeps the last `keep` logits rows.
+   * With `into` (and `keep` = all rows) the logits are written straight into that buffer (a pre-allocated
+   * output: no copy, no fresh allocation per chunk) and returned as they are, fp16 included.
+   */
+  async forward(ids: ArrayLike<number>, past: Past | null, pastLength: number, keep = ids.length, into?: LogitsBuffer): Promise<ForwardResult & { type: 'float32' | 'float16'; raw: LogitsBuffer }> {
     const T = ids.length;
     const total = pastLength + T;
     const feeds: Record<string, ort.Tensor> = {};
@@ -151,13 +166,34 @@ export class OnnxCausalLM implements LocalModel {
     for (const p of this.pastInputs) {
       feeds[p.name] = past?.get(p.name) ?? new ort.Tensor(p.type, p.type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, numKeyValueHeads, 0, headDim]);
     }
-    const fetches = [this.logitsName, ...this.pastInputs.map((p) => p.output)];
-    const result = await this.session.run(feeds, fetches);
+    const fetchNames = [this.logitsName, ...this.pastInputs.map((p) => p.output)];
+    let result: ort.InferenceSession.OnnxValueMapType;
+    const preallocated = into && keep === T && this.preallocateLogits && this.vocab > 0 ? this.logitsOutput(into, T) : undefined;
+    if (preallocated) {
+      const fetches: Record<string, ort.Tensor | null> = Object.fromEntries(fetchNames.map((n) => [n, null]));
+      fetches[this.logitsName] = preallocated;
+      try {
+        result = await this.session.run(feeds, fetches as ort.InferenceSession.FetchesType);
+      } catch {
+        // Some exports give logits another shape than [1, T, V]: let onnxruntime allocate them.
+        this.preallocateLogits = false;
+        return this.forward(ids, past, pastLength, keep, into);
+      }
+    } else {
+      result = await this.session.run(feeds, fetchNames);
+    }
     const logitsTensor = result[this.logitsName];
     const dims = logitsTensor.dims;
     const vocab = dims[dims.length - 1];
     const rowsReturned = dims.length === 3 ? dims[1] : 1;
-    let logits = logitsTensor.type === 'float16' ? halfToFloat(logitsTensor.data as Uint16Array) : (logitsTensor.data as Float32Array);
+    const type = logitsTensor.type === 'float16' ? 'float16' : 'float32';
+    const raw = logitsTensor.data as LogitsBuffer;
+    if (into && keep === T) {
+      const present: Past = new Map();
+      for (const p of this.pastInputs) present.set(p.name, result[p.output]);
+      return { logits: raw as Float32Array, raw, type, rows: rowsReturned, present };
+    }
+    let logits = type === 'float16' ? halfToFloat(raw as Uint16Array) : (raw as Float32Array);
     let rows = rowsReturned;
     if (rowsReturned > keep) {
       logits = logits.subarray((rowsReturned - keep) * vocab);
@@ -165,11 +201,58 @@ export class OnnxCausalLM implements LocalModel {
     }
     const present: Past = new Map();
     for (const p of this.pastInputs) present.set(p.name, result[p.output]);
-    return { logits, rows, present };
+    return { logits, raw, type, rows, present };
+  }
+
+  /** A [1, T, V] tensor over the first T rows of `into`. */
+  private logitsOutput(into: LogitsBuffer, T: number): ort.Tensor {
+    const data = into.subarray(0, T * this.vocab);
+    return this.logitsType === 'float16' ? new ort.Tensor('float16', data as Uint16Array, [1, T, this.vocab]) : new ort.Tensor('float32', data as Float32Array, [1, T, this.vocab]);
+  }
+
+  /** The reduction session (created once, on the first score); null where onnxruntime refused it. */
+  private reduction(): Promise<ort.InferenceSession | null> {
+    this.reducer ??= ort.InferenceSession.create(reductionModel(this.logitsType, this.vocab), {
+      intraOpNumThreads: this.options.threads ?? Math.max(1, cpus().length),
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    }).catch(() => null);
+    return this.reducer;
+  }
+
+  /**
+   * Reduces `rows` logits rows of `logits` in the reduction graph, in blocks of ~4M values (so that its
+   * intermediates stay small), into `out` from position `outStart`.
+   */
+  private async reduceInGraph(reducer: ort.InferenceSession, logits: LogitsBuffer, rows: number, targets: readonly number[], out: ReductionOutput, outStart: number): Promise<void> {
+    const V = this.vocab;
+    const k = out.k;
+    const block = Math.max(1, Math.floor((4 << 20) / V));
+    const kTensor = new ort.Tensor('int64', BigInt64Array.from([BigInt(Math.max(1, k))]), [1]);
+    const fetches = [Reduction.logprob, ...(out.entropy ? [Reduction.entropy] : []), ...(k > 0 ? [Reduction.topValues, Reduction.topIndices] : [])];
+    for (let r0 = 0; r0 < rows; r0 += block) {
+      const n = Math.min(block, rows - r0);
+      const slice = logits.subarray(r0 * V, (r0 + n) * V);
+      const feeds = {
+        [Reduction.logits]: this.logitsType === 'float16' ? new ort.Tensor('float16', slice as Uint16Array, [n, V]) : new ort.Tensor('float32', slice as Float32Array, [n, V]),
+        [Reduction.targets]: new ort.Tensor('int64', BigInt64Array.from(targets.slice(r0, r0 + n), BigInt), [n]),
+        [Reduction.k]: kTensor,
+      };
+      const result = await reducer.run(feeds, fetches);
+      const pos = outStart + r0;
+      out.logprob.set(result[Reduction.logprob].data as Float32Array, pos);
+      if (out.entropy) out.entropy.set(result[Reduction.entropy].data as Float32Array, pos);
+      if (k > 0) {
+        out.topLogprobs!.set(result[Reduction.topValues].data as Float32Array, pos * k);
+        const ids = result[Reduction.topIndices].data as BigInt64Array;
+        for (let i = 0; i < ids.length; i++) out.topIds![pos * k + i] = Number(ids[i]);
+      }
+      for (const name of fetches) result[name].dispose();
+    }
   }
 
   /** Scores `text`: chunked teacher-forced passes with the KV cache, reduced row by row. */
-  async score(text: string, options: ScoreOptions = {}): Promise<ScoredText> {
+  async score(text: string, options: ScoreOptions & { jsReduction?: boolean } = {}): Promise<ScoredText> {
     const encoded = this.tokenizer.encode(text);
     const bos = options.prependBos ?? this.tokenizer.addBosByDefault;
     const bosId = this.tokenizer.bosTokenId;
@@ -181,18 +264,23 @@ export class OnnxCausalLM implements LocalModel {
     const out = createReductionOutput(n, k, options.entropy ?? true);
     const chunk = Math.max(1, options.chunkSize ?? this.options.chunkSize ?? defaultChunkSize(this.vocab));
     const scratch = k > 0 ? new TopKScratch(k) : null;
+    // The reduction runs in onnxruntime (reductionGraph.ts) on a buffer the model writes its logits
+    // into; the JavaScript loop (reduce.ts) is the fallback, and the only path with `jsReduction`.
+    const reducer = options.jsReduction ? null : await this.reduction();
+    const buffer = reducer ? (this.logitsType === 'float16' ? new Uint16Array(Math.min(chunk, seq.length) * this.vocab) : new Float32Array(Math.min(chunk, seq.length) * this.vocab)) : undefined;
     // Every position but the last predicts the next token; the last token need not be fed at all.
     const fed = seq.length - 1;
     let past: Past | null = null;
     for (let p = 0; p < fed; p += chunk) {
       throwIfAborted(options.signal);
       const end = Math.min(fed, p + chunk);
-      const { logits, rows, present } = await this.forward(seq.slice(p, end), past, p);
+      const { logits, raw, rows, present } = await this.forward(seq.slice(p, end), past, p, end - p, buffer);
       disposePast(past);
       past = present;
-      if (logits.length !== rows * this.vocab) throw new Error(`logits have ${logits.length / rows} columns, expected ${this.vocab}`);
-      const targets = Int32Array.from(seq.slice(p + 1, end + 1));
-      reduceRows(logits, 0, rows, this.vocab, targets, out, p + 1 - offset, scratch);
+      if (raw.length !== rows * this.vocab) throw new Error(`logits have ${raw.length / rows} columns, expected ${this.vocab}`);
+      const targets = seq.slice(p + 1, end + 1);
+      if (reducer) await this.reduceInGraph(reducer, raw, rows, targets, out, p + 1 - offset);
+      else reduceRows(logits, 0, rows, this.vocab, Int32Array.from(targets), out, p + 1 - offset, scratch);
       options.onProgress?.(end, fed);
     }
     disposePast(past);
@@ -278,6 +366,8 @@ export class OnnxCausalLM implements LocalModel {
   }
 
   async dispose(): Promise<void> {
+    const reducer = await this.reducer;
+    await reducer?.release();
     await this.session.release();
   }
 
