@@ -1,5 +1,5 @@
 /**
- * `reasoning-lens prune <file> --method M --budget B [--model DIR | --endpoint URL[,URL…] --endpoint-model NAME]
+ * `reasoning-lens prune <file> --method M --budget B [--model DIR|FILE.gguf | --endpoint URL[,URL…] --endpoint-model NAME]
  * [--format same|sft] -o out.jsonl`: prunes every trace of a file or dataset. With the file's own logprobs
  * (no model) a JSONL dataset streams through worker threads; with a model each trace is scored first.
  * Resumable (a checkpoint beside the output), progress on stderr, totals at the end.
@@ -36,7 +36,7 @@ const specs = {
   ...FIELD_OPTION_SPECS,
   method: { type: 'string', short: 'm', choices: PICKABLE_METHODS.map((m) => m.id), description: 'pruning method' },
   budget: { type: 'string', short: 'b', description: 'kept share: 0.8, 80%, 1024 tokens, or auto (difficulty-aware); default 0.8' },
-  model: { type: 'string', description: 'score with a local ONNX model folder (HF / Optimum layout)' },
+  model: { type: 'string', description: 'score with a local model: an ONNX folder (HF / Optimum layout) or a .gguf file' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
   'allow-http-key': { type: 'boolean', description: 'send the API key to plain-http endpoints that are not on this machine (default: https or loopback only)' },
@@ -49,7 +49,7 @@ const specs = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const;
 
-const USAGE = `usage: reasoning-lens prune <file|folder> --method M --budget B [--model DIR | --endpoint URLS --endpoint-model NAME] [--format same|sft] -o OUT\n${describeOptions(specs)}\n`;
+const USAGE = `usage: reasoning-lens prune <file|folder> --method M --budget B [--model DIR|FILE.gguf | --endpoint URLS --endpoint-model NAME] [--format same|sft] -o OUT\n${describeOptions(specs)}\n`;
 
 /**
  * Refuses to send an API key where anyone on the path can read it: plain http to a host other than
@@ -75,7 +75,7 @@ function assertKeySafe(endpoints: readonly string[], allowHttp: boolean): void {
 export function backendFromOptions(options: { model?: string; endpoint?: string; 'endpoint-model'?: string; 'allow-http-key'?: boolean }): ScoringBackend | undefined {
   if (options.model && options.endpoint) throw new ArgError('give --model or --endpoint, not both');
   if (options.model) {
-    if (!existsSync(options.model)) throw new ArgError(`--model ${options.model}: no such folder`);
+    if (!existsSync(options.model)) throw new ArgError(`--model ${options.model}: no such folder or .gguf file`);
     return new InProcessOnnxBackend(resolve(options.model));
   }
   if (options.endpoint) {

@@ -1,5 +1,5 @@
 /**
- * `reasoning-lens score <file> [--model DIR | --endpoint URL[,URL…] --endpoint-model NAME] [--segment MODE]
+ * `reasoning-lens score <file> [--model DIR|FILE.gguf | --endpoint URL[,URL…] --endpoint-model NAME] [--segment MODE]
  * [--json] [-o out.jsonl]`: per-step scores (first-token surprisal, entropy, confidence…) of every trace,
  * from a model or from the file's own logprobs. With `-o` the rows go to a JSONL file (resumable; a
  * JSONL input with file logprobs streams through worker threads); else to stdout as a table or JSON.
@@ -24,7 +24,7 @@ import { recordTask, scoreRow, type ScoreRow } from './workerTask';
 
 const specs = {
   ...READ_OPTION_SPECS,
-  model: { type: 'string', description: 'score with a local ONNX model folder (HF / Optimum layout)' },
+  model: { type: 'string', description: 'score with a local model: an ONNX folder (HF / Optimum layout) or a .gguf file' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
   'allow-http-key': { type: 'boolean', description: 'send the API key to plain-http endpoints that are not on this machine (default: https or loopback only)' },
@@ -36,7 +36,7 @@ const specs = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const;
 
-const USAGE = `usage: reasoning-lens score <file|folder> [--model DIR | --endpoint URLS --endpoint-model NAME] [--segment MODE] [--json] [-o out.jsonl]\n${describeOptions(specs)}\n`;
+const USAGE = `usage: reasoning-lens score <file|folder> [--model DIR|FILE.gguf | --endpoint URLS --endpoint-model NAME] [--segment MODE] [--json] [-o out.jsonl]\n${describeOptions(specs)}\n`;
 
 /** Scores of one trace: from the backend, or from the file's logprobs (undefined when it has none). */
 async function scoresOf(trace: Trace, segmentation: SegmentationMode, backend: ScoringBackend | undefined): Promise<readonly StepScores[] | undefined> {

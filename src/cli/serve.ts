@@ -77,9 +77,9 @@ interface CompletionRequest {
   seed?: unknown;
 }
 
-/** The model's context from its config.json, when the backend is a local ONNX model. */
+/** The model's context (config.json or GGUF header), when the backend is a local model. */
 async function modelContext(backend: ScoringBackend): Promise<number | undefined> {
-  return backend instanceof InProcessOnnxBackend ? (await backend.load()).folder.shape.maxPositionEmbeddings : undefined;
+  return backend instanceof InProcessOnnxBackend ? (await backend.load()).contextLength : undefined;
 }
 
 /** Starts the server; resolves once it listens. */
@@ -366,7 +366,7 @@ async function readJson(req: IncomingMessage, maxBytes: number, maxPromptTokens:
 }
 
 const SERVE_OPTIONS = {
-  model: { type: 'string', short: 'm', description: 'model folder (Hugging Face / Optimum layout)' },
+  model: { type: 'string', short: 'm', description: 'model folder (Hugging Face / Optimum layout) or .gguf file' },
   variant: { type: 'string', description: 'ONNX file in onnx/ (model_quantized, …)' },
   port: { type: 'string', short: 'p', description: 'port (0 = a free one; default 8000)' },
   host: { type: 'string', description: 'address to bind (default 127.0.0.1; any other than loopback needs an API key)' },
@@ -387,7 +387,7 @@ const SERVE_OPTIONS = {
 export const serveCommand: CliCommand = {
   summary: 'serve a local ONNX model as an OpenAI-compatible /v1/completions endpoint',
   usage:
-    'reasoning-lens serve --model DIR [--port 8000] [--host 127.0.0.1] [--api-key KEY] [--max-prompt-tokens N] [--allowed-host NAMES] [--allowed-origin ORIGINS] [--max-connections 64] [--max-queue 16] [--variant model_quantized] [--name NAME] [--threads N]',
+    'reasoning-lens serve --model DIR|FILE.gguf [--port 8000] [--host 127.0.0.1] [--api-key KEY] [--max-prompt-tokens N] [--allowed-host NAMES] [--allowed-origin ORIGINS] [--max-connections 64] [--max-queue 16] [--variant model_quantized] [--name NAME] [--threads N]',
   run: (argv, io) => runServe(argv, io),
 };
 
@@ -424,7 +424,7 @@ export async function runServe(argv: readonly string[], io: { stdout: (s: string
   const o = parsed.options;
   const modelDir = o.model ?? parsed.positionals[0];
   if (!modelDir) {
-    io.stderr(`reasoning-lens serve: --model DIR is required\nusage: ${serveCommand.usage}\n`);
+    io.stderr(`reasoning-lens serve: --model DIR|FILE.gguf is required\nusage: ${serveCommand.usage}\n`);
     return EXIT_USAGE;
   }
   const port = o.port === undefined ? 8000 : Number(o.port);
@@ -455,7 +455,7 @@ export async function runServe(argv: readonly string[], io: { stdout: (s: string
       backend,
       host,
       port,
-      modelName: o.name ?? basename(modelDir),
+      modelName: o.name ?? basename(modelDir).replace(/\.gguf$/i, ''),
       ...(apiKey ? { apiKey } : {}),
       allowedHosts: list(o['allowed-host']),
       allowedOrigins: list(o['allowed-origin']),

@@ -24,6 +24,7 @@ export const CommandIds = {
   selectBackend: 'reasoningLens.selectBackend',
   setEndpointApiKey: 'reasoningLens.setEndpointApiKey',
   pickModelFolder: 'reasoningLens.pickModelFolder',
+  selectModel: 'reasoningLens.selectModel',
   /** Internal: what the editor last applied (decorations, status bar), for tests and diagnostics. */
   describeEditor: 'reasoningLens.internal.describeEditor',
   // Dataset browser (src/dataset)

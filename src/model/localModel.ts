@@ -19,6 +19,8 @@ export interface LocalModel {
   readonly name: string;
   /** Logits width. */
   readonly vocab: number;
+  /** The context the model was trained for (config.json / GGUF header), when it says. */
+  readonly contextLength: number | undefined;
   tokenize(text: string): TokenizedText;
   score(text: string, options?: ScoreOptions): Promise<ScoredText>;
   generate(prompt: string, options?: GenerateOptions): Promise<Generation>;

@@ -27,6 +27,8 @@ export interface ReasoningLensSettings {
   readonly endpointModel: string;
   /** Size cap of the on-disk score cache, in MB (0 = cache nothing). */
   readonly scoreCacheMaxMB: number;
+  /** Where Select Model looks (empty strings: the store's usual place). Machine-scoped. */
+  readonly modelSearch: { readonly ollama: string; readonly lmStudio: string; readonly huggingFace: string; readonly folders: readonly string[] };
 }
 
 export const SettingsSection = 'reasoningLens';
@@ -44,6 +46,12 @@ export function readSettings(scope?: vscode.ConfigurationScope): ReasoningLensSe
     endpoints: machineValue<string[]>(c, 'endpoints', []),
     endpointModel: c.get<string>('endpoint.model', ''),
     scoreCacheMaxMB: Math.max(0, c.get<number>('scoreCache.maxSizeMB', 256)),
+    modelSearch: {
+      ollama: machineValue<string>(c, 'model.search.ollama', ''),
+      lmStudio: machineValue<string>(c, 'model.search.lmStudio', ''),
+      huggingFace: machineValue<string>(c, 'model.search.huggingFace', ''),
+      folders: machineValue<string[]>(c, 'model.search.folders', []),
+    },
   };
 }
 

@@ -100,6 +100,10 @@ export class GgufCausalLM implements PieceDecoder, LocalModel {
     return `${this.summary.name || basename(this.path, '.gguf')} (${this.summary.quantization})`;
   }
 
+  get contextLength(): number | undefined {
+    return this.summary.contextLength;
+  }
+
   get vocab(): number {
     return this.summary.vocabSize ?? 0;
   }

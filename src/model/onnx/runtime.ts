@@ -130,6 +130,10 @@ export class OnnxCausalLM implements LocalModel {
     return lm;
   }
 
+  get contextLength(): number | undefined {
+    return this.folder.shape.maxPositionEmbeddings;
+  }
+
   /** Folder name and ONNX variant, e.g. "reasoning-lens-tiny (model)". */
   get name(): string {
     return `${basename(this.folder.dir)} (${this.folder.variant})`;
