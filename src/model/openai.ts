@@ -21,6 +21,7 @@ import {
   type TokenizedText,
 } from './backend';
 import { codePointToUtf16, topKEntropy } from './topk';
+import { noPromptLogprobsMessage, probeServer, type ServerInfo } from './servers';
 
 export interface OpenAIBackendOptions {
   /** Base URLs such as `http://127.0.0.1:8000/v1` (`/v1` is added when missing). At least one. */
@@ -55,6 +56,9 @@ export class EndpointError extends Error {
   }
 }
 
+/** The server refused `echo` (no status, so that it is not retried). */
+class EchoRefusedError extends EndpointError {}
+
 interface CompletionLogprobs {
   tokens?: string[];
   token_logprobs?: (number | null)[];
@@ -77,6 +81,9 @@ interface CompletionResponse {
 
 const RETRY_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
 
+/** llama.cpp's answer to `echo: true` ("Only no echo is supported"); not worth a retry. */
+const ECHO_REFUSED = /no echo|echo[^"]*not supported|unsupported[^"]*echo/i;
+
 export class OpenAIBackend implements ScoringBackend {
   private readonly endpoints: string[];
   private nextEndpoint = 0;
@@ -86,6 +93,8 @@ export class OpenAIBackend implements ScoringBackend {
   private readonly needsOneToken = new Set<string>();
   private disposed = false;
   private readonly disposeController = new AbortController();
+  /** What each endpoint is (asked once, when it could not score). */
+  private readonly servers = new Map<string, Promise<ServerInfo>>();
 
   constructor(private readonly options: OpenAIBackendOptions) {
     if (options.endpoints.length === 0) throw new Error('OpenAIBackend needs at least one endpoint URL');
@@ -110,28 +119,33 @@ export class OpenAIBackend implements ScoringBackend {
   async score(text: string, options: ScoreOptions = {}): Promise<ScoredText> {
     const k = Math.max(0, options.topK ?? 0);
     if (this.options.scoringMode === 'prompt_logprobs') return this.scorePromptLogprobs(text, k, options.signal);
-    const json = await this.post('/completions', (base) => ({
-      model: this.options.model,
-      prompt: text,
-      echo: true,
-      logprobs: Math.max(1, k),
-      max_tokens: this.needsOneToken.has(base) ? 1 : 0,
-      temperature: 0,
-    }), options.signal, (base, status, body) => {
-      // vLLM (and others) reject max_tokens 0: remember, and ask again with 1.
-      if (status === 400 && !this.needsOneToken.has(base) && /max_tokens/i.test(body)) {
-        this.needsOneToken.add(base);
-        return true;
-      }
-      return false;
-    });
+    let answeredBy = this.endpoints[0];
+    let json: unknown;
+    try {
+      json = await this.post('/completions', (base) => {
+        answeredBy = base;
+        return { model: this.options.model, prompt: text, echo: true, logprobs: Math.max(1, k), max_tokens: this.needsOneToken.has(base) ? 1 : 0, temperature: 0 };
+      }, options.signal, (base, status, body) => {
+        // vLLM (and others) reject max_tokens 0: remember, and ask again with 1.
+        if (status === 400 && !this.needsOneToken.has(base) && /max_tokens/i.test(body)) {
+          this.needsOneToken.add(base);
+          return true;
+        }
+        return false;
+      });
+    } catch (e) {
+      if (e instanceof EchoRefusedError) throw await this.noPromptLogprobs(answeredBy);
+      throw e;
+    }
     const response = json as CompletionResponse;
     const lp = response.choices?.[0]?.logprobs;
-    if (!lp?.tokens || !lp.token_logprobs) throw new EndpointError('the endpoint returned no logprobs for the prompt (does it support echo with logprobs?)');
+    if (!lp?.tokens || !lp.token_logprobs) throw await this.noPromptLogprobs(answeredBy);
+    const promptTokens = response.usage?.prompt_tokens;
+    // Logprobs of generated tokens only (echo ignored): nothing about the prompt.
+    if (typeof promptTokens === 'number' && promptTokens > 1 && lp.tokens.length < promptTokens) throw await this.noPromptLogprobs(answeredBy);
     const toUtf16 = codePointToUtf16(text);
     // Keep the prompt's tokens only (servers that needed max_tokens 1 add one generated token).
     let n = lp.tokens.length;
-    const promptTokens = response.usage?.prompt_tokens;
     if (typeof promptTokens === 'number' && promptTokens <= n) n = promptTokens;
     else if (lp.text_offset) while (n > 0 && toUtf16(lp.text_offset[n - 1]) >= text.length && text.length > 0) n--;
     const tokens = lp.tokens.slice(0, n);
@@ -254,6 +268,21 @@ export class OpenAIBackend implements ScoringBackend {
     this.disposeController.abort(new AbortError('the OpenAI backend was disposed'));
   }
 
+  /** What the server at `base` is (asked once). */
+  server(base: string): Promise<ServerInfo> {
+    let info = this.servers.get(base);
+    if (!info) {
+      info = probeServer(base, this.options.model, this.options.fetch ?? fetch);
+      this.servers.set(base, info);
+    }
+    return info;
+  }
+
+  /** The error for a server that gave no prompt logprobs, saying what it is and what to do instead. */
+  private async noPromptLogprobs(base: string): Promise<EndpointError> {
+    return new EndpointError(noPromptLogprobsMessage(base, await this.server(base)));
+  }
+
   /** POST JSON with slot, retries and timeout; returns the parsed response. */
   private post(
     path: string,
@@ -269,6 +298,7 @@ export class OpenAIBackend implements ScoringBackend {
             return (await res.json()) as unknown;
           } catch (e) {
             if (e instanceof EndpointError && e.status === 400 && onClientError?.(base, 400, e.message)) continue;
+            if (e instanceof EndpointError && e.status !== undefined && e.status >= 400 && ECHO_REFUSED.test(e.message)) throw new EchoRefusedError(e.message);
             throw e;
           }
         }

@@ -193,7 +193,7 @@ test('serve command: usage errors, and a bad folder fails with its message', asy
   const err: string[] = [];
   const io = { stdout: () => undefined, stderr: (s: string) => void err.push(s) };
   assert.equal(await runServe([], io), 2);
-  assert.match(err.join(''), /--model DIR is required/);
+  assert.match(err.join(''), /--model DIR\|FILE\.gguf is required/);
   assert.equal(await runServe(['--model', '/nonexistent/model', '--port', '0'], io), 1);
   assert.match(err.join(''), /model folder not found: \/nonexistent\/model/);
 });
