@@ -49,7 +49,7 @@ const targets = [
     external: [...nodeExternals, 'mocha'],
   },
 ];
-for (const [name, entry] of [['cli', 'src/cli/main.ts'], ['onnxWorker', 'src/model/onnx/worker.ts'], ['cliWorker', 'src/cli/worker.ts']]) {
+for (const [name, entry] of [['cli', 'src/cli/main.ts'], ['onnxWorker', 'src/model/onnx/worker.ts'], ['cliWorker', 'src/cli/worker.ts'], ['tokenizerWorker', 'src/model/tokenizerWorker.ts']]) {
   if (existsSync(entry)) targets[0].entryPoints[name] = entry;
 }
 

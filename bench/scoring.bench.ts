@@ -34,7 +34,19 @@ const DECODE_TOKENS = 48;
 const TOP_K = 5;
 const textPath = join(root, '..', 'shared', 'data', 'codeforces-r1', 'prompt-response', '268', 'response.md');
 
-const rssMb = (): number => process.resourceUsage().maxRSS / 1024;
+/**
+ * Peak RSS of this process in MB: VmHWM from /proc (Linux). Not `resourceUsage().maxRSS`: Linux carries
+ * ru_maxrss across exec, so a child spawned by a big parent would report at least the parent's size.
+ */
+function rssMb(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
 const now = (): number => performance.now();
 
 // ---------------------------------------------------------------- models

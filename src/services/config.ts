@@ -3,6 +3,7 @@ import { DEFAULT_SEGMENTATION, type SegmentationMode } from '../shared/vocabular
 import { mappingForFile } from '../core/trace/fieldMapping';
 import type { FieldMapping } from '../core/trace/fields';
 import type { ParseOptions } from '../core/trace/types';
+import type { TokenizerSetting } from '../model/tokenizers';
 
 /**
  * Typed access to `reasoningLens.*` settings. Read on demand and re-read on
@@ -27,6 +28,8 @@ export interface ReasoningLensSettings {
   readonly endpointModel: string;
   /** Size cap of the on-disk score cache, in MB (0 = cache nothing). */
   readonly scoreCacheMaxMB: number;
+  /** Which tokenizer counts tokens for the status bar, budgets, panel and export totals. */
+  readonly tokenizer: TokenizerSetting;
   /** Where Select Model looks (empty strings: the store's usual place). Machine-scoped. */
   readonly modelSearch: { readonly ollama: string; readonly lmStudio: string; readonly huggingFace: string; readonly folders: readonly string[] };
 }
@@ -46,6 +49,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): ReasoningLensSe
     endpoints: machineValue<string[]>(c, 'endpoints', []),
     endpointModel: c.get<string>('endpoint.model', ''),
     scoreCacheMaxMB: Math.max(0, c.get<number>('scoreCache.maxSizeMB', 256)),
+    tokenizer: c.get<TokenizerSetting>('tokenizer', 'auto'),
     modelSearch: {
       ollama: machineValue<string>(c, 'model.search.ollama', ''),
       lmStudio: machineValue<string>(c, 'model.search.lmStudio', ''),

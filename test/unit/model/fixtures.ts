@@ -13,24 +13,34 @@ let workerPromise: Promise<string> | undefined;
 
 /** Bundles src/model/onnx/worker.ts (onnxruntime-node external) once per test process; returns its path. */
 export function workerScript(): Promise<string> {
-  workerPromise ??= (async () => {
-    // Inside the repository so that `require('onnxruntime-node')` resolves from its node_modules.
-    const outfile = repoPath('out', 'test-worker', `onnxWorker-${process.pid}.js`);
-    // Loaded at run time from the repository (not bundled into the test file).
-    const { build } = createRequire(repoPath('package.json'))('esbuild') as typeof import('esbuild');
-    await build({
-      entryPoints: [repoPath('src/model/onnx/worker.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: ['onnxruntime-node', 'node-llama-cpp'],
-      logLevel: 'warning',
-    });
-    return outfile;
-  })();
+  workerPromise ??= bundle('src/model/onnx/worker.ts', 'onnxWorker');
   return workerPromise;
+}
+
+let tokenizerWorkerPromise: Promise<string> | undefined;
+
+/** Bundles src/model/tokenizerWorker.ts once per test process; returns its path. */
+export function tokenizerWorkerScript(): Promise<string> {
+  tokenizerWorkerPromise ??= bundle('src/model/tokenizerWorker.ts', 'tokenizerWorker');
+  return tokenizerWorkerPromise;
+}
+
+async function bundle(entry: string, name: string): Promise<string> {
+  // Inside the repository so that `require('onnxruntime-node')` resolves from its node_modules.
+  const outfile = repoPath('out', 'test-worker', `${name}-${process.pid}.js`);
+  // Loaded at run time from the repository (not bundled into the test file).
+  const { build } = createRequire(repoPath('package.json'))('esbuild') as typeof import('esbuild');
+  await build({
+    entryPoints: [repoPath(entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['onnxruntime-node', 'node-llama-cpp'],
+    logLevel: 'warning',
+  });
+  return outfile;
 }
 
 /** Why the model tests cannot run here, or undefined when they can. */
