@@ -44,8 +44,9 @@ export class SelectModelCommand {
   async run(choice?: ModelChoice): Promise<ModelChoice | undefined> {
     if (choice && typeof choice.path === 'string') {
       const found = modelsAt(choice.path, 'recent');
-      const model = found.find((m) => m.variant === choice.variant) ?? found[0];
-      if (!model) throw new Error(`${choice.path} is not a model: expected an ONNX folder (config.json, tokenizer.json, onnx/) or a .gguf file.`);
+      // A folder's first entry is its default ONNX file; a variant names another.
+      const model = choice.variant ? found.find((m) => m.variant === choice.variant) : found[0];
+      if (!model) throw new Error(`${choice.path}${choice.variant ? ` (onnx/${choice.variant}.onnx)` : ''} is not a model: expected an ONNX folder (config.json, tokenizer.json, onnx/) or a .gguf file.`);
       return this.apply(model);
     }
     const picked = await this.pick();

@@ -308,20 +308,27 @@ describe('Editor experience', () => {
     const modelDir = join(repoRoot, 'media', 'models', 'reasoning-lens-tiny', 'onnx');
     if (!existsSync(modelDir)) this.skip();
     this.timeout(120_000);
-    // An OpenRouter response without logprobs (70 steps).
-    const file = workspaceFile('openrouter-r1-variant-2.json');
-    const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file);
-    const opened = await waitForEditor(uri!, (d) => d.decorations !== null && d.statusBar.visible, 'trace view');
-    await sleep(500);
-    assert.equal((await describeEditor(uri!)).scored, false, 'opening a trace must not start a model');
-    assert.match(opened.statusBar.text, /~/);
-    const ok = await vscode.commands.executeCommand<boolean>(CommandIds.scoreTrace);
-    assert.equal(ok, true, 'Score Trace did not finish');
-    const scored = await waitForEditor(uri!, (d) => d.scored === true && allHeat(d.decorations!).length === d.steps, 'model scores', 60_000);
-    assert.match(scored.scoreSource ?? '', /./);
-    assert.notEqual(scored.scoreSource, 'file');
-    assert.doesNotMatch(scored.statusBar.text, /~/, 'token counts come from the tokenizer once scored');
-    assert.ok(scored.decorations!.heat[4]!.length >= 1 && scored.decorations!.heat[0]!.length >= 1);
+    // Counts from the scoring model only: with `auto` the record's model (deepseek/deepseek-r1) would
+    // count its tokens itself (models.test.ts covers that).
+    await vscode.workspace.getConfiguration('reasoningLens').update('tokenizer', 'scoring-model', vscode.ConfigurationTarget.Global);
+    try {
+      // An OpenRouter response without logprobs (70 steps).
+      const file = workspaceFile('openrouter-r1-variant-2.json');
+      const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file);
+      const opened = await waitForEditor(uri!, (d) => d.decorations !== null && d.statusBar.visible, 'trace view');
+      await sleep(500);
+      assert.equal((await describeEditor(uri!)).scored, false, 'opening a trace must not start a model');
+      assert.match(opened.statusBar.text, /~/);
+      const ok = await vscode.commands.executeCommand<boolean>(CommandIds.scoreTrace);
+      assert.equal(ok, true, 'Score Trace did not finish');
+      const scored = await waitForEditor(uri!, (d) => d.scored === true && allHeat(d.decorations!).length === d.steps, 'model scores', 60_000);
+      assert.match(scored.scoreSource ?? '', /./);
+      assert.notEqual(scored.scoreSource, 'file');
+      assert.doesNotMatch(scored.statusBar.text, /~/, 'token counts come from the tokenizer once scored');
+      assert.ok(scored.decorations!.heat[4]!.length >= 1 && scored.decorations!.heat[0]!.length >= 1);
+    } finally {
+      await vscode.workspace.getConfiguration('reasoningLens').update('tokenizer', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('"Select Backend…" writes the user setting and the status bar names the backend', async () => {
