@@ -39,7 +39,7 @@ export function parseArgs<S extends OptionSpecs>(argv: readonly string[], specs:
   const options: Record<string, string | string[] | boolean> = Object.create(null) as Record<string, string | string[] | boolean>;
   const byShort = new Map(Object.entries(specs).filter(([, s]) => s.short).map(([name, s]) => [s.short as string, name]));
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i]!;
     if (arg === '--') {
       positionals.push(...argv.slice(i + 1));
       break;
@@ -58,7 +58,7 @@ export function parseArgs<S extends OptionSpecs>(argv: readonly string[], specs:
       continue;
     }
     if (!Object.prototype.hasOwnProperty.call(specs, name)) throw new ArgError(`unknown option --${name}`);
-    const spec = specs[name];
+    const spec = specs[name]!;
     if (spec.type === 'boolean') {
       if (inline !== undefined && inline !== 'true' && inline !== 'false') throw new ArgError(`--${name} takes no value`);
       options[name] = inline !== 'false';

@@ -23,7 +23,7 @@ export const commands: Record<string, CliCommand> = {
 function usage(): string {
   const names = Object.keys(commands);
   const width = Math.max(...names.map((n) => n.length));
-  return `usage: reasoning-lens <command> [options]\n\ncommands:\n${names.map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}`).join('\n')}\n`;
+  return `usage: reasoning-lens <command> [options]\n\ncommands:\n${names.map((n) => `  ${n.padEnd(width)}  ${commands[n]!.summary}`).join('\n')}\n`;
 }
 
 let quietOnClosedPipe = false;

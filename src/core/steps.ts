@@ -22,8 +22,8 @@ const WHITESPACE = /\s/;
 function strip(text: string, start: number, end: number): Range | undefined {
   let s = start;
   let e = end;
-  while (s < e && WHITESPACE.test(text[s])) s++;
-  while (e > s && WHITESPACE.test(text[e - 1])) e--;
+  while (s < e && WHITESPACE.test(text[s]!)) s++;
+  while (e > s && WHITESPACE.test(text[e - 1]!)) e--;
   return s < e ? { start: s, end: e } : undefined;
 }
 

@@ -105,11 +105,11 @@ export class DatasetModel {
   rowAt(r: number): DatasetRow {
     this.refreshOrder();
     if (!Number.isInteger(r) || r < 0 || r >= this.viewLength()) throw new RangeError(`row ${r} is not in the view (0..${this.viewLength() - 1})`);
-    if (this.order) return this.laid[this.order[r]];
-    if (r < this.laid.length) return this.laid[r];
+    if (this.order) return this.laid[this.order[r]!]!;
+    if (r < this.laid.length) return this.laid[r]!;
     // Past the laid-out prefix: one row per record until the background pass reaches it.
     const record = this.summarised + (r - this.laid.length);
-    return { ...this.recordRows(record)[0], index: r };
+    return { ...this.recordRows(record)[0]!, index: r };
   }
 
   /**

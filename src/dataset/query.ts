@@ -53,9 +53,9 @@ function compileTerm(raw: string): Predicate {
     const needle = term.toLowerCase();
     return (row) => textOf(row).includes(needle);
   }
-  const field = fieldMatch[1].toLowerCase();
+  const field = fieldMatch[1]!.toLowerCase();
   const op = phrase ? ':' : fieldMatch[2];
-  const value = (phrase ? fieldMatch[2] : fieldMatch[3]).toLowerCase();
+  const value = (phrase ? fieldMatch[2] : fieldMatch[3])!.toLowerCase();
   if ((TEXT_FIELDS as readonly string[]).includes(field) && op === ':') {
     const key = field as (typeof TEXT_FIELDS)[number];
     return (row) => (row[key] ?? '').toLowerCase().includes(value);
@@ -154,12 +154,12 @@ export function applyQuery(rows: readonly DatasetRow[], filter: CompiledFilter &
     for (let i = 0; i < rows.length; i++) order[i] = i;
   } else {
     const picked: number[] = [];
-    for (let i = 0; i < rows.length; i++) if (filter.matches(rows[i])) picked.push(i);
+    for (let i = 0; i < rows.length; i++) if (filter.matches(rows[i]!)) picked.push(i);
     order = Uint32Array.from(picked);
   }
   if (sort && !(sort.column === 'index' && !sort.descending)) {
     const cmp = rowComparator(sort);
-    order.sort((a, b) => cmp(rows[a], rows[b]));
+    order.sort((a, b) => cmp(rows[a]!, rows[b]!));
   }
   return order;
 }

@@ -199,10 +199,10 @@ async function scanArray(path: string, opts: RecordSourceOptions): Promise<Recor
   let fd: number | undefined;
   const readText = (i: number): string => {
     fd ??= openSync(path, 'r');
-    const buf = Buffer.allocUnsafe(ends[i] - starts[i]);
+    const buf = Buffer.allocUnsafe(ends[i]! - starts[i]!);
     let done = 0;
     while (done < buf.length) {
-      const n = readSync(fd, buf, done, buf.length - done, starts[i] + done);
+      const n = readSync(fd, buf, done, buf.length - done, starts[i]! + done);
       if (n === 0) break;
       done += n;
     }
@@ -213,10 +213,10 @@ async function scanArray(path: string, opts: RecordSourceOptions): Promise<Recor
   };
   const read = (i: number): ParseResult => {
     check(i);
-    const source = { file: path, line: lines[i], byteOffset: starts[i], jsonPath: `$[${i}]` };
+    const source = { file: path, line: lines[i]!, byteOffset: starts[i]!, jsonPath: `$[${i}]` };
     const parsed = safeParseJson(readText(i));
     if (!parsed.ok) {
-      const line = parsed.line !== undefined ? lines[i] + parsed.line - 1 : lines[i];
+      const line = parsed.line !== undefined ? lines[i]! + parsed.line - 1 : lines[i]!;
       return { traces: [], errors: [{ message: `line ${line}: $[${i}]: ${parsed.message}`, source: { ...source, line } }] };
     }
     return parseTraceRecord(parsed.value, opts.parse ?? {}, source, `$[${i}]`);
@@ -236,7 +236,7 @@ async function scanArray(path: string, opts: RecordSourceOptions): Promise<Recor
     count,
     totalBytes,
     errors,
-    lineOf: (i) => (check(i), lines[i]),
+    lineOf: (i) => (check(i), lines[i]!),
     read,
     close: () => {
       if (fd !== undefined) closeSync(fd);

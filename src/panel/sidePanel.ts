@@ -259,7 +259,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     const key = doc.uri.toString();
     const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === key);
     const editor = visible
-      ? await vscode.window.showTextDocument(visible.document, { viewColumn: visible.viewColumn, preserveFocus: false })
+      ? await vscode.window.showTextDocument(visible.document, { ...(visible.viewColumn !== undefined ? { viewColumn: visible.viewColumn } : {}), preserveFocus: false })
       : await vscode.window.showTextDocument(doc.uri, { preserveFocus: false });
     const start = editor.document.positionAt(doc.reasoningOffset + step.start);
     const end = editor.document.positionAt(doc.reasoningOffset + step.end);

@@ -32,8 +32,8 @@ describe('cli stats', () => {
       const r = await run('stats', sharedData('thought-anchors'), '--json', '--behaviours', '3', '--handbook', handbook);
       assert.equal(r.code, 0, r.err);
       const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; metric?: string; traces?: number; rank?: number; examples?: { path: string }[] });
-      assert.equal(lines[0].type, 'summary');
-      assert.equal(lines[0].traces, (await readTraces(sharedData('thought-anchors'))).traces.length);
+      assert.equal(lines[0]!.type, 'summary');
+      assert.equal(lines[0]!.traces, (await readTraces(sharedData('thought-anchors'))).traces.length);
       assert.deepEqual(lines.filter((l) => l.type === 'histogram').map((l) => l.metric), ['reasoningTokens', 'steps', 'truncated', 'loops', 'answerFound', 'correct']);
       const behaviours = lines.filter((l) => l.type === 'behaviour');
       assert.deepEqual(behaviours.map((b) => b.rank), [1, 2, 3]);

@@ -46,10 +46,10 @@ describe('cli inspect', () => {
     assert.equal(r.code, 0);
     const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { format: string; steps: unknown[]; tokens: number; finalAnswer: string; truncated: boolean });
     assert.equal(lines.length, 1);
-    assert.equal(lines[0].format, 'openai-chat');
-    assert.equal(lines[0].tokens, 3);
-    assert.equal(lines[0].truncated, false);
-    assert.deepEqual(lines[0].steps, [{ index: 0, start: 0, end: 8 }]);
+    assert.equal(lines[0]!.format, 'openai-chat');
+    assert.equal(lines[0]!.tokens, 3);
+    assert.equal(lines[0]!.truncated, false);
+    assert.deepEqual(lines[0]!.steps, [{ index: 0, start: 0, end: 8 }]);
   });
 
   test('--json over GSM8K test: one object per record', async () => {

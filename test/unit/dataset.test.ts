@@ -46,13 +46,13 @@ async function model(path: string): Promise<DatasetModel> {
 
 describe('dataset row summaries', () => {
   test('one row per GSM8K model solution, with correctness, steps and answer from the core', async () => {
-    const line = readFileSync(GSM8K, 'utf8').split('\n')[0];
+    const line = readFileSync(GSM8K, 'utf8').split('\n')[0]!;
     const parsed = parseTraceRecord(JSON.parse(line), {}, { file: GSM8K, line: 1 }, 'L1');
     assert.ok(parsed.traces.length > 1, 'the first record holds several solutions');
     const rows = summariseRecord(parsed, 0, 1);
     assert.equal(rows.length, parsed.traces.length);
     rows.forEach((r, i) => {
-      const t = parsed.traces[i];
+      const t = parsed.traces[i]!;
       assert.equal(r.id, t.id);
       assert.equal(r.steps, segment(t.reasoning, 'paragraph').length);
       assert.equal(r.correct, t.reference?.correct);
@@ -64,7 +64,7 @@ describe('dataset row summaries', () => {
   });
 
   test('logprob tokens count exactly; prompt tokens are not counted', () => {
-    const base = parseTraceRecord(JSON.parse(think('q', 'a\n\nb', 'c')), {}, { file: 'x' }, 'x').traces[0];
+    const base = parseTraceRecord(JSON.parse(think('q', 'a\n\nb', 'c')), {}, { file: 'x' }, 'x').traces[0]!;
     const logprobs = [
       { token: 'q', logprob: -1, region: 'prompt' as const, start: 0, end: 1 },
       { token: 'a', logprob: -1, region: 'reasoning' as const, start: 0, end: 1 },
@@ -104,7 +104,7 @@ describe('dataset filter', () => {
   const ids = (text: string) => {
     const f = compileFilter(text);
     assert.ok(f.ok, `filter "${text}" did not compile: ${f.ok ? '' : f.error}`);
-    return [...applyQuery(rows, f, null)].map((i) => rows[i].id);
+    return [...applyQuery(rows, f, null)].map((i) => rows[i]!.id);
   };
 
   test('words match id, question, answer and error, case-insensitively, all terms required', () => {
@@ -189,7 +189,7 @@ describe('dataset model', () => {
       // Before summarising: one row per record, parsed on demand.
       assert.equal(m.view().rows, 100);
       assert.equal(m.view().complete, false);
-      assert.equal(m.rowAt(0).id, traces[0].id);
+      assert.equal(m.rowAt(0).id, traces[0]!.id);
       await m.summariseAll();
       const view = m.view();
       assert.equal(view.complete, true);
@@ -244,11 +244,11 @@ describe('dataset model', () => {
       await m.summariseAll();
       const rows = m.rows(0, 10).rows;
       assert.equal(rows.length, 4);
-      assert.equal(rows[1].error !== undefined, true);
-      assert.equal(rows[1].line, 2);
-      assert.match(rows[1].error ?? '', /^line 2/);
-      assert.equal(rows[2].steps, 2);
-      assert.match(rows[3].error ?? '', /unrecognised record/);
+      assert.equal(rows[1]!.error !== undefined, true);
+      assert.equal(rows[1]!.line, 2);
+      assert.match(rows[1]!.error ?? '', /^line 2/);
+      assert.equal(rows[2]!.steps, 2);
+      assert.match(rows[3]!.error ?? '', /unrecognised record/);
       assert.equal(m.view().errorRows, 2);
       assert.deepEqual([...m.rows(0, 10).rows].map((r) => r.index), [0, 1, 2, 3]);
     } finally {
@@ -263,7 +263,7 @@ describe('dataset model', () => {
       await m.summariseAll();
       const rows = m.rows(0, 10).rows;
       assert.equal(rows.length, 3);
-      assert.match(rows[2].error ?? '', /line 2: record of .* exceeds/);
+      assert.match(rows[2]!.error ?? '', /line 2: record of .* exceeds/);
     } finally {
       m.dispose();
     }
@@ -283,8 +283,8 @@ describe('dataset model', () => {
       const core = await readTraces(p);
       assert.deepEqual(rows.filter((r) => !r.error).map((r) => r.id), core.traces.map((t) => t.id));
       assert.equal(rows.length, core.traces.length + 1);
-      assert.equal(rows[0].answer, '1');
-      assert.equal(rows[0].steps, 2);
+      assert.equal(rows[0]!.answer, '1');
+      assert.equal(rows[0]!.steps, 2);
       assert.equal(rows.at(-1)?.error !== undefined, true);
       assert.equal(rows.at(-1)?.line, 17);
     } finally {
@@ -334,7 +334,7 @@ describe('dataset model', () => {
     const first = m.rows(0, 50);
     const firstRowsMs = performance.now() - t0;
     assert.equal(first.rows.length, 50);
-    assert.equal(first.rows[49].answer, '98');
+    assert.equal(first.rows[49]!.answer, '98');
     assert.ok(firstRowsMs < 5_000, `first rows took ${firstRowsMs} ms`);
 
     // The event loop keeps turning while summarising (requests are answered between slices).

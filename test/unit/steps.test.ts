@@ -72,7 +72,7 @@ describe('segment: modes', () => {
   test('paragraph splits on one or more blank lines and strips', () => {
     const text = '  First para.\nstill first\n\n\n  Second \n \n\r\nThird';
     assert.deepEqual(segment(text).map((s) => s.text), ['First para.\nstill first', 'Second', 'Third']);
-    assert.equal(segment(text, 'paragraph')[1].start, text.indexOf('Second'));
+    assert.equal(segment(text, 'paragraph')[1]!.start, text.indexOf('Second'));
   });
 
   test('auto is the default and empty text has no steps', () => {

@@ -160,10 +160,10 @@ export function signature(words: Uint32Array, n: number, sig: Uint32Array): bool
     const slot = Math.floor((h / 4294967296) * SLOTS);
     // Within a slot compare the low bits (the high ones chose the slot).
     const v = Math.imul(h, 0x9e3779b1) >>> 0;
-    if (v < sig[slot]) sig[slot] = v;
+    if (v < sig[slot]!) sig[slot] = v;
   };
-  if (n === 1) add(words[0]);
-  for (let i = 1; i < n; i++) add((Math.imul(words[i - 1], 0x01000193) ^ words[i]) | 0);
+  if (n === 1) add(words[0]!);
+  for (let i = 1; i < n; i++) add((Math.imul(words[i - 1]!, 0x01000193) ^ words[i]!) | 0);
   // Rotation densification: an empty slot borrows the value of the next slot that a shingle filled,
   // mixed with the distance so that borrowed values do not fake agreement.
   let filled = 0;
@@ -173,7 +173,7 @@ export function signature(words: Uint32Array, n: number, sig: Uint32Array): bool
     for (let d = 1; d < SLOTS; d++) {
       const t = (s + d) % SLOTS;
       if (filled & (1 << t)) {
-        sig[s] = fmix32((sig[t] + Math.imul(d, 0x3c6ef372)) | 0);
+        sig[s] = fmix32((sig[t]! + Math.imul(d, 0x3c6ef372)) | 0);
         break;
       }
     }
@@ -191,7 +191,7 @@ function agreement(a: Uint32Array, b: Uint32Array): number {
 function bandKey(sig: Uint32Array, band: number): number {
   const o = band * ROWS;
   let h = Math.imul(band + 1, 0x27d4eb2d);
-  for (let r = 0; r < ROWS; r++) h = Math.imul(h ^ sig[o + r], 0x01000193);
+  for (let r = 0; r < ROWS; r++) h = Math.imul(h ^ sig[o + r]!, 0x01000193);
   return fmix32(h);
 }
 
@@ -267,7 +267,7 @@ export class BehaviourMiner {
     const last = Math.max(1, steps.length - 1);
     for (let i = 0; i < steps.length; i++) {
       this.stepCount++;
-      const step = steps[i];
+      const step = steps[i]!;
       const n = normalisedWords(step.text, this.headWords, this.words);
       if (n < this.minWords || !signature(this.words, n, this.sig)) continue;
       this.clustered++;

@@ -125,7 +125,7 @@ function firstAtOrAfter(arr: ArrayLike<number>, x: number): number {
   let hi = arr.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (arr[mid] < x) lo = mid + 1;
+    if (arr[mid]! < x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -142,9 +142,9 @@ function stepWordRanges(words: WordList, steps: readonly Step[]): Int32Array {
   const ranges = new Int32Array(steps.length * 2);
   let w = 0;
   steps.forEach((s, i) => {
-    while (w < words.count && words.starts[w] < s.start) w++;
+    while (w < words.count && words.starts[w]! < s.start) w++;
     ranges[2 * i] = w;
-    while (w < words.count && words.starts[w] < s.end) w++;
+    while (w < words.count && words.starts[w]! < s.end) w++;
     ranges[2 * i + 1] = w;
   });
   return ranges;
@@ -168,8 +168,8 @@ export function detectLoops(reasoning: string, options: LoopOptions = {}): LoopR
   if (repeatedBuffer.length < words.count) repeatedBuffer = new Uint8Array(words.count * 2);
   const wordScan = scanSpans(words.keys, windowWords, minRepetitions, 1, repeatedBuffer);
   const candidates: Candidate[] = [];
-  const charStartOfWord = (w: number): number => words.starts[w];
-  const charEndOfWord = (w: number): number => words.ends[w - 1];
+  const charStartOfWord = (w: number): number => words.starts[w]!;
+  const charEndOfWord = (w: number): number => words.ends[w - 1]!;
 
   for (const run of wordScan.runs) {
     const c = fromWordRun(run);
@@ -194,19 +194,19 @@ export function detectLoops(reasoning: string, options: LoopOptions = {}): LoopR
   const wordRanges = stepWordRanges(words, steps);
   if (steps.length > 1) {
     const stepKeys = new Float64Array(steps.length);
-    for (let i = 0; i < steps.length; i++) stepKeys[i] = sequenceKey(words.keys, wordRanges[2 * i], wordRanges[2 * i + 1]);
+    for (let i = 0; i < steps.length; i++) stepKeys[i] = sequenceKey(words.keys, wordRanges[2 * i]!, wordRanges[2 * i + 1]!);
     // One-step windows: also try older occurrences, for cycles whose every step recurs inside the cycle.
     for (const run of scanSpans(stepKeys, 1, minRepetitions, STEP_CANDIDATES).runs) {
       const length = run.end - run.start;
-      const firstWord = wordRanges[2 * run.start];
-      const cycleWords = wordRanges[2 * (run.start + run.period)] - firstWord;
-      const wasted = wordRanges[2 * (run.end - 1) + 1] - wordRanges[2 * (run.start + run.period)];
+      const firstWord = wordRanges[2 * run.start]!;
+      const cycleWords = wordRanges[2 * (run.start + run.period)]! - firstWord;
+      const wasted = wordRanges[2 * (run.end - 1) + 1]! - wordRanges[2 * (run.start + run.period)]!;
       if (wasted < minWastedWords || cycleWords === 0) continue;
       candidates.push({
         unit: 'step',
-        start: steps[run.start].start,
-        end: steps[run.end - 1].end,
-        cycleEnd: steps[run.start + run.period - 1].end,
+        start: steps[run.start]!.start,
+        end: steps[run.end - 1]!.end,
+        cycleEnd: steps[run.start + run.period - 1]!.end,
         periodWords: cycleWords,
         repetitions: Math.ceil(length / run.period),
         partial: length % run.period !== 0,
@@ -234,12 +234,12 @@ export function detectLoops(reasoning: string, options: LoopOptions = {}): LoopR
     let loopSteps: LoopSteps | undefined;
     // The first step that ends after the loop starts (none when the loop lies past the last step).
     const first = firstAtOrAfter(stepEnds, c.start + 1);
-    if (first < steps.length && steps[first].start < c.end) {
+    if (first < steps.length && steps[first]!.start < c.end) {
       let last = first;
-      while (last + 1 < steps.length && steps[last + 1].start < c.end) last++;
+      while (last + 1 < steps.length && steps[last + 1]!.start < c.end) last++;
       const repeats: number[] = [];
       for (let s = first; s <= last; s++) {
-        const step = steps[s];
+        const step = steps[s]!;
         const inRepeats = step.start >= c.cycleEnd && step.end <= c.end;
         if (inRepeats) repeats.push(s);
         const occurrence = c.stepRun
@@ -272,16 +272,16 @@ export function detectLoops(reasoning: string, options: LoopOptions = {}): LoopR
   });
 
   const stepReports: StepRepetition[] = steps.map((s, i) => {
-    const from = wordRanges[2 * i];
-    const to = wordRanges[2 * i + 1];
+    const from = wordRanges[2 * i]!;
+    const to = wordRanges[2 * i + 1]!;
     let rep = 0;
-    for (let w = from; w < to; w++) rep += wordScan.repeated[w];
+    for (let w = from; w < to; w++) rep += wordScan.repeated[w]!;
     const place = stepPlaces[i];
     return { index: i, repetition: to > from ? rep / (to - from) : 0, ...(place ? { label: 'loop' as const, loop: place } : {}) };
   });
 
   let repeatedWords = 0;
-  for (let w = 0; w < words.count; w++) repeatedWords += wordScan.repeated[w];
+  for (let w = 0; w < words.count; w++) repeatedWords += wordScan.repeated[w]!;
   const span = wordScan.mostRepeated;
   return {
     loops,
@@ -290,7 +290,7 @@ export function detectLoops(reasoning: string, options: LoopOptions = {}): LoopR
     repetition: words.count ? repeatedWords / words.count : 0,
     tokens: countTokens(0, reasoning.length),
     wastedTokens: loops.reduce((sum, l) => sum + l.wastedTokens, 0),
-    ...(span.count > 1 ? { mostRepeatedSpan: { start: words.starts[span.start], end: words.ends[span.start + windowWords - 1], count: span.count } } : {}),
+    ...(span.count > 1 ? { mostRepeatedSpan: { start: words.starts[span.start]!, end: words.ends[span.start + windowWords - 1]!, count: span.count } } : {}),
   };
 }
 

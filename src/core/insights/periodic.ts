@@ -116,12 +116,12 @@ export function scanSpans(keys: Float64Array, window: number, minRepetitions = 2
   let pow = 1;
   for (let k = 1; k < w; k++) pow = Math.imul(pow, BASE);
   let h = 0;
-  for (let k = 0; k < w; k++) h = (Math.imul(h, BASE) + low(keys[k])) | 0;
+  for (let k = 0; k < w; k++) h = (Math.imul(h, BASE) + low(keys[k]!)) | 0;
   let coveredTo = 0;
   // The last run reported: a multiple of its period inside it is the same repetition, not a new one.
   let lastRun: PeriodicRun | undefined;
   for (let i = 0; i + w <= n; i++) {
-    if (i > 0) h = (Math.imul((h - Math.imul(low(keys[i - 1]), pow)) | 0, BASE) + low(keys[i + w - 1])) | 0;
+    if (i > 0) h = (Math.imul((h - Math.imul(low(keys[i - 1]!), pow)) | 0, BASE) + low(keys[i + w - 1]!)) | 0;
     const at = t.slot(h);
     if (t.stamps[at] !== gen) {
       t.stamps[at] = gen;
@@ -131,19 +131,19 @@ export function scanSpans(keys: Float64Array, window: number, minRepetitions = 2
       t.previous[i] = -1;
       continue;
     }
-    const latest = t.lasts[at];
+    const latest = t.lasts[at]!;
     t.lasts[at] = i;
     t.previous[i] = latest;
     if (!sameSpan(keys, latest, i, w)) continue; // a hash collision
     for (let j = Math.max(i, coveredTo); j < i + w; j++) repeated[j] = 1;
     coveredTo = Math.max(coveredTo, i + w);
-    const count = ++t.counts[at];
+    const count = ++t.counts[at]!;
     if (count > mostRepeated.count) mostRepeated = { start: i, count };
     let prev = latest;
-    for (let c = 0; c < candidates && prev >= 0; c++, prev = t.previous[prev]) {
+    for (let c = 0; c < candidates && prev >= 0; c++, prev = t.previous[prev]!) {
       const p = i - prev;
       // Runs of one period never overlap: skip seeds inside the run already explored for `p`.
-      if (t.exploredStamps[p] === gen && prev < t.explored[p]) continue;
+      if (t.exploredStamps[p] === gen && prev < t.explored[p]!) continue;
       if (lastRun && p % lastRun.period === 0 && prev >= lastRun.start && i + w <= lastRun.end) continue;
       if (c > 0 && !sameSpan(keys, prev, i, w)) continue;
       let left = prev;

@@ -196,7 +196,7 @@ export async function scanTraces(path: string, visit: (trace: Trace, ref: TraceR
       const prose = TEXT_EXTENSIONS.has(extname(unit.path).toLowerCase()) && res.traces.length > 0 && res.traces.every((t) => hasWarning(t, 'no-delimiters'));
       const noTraceFields = res.traces.length === 0 && res.errors.length > 0 && res.errors.every((e) => e.code === 'unrecognised');
       if (unit.inFolder && (prose || noTraceFields)) {
-        skipped.push(`${unit.path}: ${prose ? 'no reasoning delimiters' : res.errors[0].message}`);
+        skipped.push(`${unit.path}: ${prose ? 'no reasoning delimiters' : res.errors[0]!.message}`);
       } else {
         addErrors(res.errors);
         skipped.push(...res.skipped);

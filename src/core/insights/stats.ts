@@ -96,7 +96,7 @@ export function compact(n: number): string {
 /** Value at quantile `q` of ascending `sorted` (nearest rank). */
 function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 /** Growable typed column. */
@@ -169,12 +169,12 @@ export class DatasetStatsBuilder {
     const layouts = this.layout();
     const totals = { reasoningTokens: 0, steps: 0, truncated: 0, looping: 0, loops: 0, wastedTokens: 0, answerFound: 0, labelled: 0, correct: 0 };
     for (let i = 0; i < this.n; i++) {
-      const f = this.flags.data[i];
-      totals.reasoningTokens += this.tokens.data[i];
-      totals.steps += this.steps.data[i];
-      totals.loops += this.loops.data[i];
-      totals.wastedTokens += this.wasted.data[i];
-      if (this.loops.data[i] > 0) totals.looping++;
+      const f = this.flags.data[i]!;
+      totals.reasoningTokens += this.tokens.data[i]!;
+      totals.steps += this.steps.data[i]!;
+      totals.loops += this.loops.data[i]!;
+      totals.wastedTokens += this.wasted.data[i]!;
+      if (this.loops.data[i]! > 0) totals.looping++;
       if (f & FLAG_TRUNCATED) totals.truncated++;
       if (f & FLAG_ANSWER) totals.answerFound++;
       if (f & FLAG_LABELLED) totals.labelled++;
@@ -190,7 +190,7 @@ export class DatasetStatsBuilder {
     const l = this.layout().get(metric);
     if (!l) return [];
     const out: TraceRef[] = [];
-    for (let i = 0; i < this.n; i++) if (l.bucketOf(i) === bucket) out.push(this.refs[i]);
+    for (let i = 0; i < this.n; i++) if (l.bucketOf(i) === bucket) out.push(this.refs[i]!);
     return out;
   }
 
@@ -199,15 +199,15 @@ export class DatasetStatsBuilder {
     const m = new Map<StatsMetric, Layout>();
     m.set('reasoningTokens', this.numeric('reasoningTokens', 'Reasoning tokens', this.tokens.data, 1));
     m.set('steps', this.numeric('steps', 'Steps', this.steps.data, 1, this.stepFilters ? 'steps' : undefined));
-    const flag = (bit: number) => (i: number): number => (this.flags.data[i] & bit ? 0 : 1);
+    const flag = (bit: number) => (i: number): number => (this.flags.data[i]! & bit ? 0 : 1);
     m.set('truncated', this.categorical('truncated', 'Truncated (no end of reasoning)', ['yes', 'no'], flag(FLAG_TRUNCATED), ['truncated:yes', 'truncated:no']));
-    m.set('loops', this.categorical('loops', 'Loops', ['none', '1 loop', '2+ loops'], (i) => Math.min(2, this.loops.data[i])));
+    m.set('loops', this.categorical('loops', 'Loops', ['none', '1 loop', '2+ loops'], (i) => Math.min(2, this.loops.data[i]!)));
     m.set('answerFound', this.categorical('answerFound', 'Final answer found', ['yes', 'no'], flag(FLAG_ANSWER)));
     let labelled = false;
-    for (let i = 0; i < this.n && !labelled; i++) labelled = (this.flags.data[i] & FLAG_LABELLED) !== 0;
+    for (let i = 0; i < this.n && !labelled; i++) labelled = (this.flags.data[i]! & FLAG_LABELLED) !== 0;
     if (labelled) {
       m.set('correct', this.categorical('correct', 'Correct', ['yes', 'no', 'unknown'], (i) => {
-        const f = this.flags.data[i];
+        const f = this.flags.data[i]!;
         return f & FLAG_LABELLED ? (f & FLAG_CORRECT ? 0 : 1) : 2;
       }, ['correct:yes', 'correct:no', 'correct:unknown']));
     }
@@ -217,8 +217,8 @@ export class DatasetStatsBuilder {
 
   private categorical(metric: StatsMetric, title: string, labels: readonly string[], bucketOf: (i: number) => number, filters?: readonly string[]): Layout {
     const counts = new Array<number>(labels.length).fill(0);
-    for (let i = 0; i < this.n; i++) counts[bucketOf(i)]++;
-    const buckets = labels.map((label, b) => ({ label, count: counts[b], ...(filters ? { filter: filters[b] } : {}) }));
+    for (let i = 0; i < this.n; i++) counts[bucketOf(i)]!++;
+    const buckets = labels.map((label, b) => ({ label, count: counts[b]!, ...(filters ? { filter: filters[b]! } : {}) }));
     return { histogram: { metric, title, kind: 'categorical', buckets }, bucketOf };
   }
 
@@ -230,8 +230,8 @@ export class DatasetStatsBuilder {
   private numeric(metric: StatsMetric, title: string, values: Float64Array | Uint32Array, minStep: number, filterField?: string): Layout {
     const sorted = Float64Array.from(values.subarray(0, this.n)).sort();
     if (this.n === 0) return { histogram: { metric, title, kind: 'numeric', buckets: [], edges: [] }, bucketOf: () => -1 };
-    const min = sorted[0];
-    const max = sorted[this.n - 1];
+    const min = sorted[0]!;
+    const max = sorted[this.n - 1]!;
     const p95 = quantile(sorted, 0.95);
     const tail = p95 > min && max - min > 4 * (p95 - min);
     const top = tail ? p95 : max;
@@ -239,21 +239,21 @@ export class DatasetStatsBuilder {
     const lo = Math.floor(min / step) * step;
     const regular = Math.max(1, Math.floor((top - lo) / step) + 1);
     const edges = Array.from({ length: regular + 1 }, (_, k) => lo + k * step);
-    const open = tail && max >= edges[regular];
+    const open = tail && max >= edges[regular]!;
     if (open) edges.push(max + minStep);
     const count = edges.length - 1;
-    const bucketOf = (i: number): number => Math.min(count - 1, Math.floor((values[i] - lo) / step));
+    const bucketOf = (i: number): number => Math.min(count - 1, Math.floor((values[i]! - lo) / step));
     const counts = new Array<number>(count).fill(0);
-    for (let i = 0; i < this.n; i++) counts[bucketOf(i)]++;
+    for (let i = 0; i < this.n; i++) counts[bucketOf(i)]!++;
     let sum = 0;
-    for (let i = 0; i < this.n; i++) sum += sorted[i];
+    for (let i = 0; i < this.n; i++) sum += sorted[i]!;
     const buckets = counts.map((c, b) => {
       const last = open && b === count - 1;
       return {
-        label: last ? `≥ ${compact(edges[b])}` : step === 1 ? compact(edges[b]) : `${compact(edges[b])}–${compact(edges[b + 1])}`,
+        label: last ? `≥ ${compact(edges[b]!)}` : step === 1 ? compact(edges[b]!) : `${compact(edges[b]!)}–${compact(edges[b + 1]!)}`,
         count: c,
-        lo: edges[b],
-        hi: edges[b + 1],
+        lo: edges[b]!,
+        hi: edges[b + 1]!,
         ...(filterField ? { filter: last ? `${filterField}>=${edges[b]}` : `${filterField}>=${edges[b]} ${filterField}<${edges[b + 1]}` } : {}),
       };
     });

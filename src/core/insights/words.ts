@@ -94,7 +94,7 @@ export function sequenceKey(keys: Float64Array, from: number, to: number): numbe
   let h1 = FNV_OFFSET ^ (to - from);
   let h2 = SECOND_OFFSET;
   for (let i = from; i < to; i++) {
-    const k = keys[i];
+    const k = keys[i]!;
     h1 = Math.imul(h1 ^ (k >>> 0), FNV_PRIME);
     h2 = Math.imul(h2 ^ ((k / LOW_BITS) >>> 0), SECOND_PRIME);
   }

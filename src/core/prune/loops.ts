@@ -68,9 +68,10 @@ export function loopsPrune(options: LoopsPruneOptions): PrunePlan {
         continue;
       }
       const place = report.steps[s]?.loop;
+      const score = report.steps[s]?.repetition;
       reasons.set(s, {
         method: METHOD.loops,
-        score: report.steps[s]?.repetition,
+        ...(score !== undefined ? { score } : {}),
         scoreName: 'repetition',
         rank: ++rank,
         rule: `repeat ${place?.occurrence ?? '?'} of ${loop.repetitions} of ${where}`,

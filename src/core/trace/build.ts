@@ -41,7 +41,7 @@ export interface TraceParts {
   warnings?: TraceWarning[];
   logprobs?: TokenLogprob[];
   chunks?: FileChunk[];
-  reference?: { answer?: string; correct?: boolean };
+  reference?: { answer?: string; correct?: boolean } | undefined;
   finalAnswer?: string;
   /** The answer is code (a `<code>` section): its final answer is the code itself. */
   answerIsCode?: boolean;

@@ -12,7 +12,7 @@ export function looksBinary(bytes: Uint8Array): boolean {
   if (n === 0) return false;
   let control = 0;
   for (let i = 0; i < n; i++) {
-    const b = bytes[i];
+    const b = bytes[i]!;
     if (b === 0) return true;
     if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b) control++;
   }

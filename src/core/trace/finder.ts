@@ -211,7 +211,7 @@ function recordFacts(record: unknown, leaves: readonly Leaf[], scalars: readonly
   const correct = [...scalars, ...leaves.map((l) => ({ ...l, value: l.text }))]
     .filter((s) => s.depth <= 2 && familyRank(s.key, 'correct') >= 0 && asCorrect(s.value) !== undefined)
     .sort((a, b) => a.depth - b.depth || familyRank(a.key, 'correct') - familyRank(b.key, 'correct'))[0];
-  if (correct) facts.correct = asCorrect(correct.value);
+  if (correct) facts.correct = asCorrect(correct.value)!;
   // `score: [true]` is a list: look at top-level lists of one value too.
   if (facts.correct === undefined && isRecord(record)) {
     for (const k of safeKeys(record).slice(0, 1000)) {
@@ -434,7 +434,7 @@ function readMapped(record: unknown, ctx: ReadContext, mapping: FieldMapping, le
   const promptMapped = read('prompt');
   if (reasoningText === undefined && answerText === undefined && (mapping.reasoning !== undefined || mapping.answer !== undefined)) {
     const keys = isRecord(record) ? safeKeys(record).slice(0, 20).join(', ') : typeof record;
-    return { traces: [], errors: [{ message: `the mapped ${mapping.reasoning !== undefined ? `reasoning=${mapping.reasoning}` : `answer=${mapping.answer}`} is not in this record (keys seen: ${keys})`, source: ctx.source, field: mapping.reasoning ?? mapping.answer }] };
+    return { traces: [], errors: [{ message: `the mapped ${mapping.reasoning !== undefined ? `reasoning=${mapping.reasoning}` : `answer=${mapping.answer}`} is not in this record (keys seen: ${keys})`, source: ctx.source, field: (mapping.reasoning ?? mapping.answer)! }] };
   }
   const used = new Set([mapping.prompt, mapping.reasoning, mapping.answer].filter((p): p is string => p !== undefined).map((p) => formatPath(parsePath(p))));
   const facts = recordFacts(record, leaves, scalars, used, mapping);

@@ -40,7 +40,7 @@ export class JsonArrayScanner {
   feed(chunk: Uint8Array, onElement: (e: ArrayElement) => void): void {
     for (let i = 0; i < chunk.length; i++) {
       if (this.error) return;
-      const b = chunk[i];
+      const b = chunk[i]!;
       const pos = this.offset + i;
       if (b === LF) this.line++;
       if (this.inString) {

@@ -71,29 +71,29 @@ export class JsonlIndex {
   /** Byte offset of record `i`. */
   offsetOf(i: number): number {
     this.check(i);
-    return this.offsets[i];
+    return this.offsets[i]!;
   }
 
   /** 1-based line of record `i`. */
   lineOf(i: number): number {
     this.check(i);
-    return this.lines[i];
+    return this.lines[i]!;
   }
 
   /** Byte length of record `i` (without the line break). */
   lengthOf(i: number): number {
     this.check(i);
-    return this.lengths[i];
+    return this.lengths[i]!;
   }
 
   /** The text of record `i` (one positioned read); `invalidUtf8` when bytes had to be replaced. */
   readText(i: number): { text: string; invalidUtf8: boolean } {
     this.check(i);
     this.fd ??= openSync(this.path, 'r');
-    const buf = Buffer.allocUnsafe(this.lengths[i]);
+    const buf = Buffer.allocUnsafe(this.lengths[i]!);
     let done = 0;
     while (done < buf.length) {
-      const n = readSync(this.fd, buf, done, buf.length - done, this.offsets[i] + done);
+      const n = readSync(this.fd, buf, done, buf.length - done, this.offsets[i]! + done);
       if (n === 0) break;
       done += n;
     }
@@ -109,7 +109,7 @@ export class JsonlIndex {
   /** Record `i` as traces. */
   readTraces(i: number, opts: ParseOptions = {}): ParseResult {
     const { text, invalidUtf8 } = this.readText(i);
-    const source = { file: this.path, line: this.lines[i], byteOffset: this.offsets[i], jsonPath: '$' };
+    const source = { file: this.path, line: this.lines[i]!, byteOffset: this.offsets[i]!, jsonPath: '$' };
     const parsed = safeParseJson(text);
     if (!parsed.ok) {
       return { traces: [], errors: [{ message: `line ${this.lines[i]}${parsed.column ? `, column ${parsed.column}` : ''}: ${parsed.message}`, source, ...(parsed.column ? { column: parsed.column } : {}) }] };
@@ -213,7 +213,7 @@ export async function indexJsonl(path: string, opts: IndexOptions = {}): Promise
         endLine(filePos + nl, crBefore);
         p = nl + 1;
       }
-      lastByte = chunk[bytesRead - 1];
+      lastByte = chunk[bytesRead - 1]!;
       filePos += bytesRead;
       opts.onProgress?.({ bytesRead: filePos, totalBytes, records: count });
     }

@@ -82,8 +82,8 @@ export function alignTokens(tokens: readonly RawToken[], text: string, regions: 
       continue;
     }
     cursor = at + tb.length;
-    const s = map[at];
-    const e = map[cursor];
+    const s = map[at]!;
+    const e = map[cursor]!;
     const region = regionOf(regions, s, e);
     if (!region) {
       out.push({ ...base, region: fallbackRegion, start: -1, end: -1 });

@@ -262,7 +262,7 @@ async function readFile1(path: string, opts: ReadOptions, out: ReadResult, inFol
     const mine = out.errors.slice(before.errors);
     if (mine.length > 0 && mine.every((e) => e.code === 'unrecognised')) {
       out.errors.length = before.errors;
-      out.skipped.push(`${path}: ${mine[0].message}`);
+      out.skipped.push(`${path}: ${mine[0]!.message}`);
     }
   }
 }
@@ -360,7 +360,7 @@ async function readJsonObject(path: string, opts: ReadOptions, out: ReadResult):
   const parsed = safeParseJson(t.text.replace(/^\uFEFF/, ''));
   const source: SourceLocation = { file: path, jsonPath: '$', line: 1, byteOffset: 0 };
   if (!parsed.ok) {
-    out.errors.push({ message: `${path}${parsed.line ? `:${parsed.line}:${parsed.column}` : ''}: ${parsed.message}`, source: { ...source, line: parsed.line }, ...(parsed.column ? { column: parsed.column } : {}) });
+    out.errors.push({ message: `${path}${parsed.line ? `:${parsed.line}:${parsed.column}` : ''}: ${parsed.message}`, source: parsed.line !== undefined ? { ...source, line: parsed.line } : { file: path, jsonPath: '$', byteOffset: 0 }, ...(parsed.column ? { column: parsed.column } : {}) });
     return;
   }
   const res = parseTraceRecord(parsed.value, opts, source, basename(path));

@@ -74,7 +74,7 @@ describe('Dataset browser', () => {
 
     const shown = await describeUntil((d) => d.rows === traces.length && d.visible.length > 0, 'all rows counted and the first rows rendered');
     assert.equal(shown.fileName, 'gsm8k-model-solutions-100.jsonl');
-    assert.equal(shown.visible[0].id, traces[0].id);
+    assert.equal(shown.visible[0]!.id, traces[0]!.id);
     assert.ok(shown.renderedRows < 120, `virtualisation should keep few rows in the DOM, found ${shown.renderedRows}`);
 
     const all = await internal<DatasetRowsResult>({ action: 'rows', start: 0, count: 1000 });
@@ -91,9 +91,9 @@ describe('Dataset browser', () => {
     await internal({ action: 'setQuery', query: { filter: '', sort: { column: 'steps', descending: true } } });
     const sorted = await describeUntil((d) => d.rows === traces.length && d.sort?.column === 'steps' && d.visible.length > 0, 'sorted rows');
     const rows = (await internal<DatasetRowsResult>({ action: 'rows', start: 0, count: 1000 })).rows;
-    assert.equal(rows[0].steps, maxSteps);
-    for (let i = 1; i < rows.length; i++) assert.ok(rows[i - 1].steps >= rows[i].steps, `row ${i} is out of order`);
-    assert.equal(sorted.visible[0].index, rows[0].index, 'the top rendered row is the one with most steps');
+    assert.equal(rows[0]!.steps, maxSteps);
+    for (let i = 1; i < rows.length; i++) assert.ok(rows[i - 1]!.steps >= rows[i]!.steps, `row ${i} is out of order`);
+    assert.equal(sorted.visible[0]!.index, rows[0]!.index, 'the top rendered row is the one with most steps');
 
     await internal({ action: 'setQuery', query: { filter: '', sort: null } });
     assert.equal(sha256(samplePath), before, 'the dataset file changed on disk');
@@ -109,7 +109,7 @@ describe('Dataset browser', () => {
     await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(samplePath), VIEW_TYPE);
     await internal({ action: 'whenComplete' });
     await describeUntil((d) => d.visible.length > 0, 'rows rendered');
-    const row = (await internal<DatasetRowsResult>({ action: 'rows', start: 3, count: 1 })).rows[0];
+    const row = (await internal<DatasetRowsResult>({ action: 'rows', start: 3, count: 1 })).rows[0]!;
     await internal({ action: 'activate', row: 3 });
     const deadline = Date.now() + 20_000;
     while (vscode.window.activeTextEditor?.document.uri.scheme !== 'reasoning-lens' && Date.now() < deadline) await sleep(100);
@@ -129,7 +129,7 @@ describe('Dataset browser', () => {
     assert.equal(view.rows, 3);
     assert.equal(view.errorRows, 1);
     const rows = (await internal<DatasetRowsResult>({ action: 'rows', start: 0, count: 3 })).rows;
-    assert.match(rows[1].error ?? '', /^line 2/);
+    assert.match(rows[1]!.error ?? '', /^line 2/);
     await describeUntil((d) => d.fileName === 'with-errors.jsonl' && d.visible.length === 3, 'three rows, one of them an error');
     await internal({ action: 'activate', row: 1 });
     const deadline = Date.now() + 10_000;
@@ -154,7 +154,7 @@ describe('Dataset browser', () => {
     await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(path), VIEW_TYPE);
     const first = await describeUntil((d) => d.fileName === 'big-100k.jsonl' && d.visible.length > 0, 'first rows of the 100,000-row file', 60_000);
     const firstRowsMs = Date.now() - started;
-    assert.equal(first.visible[0].index, 0);
+    assert.equal(first.visible[0]!.index, 0);
     assert.ok(first.renderedRows < 120, `only visible rows belong in the DOM, found ${first.renderedRows}`);
     const view = await internal<DatasetView & { indexedAfterMs?: number }>({ action: 'view' });
     assert.equal(view.records, 100_000);

@@ -28,13 +28,13 @@ describe('loops pruning', () => {
     assert.equal(plan.stepCount, 89);
     assert.deepEqual(plan.dropped.map((d) => d.index), Array.from({ length: 42 }, (_, i) => 43 + i));
     assert.deepEqual(plan.kept, [...Array.from({ length: 43 }, (_, i) => i), 85, 86, 87, 88]);
-    const first = plan.dropped[0].reason;
+    const first = plan.dropped[0]!.reason;
     assert.equal(first.rule, 'repeat 2 of 15 of the 3-step cycle that starts at step 41');
     assert.equal(first.scoreName, 'repetition');
     assert.equal(first.score, 1);
     assert.equal(first.rank, 1);
-    assert.equal(plan.dropped[41].reason.rule, 'repeat 15 of 15 of the 3-step cycle that starts at step 41');
-    assert.equal(plan.dropped[20].reason.rule, 'repeat 8 of 15 of the 3-step cycle that starts at step 41');
+    assert.equal(plan.dropped[41]!.reason.rule, 'repeat 15 of 15 of the 3-step cycle that starts at step 41');
+    assert.equal(plan.dropped[20]!.reason.rule, 'repeat 8 of 15 of the 3-step cycle that starts at step 41');
     assert.match(plan.notes?.[0] ?? '', /^steps 41-85: a 3-step cycle repeated 15 times .*: 42 step\(s\) of repeats dropped, ~[\d,]+ tokens$/);
     assert.equal(joinKept(steps, plan.kept), [...before, ...cycle, ...after].join('\n\n'));
   });
@@ -65,7 +65,7 @@ describe('loops pruning', () => {
     const plan = loopsPrune({ steps: texts });
     // One loop of the 13-word sentence; step 1 holds the first occurrence (and one repeat), steps 2-5 are repeats.
     assert.deepEqual(plan.dropped.map((d) => d.index), [2, 3, 4, 5]);
-    assert.match(plan.dropped[0].reason.rule, /^repeat 3 of 6 of the (1-step cycle|13-word span) that starts (at|in) step 2$/);
+    assert.match(plan.dropped[0]!.reason.rule, /^repeat 3 of 6 of the (1-step cycle|13-word span) that starts (at|in) step 2$/);
   });
 
   test('property: never empties the reasoning, never drops a pin, keeps every cycle, drops only repeats', () => {
@@ -94,7 +94,7 @@ describe('loops pruning', () => {
           }
           const offsets = stepsOfTexts(texts).steps;
           for (const d of plan.dropped) {
-            const s = offsets[d.index];
+            const s = offsets[d.index]!;
             assert.ok(report.loops.some((l) => s.start >= l.cycleEnd && s.end <= l.end), `step ${d.index} is not in any loop's repeats`);
           }
         },

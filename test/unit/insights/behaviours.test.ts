@@ -77,7 +77,8 @@ describe('behaviour mining', () => {
     assert.equal(report.traces, 400);
     assert.equal(report.steps, 4800);
     assert.equal(report.behaviours.length, 2, report.behaviours.map((x) => x.label).join(' | '));
-    const [first, second] = report.behaviours;
+    const first = report.behaviours[0]!;
+    const second = report.behaviours[1]!;
     assert.match(first.label, /^So the final answer should be/);
     assert.equal(first.traces, b);
     assert.equal(first.share, b / 400);
@@ -91,10 +92,10 @@ describe('behaviour mining', () => {
     assert.equal(second.examples.length, 3);
     for (const e of second.examples) {
       assert.equal(e.step, 1);
-      assert.equal(e.text, traces[e.record].steps[1]);
+      assert.equal(e.text, traces[e.record]!.steps[1]);
       assert.equal(e.id, `L${e.record + 1}`);
     }
-    assert.ok(Math.abs(second.averageTokens - traces[0].steps[1].length / 4) < 3);
+    assert.ok(Math.abs(second.averageTokens - traces[0]!.steps[1]!.length / 4) < 3);
   });
 
   test('bounded memory: rare clusters are forgotten, frequent ones keep a count within epsilon', () => {
@@ -108,7 +109,7 @@ describe('behaviour mining', () => {
     const report = miner.result(5);
     assert.ok(peak <= 2_000, `peak ${peak} clusters`);
     assert.ok(report.evicted > 3_000, `${report.evicted} evicted`);
-    const top = report.behaviours[0];
+    const top = report.behaviours[0]!;
     assert.ok(top.traces <= b && top.traces >= b - 0.02 * 400, `${top.traces} of ${b}`);
     assert.ok(top.traces + top.tracesError >= b);
     // Without the cap and epsilon, every noise step would be kept.

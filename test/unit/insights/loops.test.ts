@@ -106,28 +106,28 @@ describe('loop detection on synthetic loops', () => {
     assert.equal(steps.length, 40 + 45 + 5);
     const report = detectLoops(text, { steps });
     assert.equal(report.loops.length, 1);
-    const loop = report.loops[0];
+    const loop = report.loops[0]!;
     assert.equal(loop.unit, 'step');
-    assert.equal(loop.start, steps[40].start);
-    assert.equal(loop.end, steps[84].end);
-    assert.equal(loop.cycleEnd, steps[42].end);
+    assert.equal(loop.start, steps[40]!.start);
+    assert.equal(loop.end, steps[84]!.end);
+    assert.equal(loop.cycleEnd, steps[42]!.end);
     assert.equal(loop.repetitions, 15);
     assert.equal(loop.partial, false);
     const cycleWords = cycle.reduce((s, p) => s + wordCount(p), 0);
     assert.equal(loop.periodWords, cycleWords);
     assert.equal(loop.wastedWords, 14 * cycleWords);
-    assert.equal(loop.wastedChars, steps[84].end - steps[42].end);
+    assert.equal(loop.wastedChars, steps[84]!.end - steps[42]!.end);
     assert.deepEqual(loop.steps, { first: 40, last: 84, period: 3, repeats: Array.from({ length: 42 }, (_, i) => 43 + i) });
     assert.match(loop.description, /^steps 41-85: a 3-step cycle repeated 15 times \(/);
     assertPeriodic(text, loop);
     // Labels: inside the loop only; occurrence numbers count cycles.
     assert.equal(report.steps.length, steps.length);
     report.steps.forEach((s, i) => assert.equal(s.label, i >= 40 && i <= 84 ? 'loop' : undefined, `step ${i}`));
-    assert.deepEqual(report.steps[40].loop, { loop: 0, occurrence: 1, of: 15 });
-    assert.deepEqual(report.steps[46].loop, { loop: 0, occurrence: 3, of: 15 });
+    assert.deepEqual(report.steps[40]!.loop, { loop: 0, occurrence: 1, of: 15 });
+    assert.deepEqual(report.steps[46]!.loop, { loop: 0, occurrence: 3, of: 15 });
     // Repetition: the repeats are all repeated words; the unique prefix is not.
-    for (let i = 43; i <= 84; i++) assert.equal(report.steps[i].repetition, 1, `step ${i}`);
-    for (let i = 0; i < 40; i++) assert.equal(report.steps[i].repetition, 0, `step ${i}`);
+    for (let i = 43; i <= 84; i++) assert.equal(report.steps[i]!.repetition, 1, `step ${i}`);
+    for (let i = 0; i < 40; i++) assert.equal(report.steps[i]!.repetition, 0, `step ${i}`);
     assert.ok(report.repetition > 0.4 && report.repetition < 0.5, `${report.repetition}`);
   });
 
@@ -144,7 +144,7 @@ describe('loop detection on synthetic loops', () => {
           return;
         }
         assert.equal(report.loops.length, 1, JSON.stringify(report.loops.map((l) => l.description)));
-        const loop = report.loops[0];
+        const loop = report.loops[0]!;
         assert.equal(loop.unit, 'step');
         assert.equal(loop.steps?.first, prefix);
         assert.equal(loop.steps?.period, period);
@@ -173,7 +173,7 @@ describe('loop detection on synthetic loops', () => {
     const steps = segment(text, 'paragraph');
     const report = detectLoops(text, { steps });
     assert.equal(report.loops.length, 1);
-    const loop = report.loops[0];
+    const loop = report.loops[0]!;
     assert.equal(loop.unit, 'word');
     assert.equal(loop.periodWords, 12);
     assert.equal(loop.repetitions, 10);
@@ -192,9 +192,9 @@ describe('loop detection on synthetic loops', () => {
     // One token per character: wasted tokens = wasted characters.
     const perChar = detectLoops(text, { steps, tokenStarts: Array.from({ length: text.length }, (_, i) => i) });
     assert.equal(perChar.tokens, text.length);
-    assert.equal(perChar.wastedTokens, perChar.loops[0].wastedChars);
+    assert.equal(perChar.wastedTokens, perChar.loops[0]!.wastedChars);
     const estimated = detectLoops(text, { steps });
-    assert.equal(estimated.wastedTokens, Math.round(estimated.loops[0].wastedChars / 4));
+    assert.equal(estimated.wastedTokens, Math.round(estimated.loops[0]!.wastedChars / 4));
   });
 
   test('thresholds: fewer repetitions than asked, or too little waste, is not a loop', () => {
@@ -206,9 +206,9 @@ describe('loop detection on synthetic loops', () => {
     // Without steps the same loop is found on words, with character offsets only.
     const bare = detectLoops(text, { minWastedWords: 1 });
     assert.equal(bare.loops.length, 1);
-    assert.equal(bare.loops[0].unit, 'word');
-    assert.equal(bare.loops[0].steps, undefined);
-    assert.match(bare.loops[0].description, /^characters [\d,]+-[\d,]+: a \d+-word span repeated 3 times/);
+    assert.equal(bare.loops[0]!.unit, 'word');
+    assert.equal(bare.loops[0]!.steps, undefined);
+    assert.match(bare.loops[0]!.description, /^characters [\d,]+-[\d,]+: a \d+-word span repeated 3 times/);
   });
 
   test('a loop outside every step (file chunks that do not cover the text) has no step range', () => {
@@ -216,9 +216,9 @@ describe('loop detection on synthetic loops', () => {
     const firstStep = segment(text).slice(0, 1);
     const report = detectLoops(text, { steps: firstStep });
     assert.equal(report.loops.length, 1);
-    assert.equal(report.loops[0].steps, undefined);
-    assert.match(report.loops[0].description, /^characters /);
-    assert.equal(report.steps[0].label, undefined);
+    assert.equal(report.loops[0]!.steps, undefined);
+    assert.match(report.loops[0]!.description, /^characters /);
+    assert.equal(report.steps[0]!.label, undefined);
   });
 
   test('empty and tiny texts; digit grouping of descriptions', () => {
@@ -240,7 +240,7 @@ describe('loop detection on real traces', () => {
     for (const loop of report.loops) {
       assertPeriodic(text, loop);
       // A step cycle's repeats are copies of the steps one period earlier.
-      if (loop.steps?.period) for (const s of loop.steps.repeats) assert.equal(steps[s].text, steps[s - loop.steps.period].text);
+      if (loop.steps?.period) for (const s of loop.steps.repeats) assert.equal(steps[s]!.text, steps[s - loop.steps.period]!.text);
     }
     return report;
   }

@@ -34,13 +34,13 @@ describe('stats builder', () => {
     assert.equal(tokens.kind, 'numeric');
     assert.deepEqual(tokens.edges, [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
     assert.deepEqual(tokens.buckets.map((x) => x.count), Array(10).fill(10));
-    assert.equal(tokens.buckets[2].label, '200–300');
-    assert.equal(tokens.buckets[2].filter, undefined);
+    assert.equal(tokens.buckets[2]!.label, '200–300');
+    assert.equal(tokens.buckets[2]!.filter, undefined);
     assert.deepEqual(tokens.summary, { min: 0, max: 990, mean: 495, median: 490, p90: 890 });
     assert.deepEqual(b.select('reasoningTokens', 2).map((r) => r.record), [20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
     const steps = s.histograms.steps!;
     assert.deepEqual(steps.buckets.map((x) => [x.label, x.count]), [['0', 15], ['1', 15], ['2', 14], ['3', 14], ['4', 14], ['5', 14], ['6', 14]]);
-    assert.equal(steps.buckets[3].filter, 'steps>=3 steps<4');
+    assert.equal(steps.buckets[3]!.filter, 'steps>=3 steps<4');
     assert.ok(b.select('steps', 3).every((r) => r.record % 7 === 3));
     assert.equal(s.totals.steps, [...Array(100).keys()].reduce((a, i) => a + (i % 7), 0));
     // Every bar's traces, over all bars, are all traces once.
@@ -54,7 +54,7 @@ describe('stats builder', () => {
     const b = new DatasetStatsBuilder();
     for (let i = 0; i < 100; i++) b.add(trace(i < 99 ? 1 + (i % 10) : 5000), ref(i), { steps: 1 });
     const h = b.result().histograms.reasoningTokens!;
-    const last = h.buckets[h.buckets.length - 1];
+    const last = h.buckets[h.buckets.length - 1]!;
     assert.match(last.label, /^≥ /);
     assert.equal(last.count, 1);
     assert.ok(h.buckets.length <= 14);
@@ -69,7 +69,7 @@ describe('stats builder', () => {
     assert.deepEqual(s.histograms.answerFound!.buckets.map((x) => x.count), [5, 5]);
     assert.deepEqual(s.histograms.loops!.buckets.map((x) => x.count), [10, 0, 0]);
     assert.equal(s.histograms.correct, undefined);
-    assert.equal(s.histograms.steps!.buckets[0].filter, undefined, 'steps of another segmentation than the browser: no filter');
+    assert.equal(s.histograms.steps!.buckets[0]!.filter, undefined, 'steps of another segmentation than the browser: no filter');
     b.add(trace(10, { reference: { correct: true } }), ref(10), { steps: 1 });
     b.add(trace(11, { reference: { correct: false } }), ref(11), { steps: 1 });
     s = b.result();
@@ -124,9 +124,9 @@ describe('scanning files and folders', () => {
       assert.ok(s.errors.some((e) => /line 3/.test(e.message) && e.source.file === join(dir, 'a.jsonl')));
       assert.ok(s.errors.some((e) => e.source.file === join(dir, 'broken.json')), 'a broken file in a folder is an error, not skipped');
       assert.deepEqual(s.skipped.map((x) => x.split(':')[0]).sort(), [join(dir, 'LICENSE.txt'), join(dir, 'image.png'), join(dir, 'mapping.json')].sort());
-      const last = progress[progress.length - 1];
+      const last = progress[progress.length - 1]!;
       assert.equal(last.bytesDone, last.totalBytes);
-      for (let i = 1; i < progress.length; i++) assert.ok(progress[i].bytesDone >= progress[i - 1].bytesDone);
+      for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.bytesDone >= progress[i - 1]!.bytesDone);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -170,7 +170,7 @@ describe('scanning files and folders', () => {
     assert.equal(r.stats.totals.answerFound, traces.filter((t) => t.finalAnswer !== undefined).length);
     const byId = new Map(traces.map((t) => [t.id, t]));
     for (const refItem of r.statsBuilder.select('correct', 0)) assert.equal(byId.get(refItem.id)?.reference?.correct, true);
-    for (let i = 1; i < r.looping.length; i++) assert.ok(r.looping[i - 1].wastedTokens >= r.looping[i].wastedTokens);
+    for (let i = 1; i < r.looping.length; i++) assert.ok(r.looping[i - 1]!.wastedTokens >= r.looping[i]!.wastedTokens);
     assert.equal(r.looping.length, Math.min(20, r.stats.totals.looping));
     assert.ok(r.behaviours && r.behaviours.traces === traces.length);
   });

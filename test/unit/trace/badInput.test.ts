@@ -26,18 +26,18 @@ describe('bad input', () => {
     const { traces, errors } = await readTraces(p);
     assert.equal(traces.length, 3);
     assert.equal(errors.length, 1);
-    assert.equal(errors[0].source.line, 2);
-    assert.equal(errors[0].column, 28);
-    assert.match(errors[0].message, /line 2, column 28/);
+    assert.equal(errors[0]!.source.line, 2);
+    assert.equal(errors[0]!.column, 28);
+    assert.match(errors[0]!.message, /line 2, column 28/);
     assert.deepEqual(traces.map((t) => t.source.line), [1, 3, 5]);
   });
 
   test('empty file', async () => {
     const { traces, errors } = await readTraces(file('empty.jsonl', ''));
     assert.equal(traces.length, 0);
-    assert.match(errors[0].message, /empty/);
+    assert.match(errors[0]!.message, /empty/);
     const r2 = await readTraces(file('empty.md', ''));
-    assert.match(r2.errors[0].message, /empty/);
+    assert.match(r2.errors[0]!.message, /empty/);
   });
 
   test('UTF-8 BOM and CRLF line ends', async () => {
@@ -46,19 +46,19 @@ describe('bad input', () => {
     assert.deepEqual(errors, []);
     assert.deepEqual(traces.map((t) => t.prompt), ['a', 'b']);
     const j = await readTraces(file('bom.json', '\uFEFF' + good('x')));
-    assert.equal(j.traces[0].prompt, 'x');
+    assert.equal(j.traces[0]!.prompt, 'x');
     const t = await readTraces(file('bom.md', '\uFEFFQ\r\n<think>\r\nr\r\n</think>\r\nA'));
-    assert.equal(t.traces[0].prompt, 'Q');
+    assert.equal(t.traces[0]!.prompt, 'Q');
   });
 
   test('invalid UTF-8 is decoded with replacement and warned about', async () => {
     const bytes = Buffer.concat([Buffer.from('{"question": "caf'), Buffer.from([0xc3, 0x28]), Buffer.from('", "answer": "x\\n#### 2"}\n')]);
     const { traces } = await readTraces(file('bad-utf8.jsonl', bytes));
     assert.equal(traces.length, 1);
-    assert.ok(traces[0].prompt.includes('\uFFFD'));
-    assert.ok(traces[0].warnings.some((w) => w.code === 'invalid-utf8' && w.message.includes('UTF-8')));
+    assert.ok(traces[0]!.prompt.includes('\uFFFD'));
+    assert.ok(traces[0]!.warnings.some((w) => w.code === 'invalid-utf8' && w.message.includes('UTF-8')));
     const md = await readTraces(file('bad-utf8.md', Buffer.concat([Buffer.from('<think>a'), Buffer.from([0xff]), Buffer.from('</think>b')])));
-    assert.ok(md.traces[0].warnings.some((w) => w.code === 'invalid-utf8' && w.message.includes('UTF-8')));
+    assert.ok(md.traces[0]!.warnings.some((w) => w.code === 'invalid-utf8' && w.message.includes('UTF-8')));
   });
 
   test('binary file: "not a trace file"', async () => {
@@ -67,7 +67,7 @@ describe('bad input', () => {
     for (const name of ['blob.jsonl', 'blob.json', 'blob.md']) {
       const { traces, errors } = await readTraces(file(name, bin));
       assert.equal(traces.length, 0);
-      assert.match(errors[0].message, /not a trace file/);
+      assert.match(errors[0]!.message, /not a trace file/);
     }
   });
 
@@ -93,13 +93,13 @@ describe('bad input', () => {
     const grew = process.memoryUsage().rss - rssBefore;
     assert.equal(index.count, 2);
     assert.equal(index.errors.length, 1);
-    assert.match(index.errors[0].message, /^line 2: record of 200(\.\d)? MB exceeds the 64 MB size limit/);
+    assert.match(index.errors[0]!.message, /^line 2: record of 200(\.\d)? MB exceeds the 64 MB size limit/);
     assert.ok(grew < 64 * 1024 * 1024, `RSS grew by ${grew} bytes`);
     assert.equal(index.lineOf(1), 3);
     index.close();
     const { traces, errors } = await readTraces(p);
     assert.equal(traces.length, 2);
-    assert.equal(errors[0].source.line, 2);
+    assert.equal(errors[0]!.source.line, 2);
     rmSync(p);
   });
 
@@ -110,7 +110,7 @@ describe('bad input', () => {
     const p = file('deep.jsonl', `${good('a')}\n{"x": ${deep}}\n${good('b')}\n`);
     const { traces, errors } = await readTraces(p);
     assert.equal(traces.length, 2);
-    assert.match(errors[0].message, /nested/);
+    assert.match(errors[0]!.message, /nested/);
     const arr = await readTraces(file('deep.json', `[${good('a')}, ${deep}]`));
     assert.equal(arr.traces.length, 1);
     assert.equal(arr.errors.length, 1);
@@ -125,18 +125,18 @@ describe('bad input', () => {
     const empty: Record<string, unknown> = {};
     assert.equal(empty.polluted, undefined);
     assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted'), false);
-    assert.equal(Object.getPrototypeOf(traces[0].metadata), Object.prototype);
-    assert.equal((traces[0].metadata as Record<string, unknown>).polluted, undefined);
+    assert.equal(Object.getPrototypeOf(traces[0]!.metadata), Object.prototype);
+    assert.equal((traces[0]!.metadata as Record<string, unknown>).polluted, undefined);
     const { errors } = parseTraceRecord(JSON.parse('{"__proto__": {"question": "q", "solution": "s"}}'));
-    assert.match(errors[0].message, /unrecognised/);
+    assert.match(errors[0]!.message, /unrecognised/);
   });
 
   test('records with none of the known fields: "unrecognised" with the keys seen', async () => {
     const { traces, errors } = await readTraces(file('unk.jsonl', `{"foo": 1, "bar": 2}\n${good('a')}\n[1,2]\n"str"\n`));
     assert.equal(traces.length, 1);
     assert.equal(errors.length, 3);
-    assert.match(errors[0].message, /line 1: unrecognised record.*keys seen: foo, bar/);
-    assert.equal(errors[0].source.line, 1);
+    assert.match(errors[0]!.message, /line 1: unrecognised record.*keys seen: foo, bar/);
+    assert.equal(errors[0]!.source.line, 1);
   });
 
   test('unclosed tags and empty reasoning', () => {
@@ -153,10 +153,10 @@ describe('bad input', () => {
     const { traces, errors } = await readTraces(p);
     assert.deepEqual(traces.map((t) => [t.prompt, t.source.line, t.source.jsonPath?.split('.')[0]]), [['a', 2, '$[0]'], ['c', 4, '$[2]']]);
     assert.equal(errors.length, 1);
-    assert.equal(errors[0].source.line, 3);
+    assert.equal(errors[0]!.source.line, 3);
     const cut = await readTraces(file('cut.json', `[${good('a')}, ${good('b')}`));
     assert.equal(cut.traces.length, 1);
-    assert.match(cut.errors[0].message, /unterminated/);
+    assert.match(cut.errors[0]!.message, /unterminated/);
   });
 
   test('indexing reports progress and can be cancelled', async () => {
@@ -175,6 +175,6 @@ describe('bad input', () => {
 
   test('a missing path is an error, not a throw', async () => {
     const { errors } = await readTraces(join(dir, 'nope.jsonl'));
-    assert.match(errors[0].message, /cannot read/);
+    assert.match(errors[0]!.message, /cannot read/);
   });
 });

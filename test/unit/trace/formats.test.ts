@@ -6,7 +6,7 @@ function one(record: unknown, opts = {}): Trace {
   const { traces, errors } = parseTraceRecord(record, opts);
   assert.deepEqual(errors, []);
   assert.equal(traces.length, 1);
-  return traces[0];
+  return traces[0]!;
 }
 
 describe('text traces', () => {
@@ -123,7 +123,7 @@ describe('OpenAI-compatible responses', () => {
     assert.equal(lp.length, 5);
     assert.ok(lp.every((x) => x.region === 'answer'));
     assert.deepEqual(lp.map((x) => [x.start, x.end]), [[0, 3], [3, 5], [5, 6], [6, 6], [6, 7]]);
-    assert.equal(lp[0].topLogprobs?.length, 2);
+    assert.equal(lp[0]!.topLogprobs?.length, 2);
     assert.equal(t.warnings.length, 0);
   });
 
@@ -156,7 +156,7 @@ describe('OpenAI-compatible responses', () => {
     assert.equal(t.reasoning, 'I think');
     assert.equal(t.answer, 'The answer is 4.');
     assert.equal(t.finalAnswer, '4');
-    assert.equal(t.logprobs?.[0].end, 16);
+    assert.equal(t.logprobs?.[0]!.end, 16);
     assert.equal(t.metadata.finish_reason, 'stop');
   });
 
@@ -171,7 +171,7 @@ describe('OpenAI-compatible responses', () => {
     assert.equal(t.reasoning, 'x y');
     assert.equal(t.finalAnswer, '9');
     assert.deepEqual((t.logprobs ?? []).slice(1, 3).map((x) => [x.region, x.start, x.end, x.logprob]), [['reasoning', 0, 1, -2], ['reasoning', 1, 3, -3]]);
-    assert.equal(t.logprobs?.[5].topLogprobs?.[0].token, ' 9');
+    assert.equal(t.logprobs?.[5]!.topLogprobs?.[0]!.token, ' 9');
   });
 
   test('vLLM prompt_logprobs: null first, then {id: {logprob, rank, decoded_token}}', () => {
@@ -183,8 +183,8 @@ describe('OpenAI-compatible responses', () => {
     assert.equal(t.format, 'vllm-prompt-logprobs');
     const p = (t.logprobs ?? []).filter((x) => x.region === 'prompt');
     assert.equal(p.length, 1);
-    assert.deepEqual([p[0].token, p[0].start, p[0].end, p[0].logprob], [' there', 2, 8, -2]);
-    assert.equal(p[0].topLogprobs?.length, 2);
+    assert.deepEqual([p[0]!.token, p[0]!.start, p[0]!.end, p[0]!.logprob], [' there', 2, 8, -2]);
+    assert.equal(p[0]!.topLogprobs?.length, 2);
   });
 });
 
@@ -228,9 +228,9 @@ describe('dataset rows', () => {
     const { traces } = parseTraceRecord({ problem: 'P', answer: '3', generations: ['<think>a</think>\\boxed{3}', '<think>b'], correctness_math_verify: [true, false], finish_reasons: ['stop', 'length'] });
     assert.equal(traces.length, 2);
     assert.deepEqual(traces.map((t) => t.reference), [{ answer: '3', correct: true }, { answer: '3', correct: false }]);
-    assert.equal(traces[1].truncated, true);
-    assert.equal(traces[1].metadata.finish_reason, 'length');
-    assert.equal(traces[1].source.jsonPath, '$.generations[1]');
+    assert.equal(traces[1]!.truncated, true);
+    assert.equal(traces[1]!.metadata.finish_reason, 'length');
+    assert.equal(traces[1]!.source.jsonPath, '$.generations[1]');
   });
 
   test('LIMO / LiteCoT / SmallThoughts question + solution', () => {
@@ -246,7 +246,7 @@ describe('dataset rows', () => {
 
   test('format can be forced', () => {
     const { traces } = parseTraceRecord({ messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: '<think>x</think>y' }], conversations: 'not an array' }, { format: 'messages' });
-    assert.equal(traces[0].format, 'messages');
+    assert.equal(traces[0]!.format, 'messages');
   });
 });
 

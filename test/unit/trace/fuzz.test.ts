@@ -129,7 +129,7 @@ describe('fuzz', () => {
         let pos = 0;
         let k = 0;
         while (pos < bytes.length) {
-          const n = sizes[k++ % sizes.length];
+          const n = sizes[k++ % sizes.length]!;
           scanner.feed(bytes.subarray(pos, pos + n), (e) => found.push(JSON.parse(bytes.subarray(e.start, e.end).toString())));
           pos += n;
         }

@@ -19,12 +19,12 @@ describe('real data: GSM8K', () => {
       assert.equal(errors.length, 0);
       assert.equal(traces.length, lines.length);
       traces.forEach((t, i) => {
-        const raw = JSON.parse(lines[i]) as { question: string; answer: string };
+        const raw = JSON.parse(lines[i]!) as { question: string; answer: string };
         const hash = /####\s*(.+)\s*$/.exec(raw.answer);
         assert.ok(hash);
         assert.equal(t.format, 'gsm8k');
         assert.equal(t.prompt, raw.question);
-        assert.equal(t.finalAnswer, hash[1].trim().replace(/,/g, ''));
+        assert.equal(t.finalAnswer, hash[1]!.trim().replace(/,/g, ''));
         assert.ok(!t.reasoning.includes('####'));
         assert.ok(raw.answer.startsWith(t.reasoning));
         assert.equal(t.source.line, i + 1);
@@ -42,7 +42,7 @@ describe('real data: GSM8K', () => {
     let labelled = 0;
     for (const t of traces) {
       const [line, model] = [t.source.line as number, String(t.metadata.model)];
-      const raw = lines[line - 1][model] as { is_correct: boolean; solution: string };
+      const raw = lines[line - 1]![model] as { is_correct: boolean; solution: string };
       assert.equal(t.reference?.correct, raw.is_correct);
       assert.ok(raw.solution.startsWith(t.reasoning));
       // Where the solution ends with "A: N", that N is the final answer.
@@ -91,8 +91,8 @@ describe('real data: Thought Anchors', () => {
       assert.equal(t.chunks?.length, chunks.length);
       t.chunks?.forEach((c, i) => {
         assert.ok(c.start >= 0, `chunk ${i} located`);
-        assert.equal(t.reasoning.slice(c.start, c.end).replace(/\s+/g, ''), chunks[i].chunk.replace(/\s+/g, ''));
-        assert.deepEqual(c.labels, chunks[i].function_tags);
+        assert.equal(t.reasoning.slice(c.start, c.end).replace(/\s+/g, ''), chunks[i]!.chunk.replace(/\s+/g, ''));
+        assert.deepEqual(c.labels, chunks[i]!.function_tags);
         assert.equal(typeof c.importance?.counterfactual_importance_accuracy, 'number');
       });
       // File mode gives one step per chunk.
@@ -112,7 +112,7 @@ describe('real data: Codeforces R1', () => {
       assert.equal(traces.length, folders.length);
       if (group === 'prompt-response-cot') assert.ok(skipped.some((s) => s.includes('mapping.json')));
       for (const t of traces) {
-        const dir = join(root, group, t.id.split('/')[1]);
+        const dir = join(root, group, t.id.split('/')[1]!);
         const response = readFileSync(join(dir, 'response.md'), 'utf8');
         assert.equal(t.prompt, readFileSync(join(dir, 'prompt.md'), 'utf8'));
         const open = response.indexOf('<think>');
@@ -135,12 +135,12 @@ describe('real data: Codeforces R1', () => {
       const { traces, errors } = await readTraces(join(dir, f));
       assert.equal(errors.length, 0);
       assert.equal(traces.length, 1);
-      const [t] = traces;
+      const t = traces[0]!;
       assert.equal(t.format, 'openai-chat');
-      assert.equal(t.reasoning, raw.choices[0].message.reasoning ?? '');
-      assert.equal(t.answer, raw.choices[0].message.content);
-      assert.equal(t.finalAnswer, extractFinalAnswer(raw.choices[0].message.content));
-      if (!raw.choices[0].message.reasoning) assert.ok(t.warnings.some((w) => w.code === 'no-reasoning'));
+      assert.equal(t.reasoning, raw.choices[0]!.message.reasoning ?? '');
+      assert.equal(t.answer, raw.choices[0]!.message.content);
+      assert.equal(t.finalAnswer, extractFinalAnswer(raw.choices[0]!.message.content));
+      if (!raw.choices[0]!.message.reasoning) assert.ok(t.warnings.some((w) => w.code === 'no-reasoning'));
     }
   });
 

@@ -75,7 +75,7 @@ export function traceOfChoice(ctx: ReadContext, args: ChoiceParts): Trace {
   const fields = {
     ...(args.fields.prompt && !opts.prompt ? { prompt: args.fields.prompt } : {}),
     ...(hasSeparate ? { reasoning: args.fields.reasoning } : split.tags ? { reasoning: args.fields.answer } : {}),
-    answer: args.fields.answer,
+    ...(args.fields.answer !== undefined ? { answer: args.fields.answer } : {}),
   };
   return makeTrace(ctx, {
     ...(args.idSuffix ? { idSuffix: args.idSuffix } : {}),

@@ -40,7 +40,7 @@ function traceOf(ctx: ReadContext, g: Gathered): ParseResult {
       reasoning: hasReasoning ? split.reasoning : '',
       truncated,
       answer: split.answer,
-      fields: { ...(g.prompt !== undefined && !ctx.opts.prompt && g.fields.prompt ? { prompt: g.fields.prompt } : {}), ...(g.reasoning ? { reasoning: g.fields.reasoning } : split.tags ? { reasoning: g.fields.answer } : {}), answer: g.fields.answer },
+      fields: { ...(g.prompt !== undefined && !ctx.opts.prompt && g.fields.prompt ? { prompt: g.fields.prompt } : {}), ...(g.reasoning ? { reasoning: g.fields.reasoning } : split.tags ? { reasoning: g.fields.answer } : {}), ...(g.fields.answer !== undefined ? { answer: g.fields.answer } : {}) },
       metadata: g.meta,
       warnings,
     }),

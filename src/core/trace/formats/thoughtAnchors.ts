@@ -19,7 +19,7 @@ export function locateChunks(text: string, chunks: readonly string[]): Array<{ s
   const index: number[] = [];
   let projected = '';
   for (let i = 0; i < text.length; i++) {
-    if (!/\s/.test(text[i])) {
+    if (!/\s/.test(text[i]!)) {
       projected += text[i];
       index.push(i);
     }
@@ -31,7 +31,7 @@ export function locateChunks(text: string, chunks: readonly string[]): Array<{ s
     const at = projected.indexOf(needle, from);
     if (at < 0) return undefined;
     from = at + needle.length;
-    return { start: index[at], end: index[at + needle.length - 1] + 1 };
+    return { start: index[at]!, end: index[at + needle.length - 1]! + 1 };
   });
 }
 
