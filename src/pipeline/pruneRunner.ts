@@ -22,17 +22,17 @@ export { PruneInputError } from '../core/prune/run';
 
 /** Options of `runPrune` / `previewPrune`. */
 export interface PruneRunOptions {
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Tokenizer for budgets, scores when the session has none, and model calls of slow methods. */
-  readonly backend?: ScoringBackend;
+  readonly backend?: ScoringBackend | undefined;
   /** Where scores of the backend are looked up first and stored after (the extension's score cache). */
-  readonly cache?: ScoreCache;
+  readonly cache?: ScoreCache | undefined;
   /** Anchor text for `anchor` (default: the trace's visible answer, a condensed write-up). */
-  readonly anchor?: string;
+  readonly anchor?: string | undefined;
   /** Counts tokens of a text; default: the session's tokenizer counts, else ~4 characters per token. */
-  readonly countTokens?: (text: string) => number;
+  readonly countTokens?: ((text: string) => number) | undefined;
   /** `done` of `total` units (steps removed, or candidates scored). */
-  readonly onProgress?: (done: number, total: number) => void;
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 
@@ -52,10 +52,11 @@ function request(session: TraceSession, method: PruneMethodId, budget: Budget, o
     method,
     budget,
     steps: session.steps.map((s) => s.text),
-    ...(session.scores ? { scores: session.scores.steps } : {}),
+    scores: session.scores?.steps,
     controls: session.controls,
-    ...(session.trace.finalAnswer !== undefined ? { finalAnswer: session.trace.finalAnswer } : {}),
-    ...(anchor ? { anchor } : {}),
+    finalAnswer: session.trace.finalAnswer,
+    // An empty answer is no anchor.
+    anchor: anchor || undefined,
     countTokens,
     separator: STEP_SEPARATOR,
   };
@@ -81,18 +82,17 @@ export async function runPrune(session: TraceSession, method: PruneMethodId, bud
   const { backend, signal } = options;
   throwIfAborted(signal);
   if (backend && !session.scores && pruneMethod(method).needs.scores !== 'none') {
-    await scoreSession(session, backend, { ...signalOption(signal), ...(options.cache ? { cache: options.cache } : {}) });
+    await scoreSession(session, backend, { signal, cache: options.cache });
   }
   let countTokens = options.countTokens;
   if (!countTokens && backend && session.tokensEstimated) countTokens = await backendStepCounter(session, backend, signal);
   countTokens ??= sessionTokenCounter(session);
   const base = request(session, method, budget, options, countTokens);
-  const model = backend ? modelCalls(session, backend) : undefined;
   return runPruneMethod({
     ...base,
-    ...(model ? { model } : {}),
-    ...(signal ? { signal } : {}),
-    ...(options.onProgress ? { onProgress: progressAdapter(session, options.onProgress) } : {}),
+    model: backend ? modelCalls(session, backend) : undefined,
+    signal,
+    onProgress: options.onProgress && progressAdapter(session, options.onProgress),
   });
 }
 

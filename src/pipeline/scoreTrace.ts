@@ -57,7 +57,7 @@ export function tokenTableFromScored(scored: ScoredText, reasoningOffset: number
 export async function scoreTraceTokens(
   trace: Trace,
   backend: ScoringBackend,
-  options: { signal?: AbortSignal; onProgress?: ProgressCallback; topK?: number } = {},
+  options: { signal?: AbortSignal | undefined; onProgress?: ProgressCallback | undefined; topK?: number | undefined } = {},
 ): Promise<TokenTable> {
   const { text, reasoningOffset } = scoringText(trace);
   const scored = await backend.score(text, {
@@ -72,9 +72,9 @@ export async function scoreTraceTokens(
 /** Options of {@link scoreSession}. */
 export interface ScoreSessionOptions {
   /** Token tables by (trace, backend id): read first, written after a forward pass. */
-  readonly cache?: ScoreCache;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: ProgressCallback;
+  readonly cache?: ScoreCache | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ProgressCallback | undefined;
 }
 
 /**
@@ -86,10 +86,7 @@ export async function scoreSession(session: TraceSession, backend: ScoringBacken
   const id = backend.describe().id;
   let table = await options.cache?.get(session.trace, id);
   if (!table) {
-    table = await scoreTraceTokens(session.trace, backend, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
+    table = await scoreTraceTokens(session.trace, backend, { signal: options.signal, onProgress: options.onProgress });
     await options.cache?.set(session.trace, id, table);
   }
   session.setTokenTable(table, id);

@@ -8,9 +8,9 @@ export type ReportProgress = (done: number, total: number) => void;
 export interface CancellableProgressOptions {
   readonly title: string;
   /** The message beside the bar for `done` of `total` (default `1,234 / 5,000`). */
-  readonly message?: (done: number, total: number) => string;
+  readonly message?: ((done: number, total: number) => string) | undefined;
   /** A caller's own cancellation (e.g. a command's), honoured like the notification's Cancel button. */
-  readonly token?: vscode.CancellationToken;
+  readonly token?: vscode.CancellationToken | undefined;
 }
 
 /**

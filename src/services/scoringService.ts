@@ -88,7 +88,7 @@ export class ScoringService extends Disposable {
       {
         title: `Scoring ${doc.summary.name} with ${backend.describe().name}`,
         message: (tokens, total) => `${formatCount(tokens)} / ${formatCount(total)} tokens`,
-        ...(token ? { token } : {}),
+        token,
       },
       async (report, signal) => {
         await scoreSession(doc.session, backend, { cache: this.cache, signal, onProgress: report });

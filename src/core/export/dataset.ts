@@ -138,10 +138,11 @@ export function filePruner(options: FilePrunerOptions): TracePruner {
         method: options.method,
         budget: options.budget,
         steps: texts,
-        ...(scores ? { scores } : {}),
-        ...(controls ? { controls } : {}),
-        ...(trace.finalAnswer !== undefined ? { finalAnswer: trace.finalAnswer } : {}),
-        ...(anchor ? { anchor } : {}),
+        scores,
+        controls,
+        finalAnswer: trace.finalAnswer,
+        // An empty answer is no anchor.
+        anchor: anchor || undefined,
         countTokens,
       });
       const reasoning = prunedReasoningText(trace.reasoning, texts, plan, options.placeholder !== undefined ? { placeholder: options.placeholder } : {});

@@ -42,8 +42,8 @@ export interface AsapIterativeOptions {
   readonly budget?: Budget | number;
   readonly pinned?: Iterable<number>;
   readonly separator?: string;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: PruneProgress) => void;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((progress: PruneProgress) => void) | undefined;
 }
 
 /** Run iterative ASAP; rejects with an `AbortError` when cancelled. */

@@ -28,8 +28,8 @@ export interface PerplexityOptions {
   readonly maxIncrease?: number;
   readonly pinned?: Iterable<number>;
   readonly separator?: string;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: PruneProgress) => void;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((progress: PruneProgress) => void) | undefined;
 }
 
 /** Run SPIRIT-style pruning; rejects with an `AbortError` when cancelled. */

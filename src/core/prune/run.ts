@@ -24,31 +24,31 @@ export interface PruneRequest {
   /** Step texts, in order. */
   readonly steps: readonly string[];
   /** Per-step scores (index-aligned with `steps`); absent when nothing has scored the trace. */
-  readonly scores?: readonly (StepScores | undefined)[];
+  readonly scores?: readonly (StepScores | undefined)[] | undefined;
   /** Pins and keep overrides: never removed, and counted against the budget. */
-  readonly controls?: StepControls;
+  readonly controls?: StepControls | undefined;
   /** The trace's final answer (`confidence`). */
-  readonly finalAnswer?: string;
+  readonly finalAnswer?: string | undefined;
   /** Anchor text (`anchor`): a short direct solution, sections split on blank lines. */
-  readonly anchor?: string;
+  readonly anchor?: string | undefined;
   readonly countTokens: TokenCounter;
   /** Joiner of kept steps (ASAP: `"\n\n"`). */
-  readonly separator?: string;
+  readonly separator?: string | undefined;
 }
 
 /** Model calls the slow methods need. */
 export interface PruneModel {
   /** First-token surprisal of each kept step on the pruned context (`asap-iterative`). */
-  readonly rescore?: Rescore;
+  readonly rescore?: Rescore | undefined;
   /** Perplexity of the rest given only the kept steps (`perplexity`). */
-  readonly perplexityWithout?: PerplexityWithout;
+  readonly perplexityWithout?: PerplexityWithout | undefined;
 }
 
 /** Inputs of `runPruneMethod`: a request plus model calls, cancellation and progress. */
 export interface AsyncPruneRequest extends PruneRequest {
-  readonly model?: PruneModel;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: PruneProgress) => void;
+  readonly model?: PruneModel | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((progress: PruneProgress) => void) | undefined;
 }
 
 /** A method could not run on this input; the message says what is missing and how to get it. */
@@ -100,8 +100,8 @@ const RUNNERS: Readonly<Record<PruneMethodId, Runner>> = {
 function slowOptions(request: AsyncPruneRequest, pinned: readonly number[], separator: string) {
   return {
     steps: request.steps, countTokens: request.countTokens, separator, pinned, budget: request.budget,
-    ...(request.signal ? { signal: request.signal } : {}),
-    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    signal: request.signal,
+    onProgress: request.onProgress,
   };
 }
 
