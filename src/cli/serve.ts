@@ -295,7 +295,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 /** Number of tokens that start before `offset` (the prompt's tokens in prompt + completion). */
 function countBefore(scored: ScoredText, offset: number): number {
   let n = 0;
-  while (n < scored.starts.length && scored.starts[n] < offset) n++;
+  while (n < scored.starts.length && scored.starts[n]! < offset) n++;
   return n;
 }
 
@@ -310,18 +310,18 @@ function toOpenAILogprobs(scored: ScoredText, text: string, from: number, offset
   for (let t = from; t < scored.ids.length; t++) {
     // Bytes of one character share its span: only the first token of such a group carries the text.
     const shared = t > 0 && scored.starts[t] === scored.starts[t - 1];
-    tokens.push(shared ? '' : scored.tokens[t]);
-    const lp = scored.logprob[t];
+    tokens.push(shared ? '' : scored.tokens[t]!);
+    const lp = scored.logprob[t]!;
     tokenLogprobs.push(Number.isNaN(lp) ? null : lp);
     // Code-point offsets, as Python servers (vLLM) count them; clients map them back to UTF-16.
-    textOffset.push(toCodePoints(scored.starts[t]) - toCodePoints(offsetBase));
+    textOffset.push(toCodePoints(scored.starts[t]!) - toCodePoints(offsetBase));
     if (!scored.topK || Number.isNaN(scored.topK.logprobs[t * k])) {
       top.push(Number.isNaN(lp) ? null : {});
       continue;
     }
     const row: Record<string, number> = {};
     for (let j = 0; j < k; j++) {
-      const v = scored.topK.logprobs[t * k + j];
+      const v = scored.topK.logprobs[t * k + j]!;
       const s = scored.topK.tokens?.[t * k + j] ?? String(scored.topK.ids?.[t * k + j]);
       if (!Number.isNaN(v) && !(s in row)) row[s] = v;
     }
@@ -404,7 +404,7 @@ const list = (value: string | undefined): string[] => (value ?? '').split(',').m
 /** The body of `serve`; `stopSignal` ends it (tests), otherwise SIGINT / SIGTERM do. */
 export async function runServe(argv: readonly string[], io: { stdout: (s: string) => void; stderr: (s: string) => void }, stopSignal?: AbortSignal): Promise<number> {
   let parsed;
-  let limits: { maxPromptTokens?: number; maxConnections?: number; maxQueued?: number; threads?: number };
+  let limits: { maxPromptTokens?: number | undefined; maxConnections?: number | undefined; maxQueued?: number | undefined; threads?: number | undefined };
   try {
     parsed = parseArgs(argv, SERVE_OPTIONS);
     const o = parsed.options;
@@ -496,5 +496,5 @@ function utf16ToCodePoint(text: string): (offset: number) => number {
     else map[i] = cp - 1;
   }
   map[text.length] = cp;
-  return (o) => map[Math.max(0, Math.min(text.length, o))];
+  return (o) => map[Math.max(0, Math.min(text.length, o))]!;
 }

@@ -102,7 +102,7 @@ export class ExportCommand extends Disposable {
       },
       (report, signal) => {
         const content = scope === 'trace' ? this.traceContent(doc, kind.kind, format, placeholders, totals) : this.datasetContent(doc, source, format, placeholders, totals, signal, report);
-        return writeFileAtomic(target!, content, { signal });
+        return writeFileAtomic(target, content, { signal });
       },
     );
     if (!written) return undefined;

@@ -44,9 +44,9 @@ export interface ScoredText extends TokenizedText {
    * Entropy of the predictive distribution at each position, in nats. `full` = over the whole vocabulary;
    * `top-k` = renormalised over the k candidates only (what a logprobs file or an API gives).
    */
-  readonly entropy?: Float32Array;
-  readonly entropyKind?: 'full' | 'top-k';
-  readonly topK?: TopKCandidates;
+  readonly entropy?: Float32Array | undefined;
+  readonly entropyKind?: 'full' | 'top-k' | undefined;
+  readonly topK?: TopKCandidates | undefined;
   /** True when a BOS token was fed before token 0 (so token 0 has a logprob). */
   readonly bosPrepended: boolean;
 }
@@ -56,31 +56,31 @@ export type ProgressCallback = (done: number, total: number) => void;
 
 export interface ScoreOptions {
   /** Candidates per position to return (0 = none). */
-  readonly topK?: number;
+  readonly topK?: number | undefined;
   /** Compute the full-vocabulary entropy (default true where the backend can). */
-  readonly entropy?: boolean;
+  readonly entropy?: boolean | undefined;
   /** Feed the model's BOS token before the text (default: what the tokenizer config says). */
-  readonly prependBos?: boolean;
+  readonly prependBos?: boolean | undefined;
   /** Tokens per forward pass (local models; default 384). */
-  readonly chunkSize?: number;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: ProgressCallback;
+  readonly chunkSize?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ProgressCallback | undefined;
 }
 
 export interface GenerateOptions {
   /** Maximum number of new tokens (default 256). */
-  readonly maxTokens?: number;
+  readonly maxTokens?: number | undefined;
   /** 0 = greedy (default). */
-  readonly temperature?: number;
+  readonly temperature?: number | undefined;
   /** Nucleus sampling mass (default 1). */
-  readonly topP?: number;
+  readonly topP?: number | undefined;
   /** Generation stops before the first occurrence of any of these strings (which is not returned). */
-  readonly stop?: readonly string[];
+  readonly stop?: readonly string[] | undefined;
   /** Seed for sampling, so that previews are reproducible. */
-  readonly seed?: number;
-  readonly signal?: AbortSignal;
+  readonly seed?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
   /** Called with each new piece of text as it is produced. */
-  readonly onToken?: (textDelta: string) => void;
+  readonly onToken?: ((textDelta: string) => void) | undefined;
 }
 
 export type FinishReason = 'stop' | 'length' | 'eos';
@@ -103,7 +103,7 @@ export interface BackendDescription {
   /** True when `entropy` is over the full vocabulary. */
   readonly fullEntropy: boolean;
   readonly canGenerate: boolean;
-  readonly vocabSize?: number;
+  readonly vocabSize?: number | undefined;
 }
 
 /** A source of per-token scores (and optionally generations) for a text. */
@@ -125,9 +125,9 @@ export function topKRow(scored: ScoredText, t: number, idToToken?: (id: number) 
   if (!top) return [];
   const out: TokenCandidate[] = [];
   for (let j = 0; j < top.k; j++) {
-    const lp = top.logprobs[t * top.k + j];
+    const lp = top.logprobs[t * top.k + j]!;
     if (Number.isNaN(lp)) continue;
-    const token = top.tokens?.[t * top.k + j] ?? (idToToken && top.ids ? idToToken(top.ids[t * top.k + j]) : String(top.ids?.[t * top.k + j]));
+    const token = top.tokens?.[t * top.k + j] ?? (idToToken && top.ids ? idToToken(top.ids[t * top.k + j]!) : String(top.ids?.[t * top.k + j]));
     out.push({ token, logprob: lp });
   }
   return out;

@@ -54,7 +54,7 @@ export class FileLogprobsBackend implements ScoringBackend {
     const entropy = new Float32Array(n).fill(NaN);
     let mismatches = 0;
     for (let t = 0; t < n; t++) {
-      const tok = this.tokens[t];
+      const tok = this.tokens[t]!;
       starts[t] = tok.start;
       ends[t] = tok.end;
       tokens.push(tok.token);
@@ -63,8 +63,8 @@ export class FileLogprobsBackend implements ScoringBackend {
       const cands = [...(tok.topLogprobs ?? [])].sort((a, b) => b.logprob - a.logprob);
       if (cands.length === 0) continue;
       for (let j = 0; j < Math.min(k, cands.length); j++) {
-        topTokens[t * k + j] = cands[j].token;
-        topLogprobs[t * k + j] = cands[j].logprob;
+        topTokens[t * k + j] = cands[j]!.token;
+        topLogprobs[t * k + j] = cands[j]!.logprob;
       }
       entropy[t] = topKEntropy(cands.map((c) => c.logprob));
     }

@@ -119,7 +119,7 @@ export class OpenAIBackend implements ScoringBackend {
   async score(text: string, options: ScoreOptions = {}): Promise<ScoredText> {
     const k = Math.max(0, options.topK ?? 0);
     if (this.options.scoringMode === 'prompt_logprobs') return this.scorePromptLogprobs(text, k, options.signal);
-    let answeredBy = this.endpoints[0];
+    let answeredBy = this.endpoints[0]!;
     let json: unknown;
     try {
       json = await this.post('/completions', (base) => {
@@ -147,7 +147,7 @@ export class OpenAIBackend implements ScoringBackend {
     // Keep the prompt's tokens only (servers that needed max_tokens 1 add one generated token).
     let n = lp.tokens.length;
     if (typeof promptTokens === 'number' && promptTokens <= n) n = promptTokens;
-    else if (lp.text_offset) while (n > 0 && toUtf16(lp.text_offset[n - 1]) >= text.length && text.length > 0) n--;
+    else if (lp.text_offset) while (n > 0 && toUtf16(lp.text_offset[n - 1]!) >= text.length && text.length > 0) n--;
     const tokens = lp.tokens.slice(0, n);
     const { starts, ends } = placeTokens(text, tokens, lp.text_offset?.slice(0, n).map(toUtf16));
     const logprob = Float32Array.from(lp.token_logprobs.slice(0, n), (v) => (typeof v === 'number' ? v : NaN));
@@ -315,7 +315,7 @@ export class OpenAIBackend implements ScoringBackend {
     if (!res.ok) {
       const text = await res.text().catch(() => '');
       const error = new EndpointError(`${url} answered ${res.status} ${res.statusText}: ${text.slice(0, 300)}`, res.status);
-      (error as EndpointError & { retryAfterMs?: number }).retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+      (error as EndpointError & { retryAfterMs?: number | undefined }).retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
       throw error;
     }
     return res;
@@ -331,7 +331,7 @@ export class OpenAIBackend implements ScoringBackend {
     const timeoutMs = this.options.timeoutMs ?? 120_000;
     for (let i = 0; ; i++) {
       if (signal?.aborted) throw abortReason(signal);
-      const base = this.endpoints[this.nextEndpoint++ % this.endpoints.length];
+      const base = this.endpoints[this.nextEndpoint++ % this.endpoints.length]!;
       const timeout = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       const resetTimer = (): void => {
@@ -426,7 +426,7 @@ export function placeTokens(text: string, tokens: readonly string[], offsets: re
   const ends = new Int32Array(n);
   let cursor = 0;
   for (let i = 0; i < n; i++) {
-    const tok = tokens[i];
+    const tok = tokens[i]!;
     const given = offsets?.[i];
     let start = given ?? cursor;
     if (!text.startsWith(tok, start) && text.startsWith(tok, cursor)) start = cursor;
@@ -440,11 +440,11 @@ export function placeTokens(text: string, tokens: readonly string[], offsets: re
     }
     let end: number;
     if (tok.length > 0 && text.startsWith(tok, start)) end = start + tok.length;
-    else if (tok.length === 0 && i > 0 && starts[i - 1] === start) end = ends[i - 1]; // another byte of the same character
+    else if (tok.length === 0 && i > 0 && starts[i - 1] === start) end = ends[i - 1]!; // another byte of the same character
     else end = Math.max(start, Math.min(text.length, offsets?.[i + 1] ?? start));
     starts[i] = Math.min(start, text.length);
     ends[i] = Math.min(end, text.length);
-    cursor = Math.max(cursor, ends[i]);
+    cursor = Math.max(cursor, ends[i]!);
   }
   return { starts, ends };
 }

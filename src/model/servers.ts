@@ -17,9 +17,9 @@ export type ServerKind = 'llama.cpp' | 'ollama' | 'vllm' | 'reasoning-lens' | 'o
 export interface ServerInfo {
   readonly kind: ServerKind;
   /** Server version or build, when it says. */
-  readonly version?: string;
+  readonly version?: string | undefined;
   /** The model file the server runs, when it says (llama.cpp `/props`, Ollama `/api/show`). */
-  readonly modelPath?: string;
+  readonly modelPath?: string | undefined;
   /** Whether `/v1/completions` can return the prompt's own logprobs (what scoring needs). */
   readonly promptLogprobs: boolean;
 }

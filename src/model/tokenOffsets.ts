@@ -45,7 +45,7 @@ export function alignTokens(text: string, ids: readonly number[], decoder: Piece
     const group = ids.slice(groupStart, i + 1);
     let piece: string;
     if (groupStart > 0) {
-      const full = decoder.decode([ids[groupStart - 1], ...group]);
+      const full = decoder.decode([ids[groupStart - 1]!, ...group]);
       piece = full.startsWith(contextText) ? full.slice(contextText.length) : decoder.decode(group);
     } else {
       piece = decoder.decode(group);
@@ -69,11 +69,11 @@ export function alignTokens(text: string, ids: readonly number[], decoder: Piece
     for (let j = groupStart; j <= i; j++) {
       starts[j] = start;
       ends[j] = end;
-      tokens[j] = j === groupStart ? text.slice(start, end) : decoder.piece(ids[j]);
+      tokens[j] = j === groupStart ? text.slice(start, end) : decoder.piece(ids[j]!);
     }
     cursor = end;
     groupStart = i + 1;
-    contextText = decoder.decode([ids[i]]);
+    contextText = decoder.decode([ids[i]!]);
   }
   return { ids: Int32Array.from(ids), tokens, starts, ends };
 }

@@ -6,15 +6,15 @@
  */
 export function topKEntropy(logprobs: ArrayLike<number>, from = 0, to = logprobs.length): number {
   let max = -Infinity;
-  for (let i = from; i < to; i++) if (logprobs[i] > max) max = logprobs[i];
+  for (let i = from; i < to; i++) if (logprobs[i]! > max) max = logprobs[i]!;
   if (max === -Infinity || Number.isNaN(max)) return NaN;
   let z = 0;
-  for (let i = from; i < to; i++) if (!Number.isNaN(logprobs[i])) z += Math.exp(logprobs[i] - max);
+  for (let i = from; i < to; i++) if (!Number.isNaN(logprobs[i])) z += Math.exp(logprobs[i]! - max);
   const logZ = max + Math.log(z);
   let h = 0;
   for (let i = from; i < to; i++) {
     if (Number.isNaN(logprobs[i]) || logprobs[i] === -Infinity) continue;
-    const lp = logprobs[i] - logZ;
+    const lp = logprobs[i]! - logZ;
     h -= Math.exp(lp) * lp;
   }
   return h;
@@ -38,5 +38,5 @@ export function codePointToUtf16(text: string): (codePointOffset: number) => num
     i += c > 0xffff ? 2 : 1;
   }
   map.push(text.length);
-  return (o) => (o >= map.length ? text.length : map[o]);
+  return (o) => (o >= map.length ? text.length : map[o]!);
 }

@@ -41,7 +41,7 @@ export function panelPlan(session: TraceSession, preview?: { plan: PrunePlan; la
   const tokensBefore = session.joinedTokens(session.steps.keys());
   const tokensAfter = session.joinedTokens(plan.kept);
   const changed = [...(rewrites ?? [])]
-    .filter(([i, text]) => plan.kept.includes(i) && session.steps[i] !== undefined && session.steps[i]!.text !== text)
+    .filter(([i, text]) => plan.kept.includes(i) && session.steps[i] !== undefined && session.steps[i].text !== text)
     .sort((a, b) => a[0] - b[0])
     .map(([index, text]) => ({ index, text, inline: inlineDiff(session.steps[index]!.text, text) }));
   return {

@@ -70,7 +70,7 @@ export async function answerRetention(backend: ScoringBackend, input: PreviewInp
   if (!answer.trim()) throw new Error('this trace has no answer after its reasoning, so there is nothing to retain: open a trace with text after </think>');
   const fullContext = previewContext(input.prompt, input.fullReasoning);
   const prunedContext = previewContext(input.prompt, input.prunedReasoning);
-  const options = { topK: 0, entropy: false, ...(signal ? { signal } : {}) };
+  const options = { topK: 0, entropy: false, signal };
   const full = await backend.score(fullContext + answer, options);
   throwIfAborted(signal);
   const pruned = await backend.score(prunedContext + answer, options);
@@ -107,12 +107,12 @@ export interface GenerationPreview {
 
 /** Options of `generatePreview`. */
 export interface GeneratePreviewOptions {
-  readonly maxTokens?: number;
-  readonly signal?: AbortSignal;
+  readonly maxTokens?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
   /** Each new piece of text, with the running token count and elapsed seconds. */
-  readonly onChunk?: (text: string, tokens: number, seconds: number) => void;
+  readonly onChunk?: ((text: string, tokens: number, seconds: number) => void) | undefined;
   /** Clock in ms (tests). */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
 }
 
 /** Whether two final answers agree (normalised); null when either is missing. */
@@ -132,7 +132,7 @@ export async function generatePreview(backend: ScoringBackend, input: PreviewInp
   const generation = await backend.generate(previewContext(input.prompt, input.prunedReasoning), {
     maxTokens: options.maxTokens ?? 256,
     temperature: 0,
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
     onToken: (delta) => {
       chunks++;
       options.onChunk?.(delta, chunks, (now() - started) / 1000);

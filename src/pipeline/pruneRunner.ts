@@ -96,10 +96,6 @@ export async function runPrune(session: TraceSession, method: PruneMethodId, bud
   });
 }
 
-function signalOption(signal: AbortSignal | undefined): { signal?: AbortSignal } {
-  return signal ? { signal } : {};
-}
-
 /** Progress in steps removed out of the steps that could go (unpinned). */
 function progressAdapter(session: TraceSession, onProgress: (done: number, total: number) => void) {
   const total = Math.max(1, session.steps.length - session.controls.pinned.length);
@@ -138,7 +134,7 @@ function modelCalls(session: TraceSession, backend: ScoringBackend): PruneModel 
     rescore: async (kept, signal) => {
       const { reasoning, steps } = prunedSteps(kept);
       const { text, reasoningOffset } = scoringText({ ...trace, reasoning });
-      const scored = await backend.score(text, { topK: 0, entropy: false, ...signalOption(signal) });
+      const scored = await backend.score(text, { topK: 0, entropy: false, signal });
       const table = tokenTableFromScored(scored, reasoningOffset);
       const { scores } = stepScoresFromTable(table, steps);
       const out = new Map<number, number>();
@@ -152,7 +148,7 @@ function modelCalls(session: TraceSession, backend: ScoringBackend): PruneModel 
       const { reasoning } = prunedSteps(kept);
       const { text, reasoningOffset } = scoringText({ ...trace, reasoning });
       const full = trace.answer ? `${text}\n</think>\n\n${trace.answer}` : text;
-      const scored = await backend.score(full, { topK: 0, entropy: false, ...signalOption(signal) });
+      const scored = await backend.score(full, { topK: 0, entropy: false, signal });
       let sum = 0;
       let n = 0;
       for (let t = 0; t < scored.starts.length; t++) {

@@ -63,8 +63,8 @@ export async function scoreTraceTokens(
   const scored = await backend.score(text, {
     topK: options.topK ?? DEFAULT_TOP_K,
     entropy: true,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    signal: options.signal,
+    onProgress: options.onProgress,
   });
   return tokenTableFromScored(scored, reasoningOffset);
 }

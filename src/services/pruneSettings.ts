@@ -38,7 +38,7 @@ export class PruneSettingsStore extends Disposable {
   get current(): PruneSettings {
     const raw = this.memento.get<Partial<PruneSettings>>(KEY);
     const method = isPruneMethodId(raw?.method) ? raw.method : DEFAULT_PRUNE_SETTINGS.method;
-    const budget = isBudget(raw?.budget) ? raw!.budget : DEFAULT_PRUNE_SETTINGS.budget;
+    const budget = isBudget(raw?.budget) ? raw.budget : DEFAULT_PRUNE_SETTINGS.budget;
     return { method, budget };
   }
 

@@ -356,7 +356,7 @@ class RlPanel extends LitElement {
             <b data-field="tokens-before">${formatCount(totals.tokensBefore)}</b> → <b data-field="tokens-after">${formatCount(totals.tokensAfter)}</b>
             ${totals.estimated ? 'tokens (estimated)' : 'tokens'}
             <b class="saving" data-field="saving">−${(saved * 100).toFixed(1)}%</b>
-            ${plan!.preview ? html`<span class="preview-tag">preview: release to apply</span>` : html`<span>· ${plan!.label}</span>`}
+            ${plan.preview ? html`<span class="preview-tag">preview: release to apply</span>` : html`<span>· ${plan.label}</span>`}
           </span>` : nothing}
       </div>
       <div class="layout">

@@ -13,21 +13,21 @@ export interface GgufSummary {
   readonly version: number;
   readonly architecture: string;
   /** `general.name`, when the file has one. */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** `general.file_type` (llama_ftype), when present. */
-  readonly fileType?: number;
+  readonly fileType?: number | undefined;
   /** Human name of the quantisation: `F32`, `Q8_0`, `Q4_K_M`… (from the file type, else the file name). */
   readonly quantization: string;
-  readonly contextLength?: number;
-  readonly vocabSize?: number;
-  readonly blockCount?: number;
-  readonly embeddingLength?: number;
+  readonly contextLength?: number | undefined;
+  readonly vocabSize?: number | undefined;
+  readonly blockCount?: number | undefined;
+  readonly embeddingLength?: number | undefined;
   readonly tensorCount: number;
   readonly fileBytes: number;
   /** `tokenizer.ggml.model` (gpt2, llama…). */
-  readonly tokenizerModel?: string;
+  readonly tokenizerModel?: string | undefined;
   /** `tokenizer.chat_template`, when present (used to guess which tokenizer family a model has). */
-  readonly chatTemplate?: string;
+  readonly chatTemplate?: string | undefined;
 }
 
 /** llama.cpp's `llama_ftype` values → names (as in llama.h). */
@@ -43,7 +43,7 @@ const QUANT_IN_NAME = /(?:^|[-_.])((?:I?Q\d(?:_[A-Z0-9]+)*)|F16|F32|BF16)(?=[-_.
 /** The quantisation a file name states (`…-Q4_K_M.gguf`), if any. */
 export function quantizationFromName(fileName: string): string | undefined {
   const m = QUANT_IN_NAME.exec(fileName.replace(/\.gguf$/i, ''));
-  return m ? m[1].toUpperCase() : undefined;
+  return m ? m[1]!.toUpperCase() : undefined;
 }
 
 const enum T {

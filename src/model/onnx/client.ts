@@ -44,8 +44,8 @@ export class WorkerExitedError extends Error {
 interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
-  readonly onProgress?: (done: number, total: number) => void;
-  readonly onToken?: (text: string) => void;
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  readonly onToken?: ((text: string) => void) | undefined;
   readonly child: ChildProcess;
 }
 
@@ -124,7 +124,7 @@ export class OnnxBackend implements ScoringBackend {
   private async request(
     body: DistributiveOmit<Exclude<ToWorker, { type: 'load' | 'cancel' | 'shutdown' }>, 'id'>,
     signal: AbortSignal | undefined,
-    callbacks: { onProgress?: (done: number, total: number) => void; onToken?: (text: string) => void } = {},
+    callbacks: { onProgress?: ((done: number, total: number) => void) | undefined; onToken?: ((text: string) => void) | undefined } = {},
   ): Promise<unknown> {
     if (this.disposed) throw new Error('the ONNX backend has been disposed');
     if (signal?.aborted) throw abortReason(signal);

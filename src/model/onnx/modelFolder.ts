@@ -37,9 +37,9 @@ export interface ModelShape {
   readonly numKeyValueHeads: number;
   readonly headDim: number;
   readonly vocabSize: number;
-  readonly bosTokenId?: number;
+  readonly bosTokenId?: number | undefined;
   readonly eosTokenIds: readonly number[];
-  readonly maxPositionEmbeddings?: number;
+  readonly maxPositionEmbeddings?: number | undefined;
 }
 
 export interface ModelFolder {

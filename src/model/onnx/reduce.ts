@@ -61,14 +61,14 @@ export function reduceRows(
   for (let r = 0; r < rows; r++) {
     const base = logitsOffset + r * vocab;
     const end = base + vocab;
-    let m = logits[base];
+    let m = logits[base]!;
     let s = 0;
     let u = 0;
     let filled = 0;
     let threshold = -Infinity;
     if (wantEntropy) {
       for (let i = base; i < end; i++) {
-        const x = logits[i];
+        const x = logits[i]!;
         if (x > m) {
           const d = x - m;
           const f = Math.exp(-d);
@@ -82,27 +82,27 @@ export function reduceRows(
         u += e * y;
         if (k > 0 && x > threshold) {
           filled = heapPush(scratch!, k, filled, x, i - base);
-          threshold = filled === k ? scratch!.values[0] : -Infinity;
+          threshold = filled === k ? scratch!.values[0]! : -Infinity;
         }
       }
     } else {
       // Max first, then one exp per element without rescaling: cheaper when entropy is not wanted.
-      for (let i = base + 1; i < end; i++) if (logits[i] > m) m = logits[i];
+      for (let i = base + 1; i < end; i++) if (logits[i]! > m) m = logits[i]!;
       for (let i = base; i < end; i++) {
-        const x = logits[i];
+        const x = logits[i]!;
         s += Math.exp(x - m);
         if (k > 0 && x > threshold) {
           filled = heapPush(scratch!, k, filled, x, i - base);
-          threshold = filled === k ? scratch!.values[0] : -Infinity;
+          threshold = filled === k ? scratch!.values[0]! : -Infinity;
         }
       }
     }
     const logS = Math.log(s);
     const logZ = m + logS;
     const pos = outStart + r;
-    const target = targets[r];
-    if (target >= 0) out.logprob[pos] = logits[base + target] - logZ;
-    if (wantEntropy) out.entropy![pos] = logS - u / s;
+    const target = targets[r]!;
+    if (target >= 0) out.logprob[pos] = logits[base + target]! - logZ;
+    if (wantEntropy) out.entropy[pos] = logS - u / s;
     if (k > 0) writeTopK(scratch!, filled, logZ, out, pos);
   }
 }
@@ -116,9 +116,9 @@ function heapPush(h: TopKScratch, k: number, filled: number, value: number, id: 
     i = filled++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (vals[parent] <= value) break;
-      vals[i] = vals[parent];
-      ids[i] = ids[parent];
+      if (vals[parent]! <= value) break;
+      vals[i] = vals[parent]!;
+      ids[i] = ids[parent]!;
       i = parent;
     }
     vals[i] = value;
@@ -131,10 +131,10 @@ function heapPush(h: TopKScratch, k: number, filled: number, value: number, id: 
     const l = 2 * i + 1;
     if (l >= k) break;
     const r = l + 1;
-    const c = r < k && vals[r] < vals[l] ? r : l;
-    if (vals[c] >= value) break;
-    vals[i] = vals[c];
-    ids[i] = ids[c];
+    const c = r < k && vals[r]! < vals[l]! ? r : l;
+    if (vals[c]! >= value) break;
+    vals[i] = vals[c]!;
+    ids[i] = ids[c]!;
     i = c;
   }
   vals[i] = value;
@@ -148,12 +148,12 @@ function writeTopK(h: TopKScratch, filled: number, logZ: number, out: ReductionO
   const ids = h.ids;
   // k is small (≤ 20 typically): insertion sort of the heap in place, then copy.
   for (let j = 1; j < filled; j++) {
-    const v = vals[j];
-    const id = ids[j];
+    const v = vals[j]!;
+    const id = ids[j]!;
     let p = j;
-    while (p > 0 && (vals[p - 1] < v || (vals[p - 1] === v && ids[p - 1] > id))) {
-      vals[p] = vals[p - 1];
-      ids[p] = ids[p - 1];
+    while (p > 0 && (vals[p - 1]! < v || (vals[p - 1] === v && ids[p - 1]! > id))) {
+      vals[p] = vals[p - 1]!;
+      ids[p] = ids[p - 1]!;
       p--;
     }
     vals[p] = v;
@@ -161,19 +161,19 @@ function writeTopK(h: TopKScratch, filled: number, logZ: number, out: ReductionO
   }
   const base = pos * out.k;
   for (let j = 0; j < filled; j++) {
-    out.topLogprobs![base + j] = vals[j] - logZ;
-    out.topIds![base + j] = ids[j];
+    out.topLogprobs![base + j] = vals[j]! - logZ;
+    out.topIds![base + j] = ids[j]!;
   }
 }
 
 /** Index of the largest value in `row[offset, offset+vocab)` (greedy decoding). */
 export function argmax(row: Float32Array, offset: number, vocab: number): number {
   let best = offset;
-  let bestValue = row[offset];
+  let bestValue = row[offset]!;
   const end = offset + vocab;
   for (let i = offset + 1; i < end; i++) {
-    if (row[i] > bestValue) {
-      bestValue = row[i];
+    if (row[i]! > bestValue) {
+      bestValue = row[i]!;
       best = i;
     }
   }
@@ -183,7 +183,7 @@ export function argmax(row: Float32Array, offset: number, vocab: number): number
 /** Converts IEEE half floats to float32 (fp16 model exports return fp16 logits). */
 export function halfToFloat(src: Uint16Array, dst: Float32Array = new Float32Array(src.length)): Float32Array {
   for (let i = 0; i < src.length; i++) {
-    const h = src[i];
+    const h = src[i]!;
     const sign = h & 0x8000 ? -1 : 1;
     const exp = (h >> 10) & 0x1f;
     const frac = h & 0x3ff;

@@ -73,7 +73,7 @@ export class OnnxCausalLM implements LocalModel {
     }
     if (!this.inputs.has('input_ids')) throw new ModelFolderError(`${folder.onnxPath}: the model has no input_ids input (inputs: ${session.inputNames.join(', ')})`);
     this.idsType = meta.get('input_ids') ?? 'int64';
-    this.logitsName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
+    this.logitsName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
     const presentByKey = new Map<string, string>();
     for (const o of session.outputNames) {
       const m = PRESENT_OUTPUT.exec(o);
@@ -186,15 +186,15 @@ export class OnnxCausalLM implements LocalModel {
     } else {
       result = await this.session.run(feeds, fetchNames);
     }
-    const logitsTensor = result[this.logitsName];
+    const logitsTensor = result[this.logitsName]!;
     const dims = logitsTensor.dims;
-    const vocab = dims[dims.length - 1];
-    const rowsReturned = dims.length === 3 ? dims[1] : 1;
+    const vocab = dims[dims.length - 1]!;
+    const rowsReturned = dims.length === 3 ? dims[1]! : 1;
     const type = logitsTensor.type === 'float16' ? 'float16' : 'float32';
     const raw = logitsTensor.data as LogitsBuffer;
     if (into && keep === T) {
       const present: Past = new Map();
-      for (const p of this.pastInputs) present.set(p.name, result[p.output]);
+      for (const p of this.pastInputs) present.set(p.name, result[p.output]!);
       return { logits: raw as Float32Array, raw, type, rows: rowsReturned, present };
     }
     let logits = type === 'float16' ? halfToFloat(raw as Uint16Array) : (raw as Float32Array);
@@ -204,7 +204,7 @@ export class OnnxCausalLM implements LocalModel {
       rows = keep;
     }
     const present: Past = new Map();
-    for (const p of this.pastInputs) present.set(p.name, result[p.output]);
+    for (const p of this.pastInputs) present.set(p.name, result[p.output]!);
     return { logits, raw, type, rows, present };
   }
 
@@ -244,14 +244,14 @@ export class OnnxCausalLM implements LocalModel {
       };
       const result = await reducer.run(feeds, fetches);
       const pos = outStart + r0;
-      out.logprob.set(result[Reduction.logprob].data as Float32Array, pos);
-      if (out.entropy) out.entropy.set(result[Reduction.entropy].data as Float32Array, pos);
+      out.logprob.set(result[Reduction.logprob]!.data as Float32Array, pos);
+      if (out.entropy) out.entropy.set(result[Reduction.entropy]!.data as Float32Array, pos);
       if (k > 0) {
-        out.topLogprobs!.set(result[Reduction.topValues].data as Float32Array, pos * k);
-        const ids = result[Reduction.topIndices].data as BigInt64Array;
+        out.topLogprobs!.set(result[Reduction.topValues]!.data as Float32Array, pos * k);
+        const ids = result[Reduction.topIndices]!.data as BigInt64Array;
         for (let i = 0; i < ids.length; i++) out.topIds![pos * k + i] = Number(ids[i]);
       }
-      for (const name of fetches) result[name].dispose();
+      for (const name of fetches) result[name]!.dispose();
     }
   }
 
@@ -378,7 +378,7 @@ export class OnnxCausalLM implements LocalModel {
   private intTensor(type: ort.Tensor.Type, values: ArrayLike<number>, dims: number[]): ort.Tensor {
     if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
     const data = new BigInt64Array(values.length);
-    for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);
+    for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]!);
     return new ort.Tensor('int64', data, dims);
   }
 
@@ -400,35 +400,35 @@ function disposePast(past: Past | null): void {
 /** Temperature + nucleus sampling over one logits row. */
 function sample(row: Float32Array, vocab: number, temperature: number, topP: number, random: () => number): number {
   let m = -Infinity;
-  for (let i = 0; i < vocab; i++) if (row[i] > m) m = row[i];
+  for (let i = 0; i < vocab; i++) if (row[i]! > m) m = row[i]!;
   const probs = new Float64Array(vocab);
   let sum = 0;
   for (let i = 0; i < vocab; i++) {
-    const p = Math.exp((row[i] - m) / temperature);
+    const p = Math.exp((row[i]! - m) / temperature);
     probs[i] = p;
     sum += p;
   }
   if (topP < 1) {
-    const order = Array.from({ length: vocab }, (_, i) => i).sort((a, b) => probs[b] - probs[a]);
+    const order = Array.from({ length: vocab }, (_, i) => i).sort((a, b) => probs[b]! - probs[a]!);
     let mass = 0;
     let kept = 0;
     for (const i of order) {
-      mass += probs[i] / sum;
+      mass += probs[i]! / sum;
       kept++;
       if (mass >= topP) break;
     }
     const allowed = order.slice(0, kept);
-    const keptSum = allowed.reduce((s, i) => s + probs[i], 0);
+    const keptSum = allowed.reduce((s, i) => s + probs[i]!, 0);
     let r = random() * keptSum;
     for (const i of allowed) {
-      r -= probs[i];
+      r -= probs[i]!;
       if (r <= 0) return i;
     }
-    return allowed[allowed.length - 1];
+    return allowed[allowed.length - 1]!;
   }
   let r = random() * sum;
   for (let i = 0; i < vocab; i++) {
-    r -= probs[i];
+    r -= probs[i]!;
     if (r <= 0) return i;
   }
   return vocab - 1;

@@ -47,7 +47,7 @@ function workspaceFile(...parts: string[]): vscode.Uri {
 }
 
 async function describeEditor(uri?: vscode.Uri): Promise<EditorDescription> {
-  return (await vscode.commands.executeCommand<EditorDescription>(CommandIds.describeEditor, uri?.toString()))!;
+  return (await vscode.commands.executeCommand<EditorDescription>(CommandIds.describeEditor, uri?.toString()));
 }
 
 /** Polls `describeEditor` until `ok` holds (decorations are applied on the next tick, scores may load async). */
@@ -139,7 +139,7 @@ describe('Editor experience', () => {
     assert.equal(uri.scheme, 'reasoning-lens');
     const editor = vscode.window.activeTextEditor;
     assert.equal(editor?.document.uri.toString(), uri.toString());
-    const document = editor!.document;
+    const document = editor.document;
     assert.equal(document.languageId, 'markdown');
     const text = document.getText();
     const order = ['# Prompt', '# Reasoning', '# Answer'].map((h) => text.indexOf(`${h}`));
@@ -231,13 +231,13 @@ describe('Editor experience', () => {
     const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file);
     await vscode.commands.executeCommand(CommandIds.switchMetric, 'importance');
     try {
-      const state = await waitForEditor(uri!, (d) => d.decorations !== null && d.decorations.metric === 'importance', 'importance heat');
+      const state = await waitForEditor(uri, (d) => d.decorations !== null && d.decorations.metric === 'importance', 'importance heat');
       assert.equal(allHeat(state.decorations!).length, withImportance.length, 'one heat range per step with importance');
       assert.ok(state.decorations!.heat[4]!.length > 0 && state.decorations!.heat[0]!.length > 0, 'both ends of the scale are used');
       const ranges = expectedRanges(vscode.window.activeTextEditor!.document, trace, steps);
       const hot = state.decorations!.heat[4]![0]!;
       assert.ok(ranges.some((r) => JSON.stringify(r) === JSON.stringify(hot)), 'a heat range is not a step range');
-      const hover = await hoverText(uri!, new vscode.Position(ranges[0]![0], ranges[0]![1] + 1));
+      const hover = await hoverText(uri, new vscode.Position(ranges[0]![0], ranges[0]![1] + 1));
       assert.match(hover, /importance \(file\) ◀/);
       assert.match(hover, /plan generation|problem setup|active computation|fact retrieval/);
       assert.match(state.statusBar.tooltip, /Heat: importance/);
@@ -252,7 +252,7 @@ describe('Editor experience', () => {
     const record = { uid: 'case-1', task_text: 'What is 3 + 4?', model_dump: '<think>\nThree plus four is seven.\n\nCheck: 7 - 4 = 3.\n</think>\n\n\\boxed{7}', my_notes: 'Add them.\n\nSeven.' };
     writeFileSync(file.fsPath, `${JSON.stringify(record)}\n`);
     const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file, 0);
-    await waitForEditor(uri!, (d) => d.steps === 2, 'auto-mapped trace view');
+    await waitForEditor(uri, (d) => d.steps === 2, 'auto-mapped trace view');
     const text = vscode.window.activeTextEditor!.document.getText();
     assert.match(text.split('\n')[0]!, /^> mapped · reasoning ← `model_dump` · answer ← `model_dump` · prompt ← `task_text` · id ← `uid`/);
     assert.ok(text.includes('What is 3 + 4?') && text.includes('Three plus four is seven.'));
@@ -261,7 +261,7 @@ describe('Editor experience', () => {
       await config.update('fieldMapping', { 'odd-*.jsonl': { reasoning: 'my_notes', answer: 'model_dump' } }, vscode.ConfigurationTarget.Global);
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       const remapped = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file, 0, 'case-1');
-      await waitForEditor(remapped!, (d) => d.steps === 2, 're-mapped trace view');
+      await waitForEditor(remapped, (d) => d.steps === 2, 're-mapped trace view');
       const view = vscode.window.activeTextEditor!.document.getText();
       assert.match(view.split('\n')[0]!, /reasoning ← `my_notes`/);
       assert.ok(view.includes('Add them.'));
@@ -275,7 +275,7 @@ describe('Editor experience', () => {
     const file = workspaceFile('synthetic-logprobs.json');
     writeFileSync(file.fsPath, json);
     const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file);
-    const state = await waitForEditor(uri!, (d) => d.scored === true && d.decorations !== null && allHeat(d.decorations).length === 20, 'scored from file');
+    const state = await waitForEditor(uri, (d) => d.scored === true && d.decorations !== null && allHeat(d.decorations).length === 20, 'scored from file');
     assert.equal(state.scoreSource, 'file');
     assert.doesNotMatch(state.statusBar.text, /~/, 'token counts are exact once scored');
     const ranges = expectedRanges(vscode.window.activeTextEditor!.document, (await readTraces(file.fsPath)).traces[0]!, segment((await readTraces(file.fsPath)).traces[0]!.reasoning, 'auto'));
@@ -298,9 +298,9 @@ describe('Editor experience', () => {
     assert.deepEqual([editor.selection.active.line, editor.selection.active.character], ranges[hottest[0]!]!.slice(0, 2));
     // Token-level heat in the step under the cursor: only its surprising first token ("StepN") is underlined.
     const r0 = ranges[hottest[0]!]!;
-    const marked = await waitForEditor(uri!, (d) => d.surprisingTokens.length > 0, 'surprising tokens underlined');
+    const marked = await waitForEditor(uri, (d) => d.surprisingTokens.length > 0, 'surprising tokens underlined');
     assert.deepEqual(marked.surprisingTokens, [[r0[0], r0[1], r0[0], r0[1] + `Step${hottest[0]}`.length]]);
-    const hover = await hoverText(uri!, new vscode.Position(ranges[hottest[3]!]![0], 1));
+    const hover = await hoverText(uri, new vscode.Position(ranges[hottest[3]!]![0], 1));
     assert.match(hover, /first-token surprisal ◀ \| [\d.]+ nats \| (1st|2nd|3rd|4th) of 20 \| p\d+/);
   });
 
@@ -315,13 +315,13 @@ describe('Editor experience', () => {
       // An OpenRouter response without logprobs (70 steps).
       const file = workspaceFile('openrouter-r1-variant-2.json');
       const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file);
-      const opened = await waitForEditor(uri!, (d) => d.decorations !== null && d.statusBar.visible, 'trace view');
+      const opened = await waitForEditor(uri, (d) => d.decorations !== null && d.statusBar.visible, 'trace view');
       await sleep(500);
-      assert.equal((await describeEditor(uri!)).scored, false, 'opening a trace must not start a model');
+      assert.equal((await describeEditor(uri)).scored, false, 'opening a trace must not start a model');
       assert.match(opened.statusBar.text, /~/);
       const ok = await vscode.commands.executeCommand<boolean>(CommandIds.scoreTrace);
       assert.equal(ok, true, 'Score Trace did not finish');
-      const scored = await waitForEditor(uri!, (d) => d.scored === true && allHeat(d.decorations!).length === d.steps, 'model scores', 60_000);
+      const scored = await waitForEditor(uri, (d) => d.scored === true && allHeat(d.decorations!).length === d.steps, 'model scores', 60_000);
       assert.match(scored.scoreSource ?? '', /./);
       assert.notEqual(scored.scoreSource, 'file');
       assert.doesNotMatch(scored.statusBar.text, /~/, 'token counts come from the tokenizer once scored');
@@ -352,9 +352,9 @@ describe('Editor experience', () => {
     const file = workspaceFile('synthetic-changing.json');
     writeFileSync(file.fsPath, syntheticCompletion(5, 6).json);
     const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file);
-    await waitForEditor(uri!, (d) => d.steps === 5 && d.decorations !== null, 'first version');
+    await waitForEditor(uri, (d) => d.steps === 5 && d.decorations !== null, 'first version');
     writeFileSync(file.fsPath, syntheticCompletion(7, 6).json);
-    const after = await waitForEditor(uri!, (d) => d.steps === 7 && d.decorations !== null && allHeat(d.decorations).length === 7, 'second version');
+    const after = await waitForEditor(uri, (d) => d.steps === 7 && d.decorations !== null && allHeat(d.decorations).length === 7, 'second version');
     assert.equal(after.scoreSource, 'file');
     assert.match(vscode.window.activeTextEditor!.document.getText(), /Step6 /);
   });
@@ -379,7 +379,7 @@ describe('Editor experience', () => {
       const t0 = performance.now();
       const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file);
       const shown = performance.now() - t0;
-      const d = await waitForEditor(uri!, (x) => x.scored === true && x.decorations !== null && x.decorations.appliedAt > t0 && allHeat(x.decorations).length > 900, 'bench trace scored', 60_000);
+      const d = await waitForEditor(uri, (x) => x.scored === true && x.decorations !== null && x.decorations.appliedAt > t0 && allHeat(x.decorations).length > 900, 'bench trace scored', 60_000);
       opens.push({ cold: k === 0, ms: d.decorations!.appliedAt - t0, shownMs: shown });
       assert.equal(d.steps, 1000);
       if (k < 5) { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); await sleep(300); }
@@ -388,7 +388,7 @@ describe('Editor experience', () => {
 
     // Cached scores: the same reasoning without logprobs in the file, and its token table in the score
     // cache of the active backend (as after an earlier "Score Trace"). No model runs.
-    const cacheInfo = (await vscode.commands.executeCommand<{ folder: string; backendId: string | null }>(CommandIds.describeEditor, undefined, { scoreCache: true }))!;
+    const cacheInfo = (await vscode.commands.executeCommand<{ folder: string; backendId: string | null }>(CommandIds.describeEditor, undefined, { scoreCache: true }));
     let cachedOpenMs: number | null = null;
     let cachedShownMs: number | null = null;
     if (cacheInfo.backendId) {
@@ -403,7 +403,7 @@ describe('Editor experience', () => {
       const t0 = performance.now();
       const cachedUri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, bareFile);
       cachedShownMs = performance.now() - t0;
-      const d = await waitForEditor(cachedUri!, (x) => x.scored === true && x.decorations !== null && x.decorations.appliedAt > t0 && allHeat(x.decorations).length > 900, 'cached scores applied', 60_000);
+      const d = await waitForEditor(cachedUri, (x) => x.scored === true && x.decorations !== null && x.decorations.appliedAt > t0 && allHeat(x.decorations).length > 900, 'cached scores applied', 60_000);
       assert.equal(d.scoreSource, cacheInfo.backendId);
       cachedOpenMs = d.decorations!.appliedAt - t0;
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');

@@ -48,7 +48,7 @@ describe('Models and tokenizers', () => {
     const chosen = await vscode.commands.executeCommand<{ path: string }>(CommandIds.selectModel, { path: gguf });
     assert.equal(chosen?.path, gguf);
     assert.equal(config().inspect('model.path')?.globalValue, gguf);
-    const describe = () => vscode.commands.executeCommand<{ backendId: string | null }>(CommandIds.describeEditor, undefined, { scoreCache: true }).then((d) => d!);
+    const describe = () => vscode.commands.executeCommand<{ backendId: string | null }>(CommandIds.describeEditor, undefined, { scoreCache: true }).then((d) => d);
     await waitFor(describe, (d) => /^gguf:/.test(d.backendId ?? ''), 'the backend is llama.cpp on the file');
     // The embedded ONNX folder is the default: picking it clears the setting.
     await vscode.commands.executeCommand(CommandIds.selectModel, { path: embedded });
@@ -74,9 +74,9 @@ describe('Models and tokenizers', () => {
     const file = vscode.Uri.joinPath(folder.uri, 'openrouter-r1-variant-2.json');
     const uri = await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, file);
     // The tooltip is markdown: undo its escaping to compare what a reader sees.
-    const describe = () => vscode.commands.executeCommand<EditorDescription>(CommandIds.describeEditor, uri!.toString()).then((d) => ({
-      ...d!,
-      statusBar: { ...d!.statusBar, tooltip: d!.statusBar.tooltip.replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-.!|<>])/g, '$1') },
+    const describe = () => vscode.commands.executeCommand<EditorDescription>(CommandIds.describeEditor, uri.toString()).then((d) => ({
+      ...d,
+      statusBar: { ...d.statusBar, tooltip: d.statusBar.tooltip.replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-.!|<>])/g, '$1') },
     }));
     const counted = await waitFor(describe, (d) => /Tokens counted by DeepSeek-R1 \/ DeepSeek-V3 tokenizer/.test(d.statusBar.tooltip), 'DeepSeek token counts', 45_000);
     assert.match(counted.statusBar.tooltip, /model "deepseek\/deepseek-r1" in the record/);

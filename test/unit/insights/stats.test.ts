@@ -45,8 +45,8 @@ describe('stats builder', () => {
     assert.equal(s.totals.steps, [...Array(100).keys()].reduce((a, i) => a + (i % 7), 0));
     // Every bar's traces, over all bars, are all traces once.
     for (const h of Object.values(s.histograms)) {
-      const all = h!.buckets.flatMap((_, k) => b.select(h!.metric, k).map((r) => r.record)).sort((x, y) => x - y);
-      assert.deepEqual(all, [...Array(100).keys()], h!.metric);
+      const all = h.buckets.flatMap((_, k) => b.select(h.metric, k).map((r) => r.record)).sort((x, y) => x - y);
+      assert.deepEqual(all, [...Array(100).keys()], h.metric);
     }
   });
 

@@ -17,9 +17,9 @@ test('file logprobs become ScoredText without a model call; entropy is labelled 
   assert.deepEqual([Array.from(s.starts), Array.from(s.ends)], [[0, 2], [2, 8]]);
   assert.equal(s.entropyKind, 'top-k');
   const p = [Math.exp(-0.5), Math.exp(-1)];
-  const z = p[0] + p[1];
+  const z = p[0]! + p[1]!;
   const h = -p.reduce((acc, x) => acc + (x / z) * Math.log(x / z), 0);
-  assert.ok(Math.abs(s.entropy![0] - h) < 1e-6);
+  assert.ok(Math.abs(s.entropy![0]! - h) < 1e-6);
   assert.deepEqual(s.topK!.tokens!.slice(0, 2), ['Hello', 'Hi']);
   assert.equal(b.describe().kind, 'file');
   assert.equal(b.describe().canGenerate, false);
@@ -28,7 +28,7 @@ test('file logprobs become ScoredText without a model call; entropy is labelled 
 });
 
 test('without top-k candidates there is no entropy', async () => {
-  const b = new FileLogprobsBackend({ logprobs: [logprobs[2]], id: 'x' });
+  const b = new FileLogprobsBackend({ logprobs: [logprobs[2]!], id: 'x' });
   const s = await b.score('ok');
   assert.equal(s.entropy, undefined);
   assert.equal(s.topK, undefined);

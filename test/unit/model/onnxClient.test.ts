@@ -30,7 +30,7 @@ describe('OnnxBackend (worker process)', { skip }, () => {
     await lm.dispose();
     assert.ok(remote.logprob instanceof Float32Array, 'typed arrays survive IPC');
     assert.deepEqual(Array.from(remote.ids), Array.from(local.ids));
-    for (let i = 1; i < local.logprob.length; i++) assert.ok(Math.abs(remote.logprob[i] - local.logprob[i]) < 1e-4);
+    for (let i = 1; i < local.logprob.length; i++) assert.ok(Math.abs(remote.logprob[i]! - local.logprob[i]!) < 1e-4);
     assert.ok(progress.length >= 2 && progress[progress.length - 1] === remote.ids.length - 1);
     assert.ok((backend.describe().vocabSize ?? 0) > 0, "vocabulary size known after loading");
     const tokens = await backend.tokenize(text);

@@ -37,8 +37,8 @@ describe('ONNX runtime (in-process)', { skip }, () => {
       assert.equal(chunked.logprob.length, one.logprob.length);
       assert.ok(Number.isNaN(chunked.logprob[0]), 'token 0 has no logprob without BOS');
       for (let i = 1; i < one.logprob.length; i++) {
-        assert.ok(Math.abs(chunked.logprob[i] - one.logprob[i]) < 1e-4, `logprob ${i} (chunk ${chunkSize})`);
-        assert.ok(Math.abs(chunked.entropy![i] - one.entropy![i]) < 1e-4, `entropy ${i} (chunk ${chunkSize})`);
+        assert.ok(Math.abs(chunked.logprob[i]! - one.logprob[i]!) < 1e-4, `logprob ${i} (chunk ${chunkSize})`);
+        assert.ok(Math.abs(chunked.entropy![i]! - one.entropy![i]!) < 1e-4, `entropy ${i} (chunk ${chunkSize})`);
       }
       assert.deepEqual(Array.from(chunked.topK!.ids!.subarray(4)), Array.from(one.topK!.ids!.subarray(4)));
     }
@@ -55,8 +55,8 @@ describe('ONNX runtime (in-process)', { skip }, () => {
       const max = Math.max(...row);
       const logZ = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
       const entropy = -row.reduce((s, x) => s + Math.exp(x - logZ) * (x - logZ), 0);
-      assert.ok(Math.abs(scored.logprob[t] - (row[ids[t]] - logZ)) < 1e-4, `logprob ${t}`);
-      assert.ok(Math.abs(scored.entropy![t] - entropy) < 1e-4, `entropy ${t}: ${scored.entropy![t]} vs ${entropy}`);
+      assert.ok(Math.abs(scored.logprob[t]! - (row[ids[t]!]! - logZ)) < 1e-4, `logprob ${t}`);
+      assert.ok(Math.abs(scored.entropy![t]! - entropy) < 1e-4, `entropy ${t}: ${scored.entropy![t]} vs ${entropy}`);
       const best = row.indexOf(max);
       assert.equal(scored.topK!.ids![t * 3], best);
       assert.equal(scored.topK!.tokens![t * 3], lm.tokenizer.piece(best));
@@ -67,7 +67,7 @@ describe('ONNX runtime (in-process)', { skip }, () => {
   test('prependBos gives token 0 a logprob', async () => {
     const scored = await lm.score('Hello world', { prependBos: true });
     assert.ok(scored.bosPrepended);
-    assert.ok(Number.isFinite(scored.logprob[0]) && scored.logprob[0] < 0);
+    assert.ok(Number.isFinite(scored.logprob[0]) && scored.logprob[0]! < 0);
   });
 
   test('KV-cache generation equals full recomputation (greedy)', async () => {

@@ -19,7 +19,7 @@ async function stub(handler: (req: IncomingMessage, body: string, res: ServerRes
 }
 
 async function forward(target: string, req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
-  const r = await fetch(target + (req.url ?? '').replace(/^\/v1/, ''), { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'POST' ? body : undefined });
+  const r = await fetch(target + (req.url ?? '').replace(/^\/v1/, ''), { method: req.method ?? 'GET', headers: { 'content-type': 'application/json' }, ...(req.method === 'POST' ? { body } : {}) });
   res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
   res.end(Buffer.from(await r.arrayBuffer()));
 }
@@ -72,7 +72,7 @@ describe('OpenAI backend against `reasoning-lens serve`', { skip: modelUnavailab
 
   test('GET /v1/models lists the model', async () => {
     const r = (await (await fetch(`${server.url}/models`)).json()) as { data: { id: string }[] };
-    assert.equal(r.data[0].id, 'tiny');
+    assert.equal(r.data[0]!.id, 'tiny');
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
   });
 
@@ -83,10 +83,10 @@ describe('OpenAI backend against `reasoning-lens serve`', { skip: modelUnavailab
     assert.equal(remote.logprob.length, own.logprob.length);
     assert.ok(Number.isNaN(remote.logprob[0]));
     for (let i = 1; i < own.logprob.length; i++) {
-      assert.ok(Math.abs(remote.logprob[i] - own.logprob[i]) < 1e-4, `logprob ${i}`);
+      assert.ok(Math.abs(remote.logprob[i]! - own.logprob[i]!) < 1e-4, `logprob ${i}`);
       assert.equal(remote.starts[i], own.starts[i], `start ${i}`);
       assert.equal(remote.ends[i], own.ends[i], `end ${i}`);
-      assert.ok(Math.abs(remote.topK!.logprobs[i * 5] - own.topK!.logprobs[i * 5]) < 1e-4);
+      assert.ok(Math.abs(remote.topK!.logprobs[i * 5]! - own.topK!.logprobs[i * 5]!) < 1e-4);
     }
     assert.equal(remote.entropyKind, 'top-k');
     const tokens = await new OpenAIBackend({ endpoints: [server.url], model: 'tiny' }).tokenize(text);
@@ -156,7 +156,7 @@ describe('OpenAI backend against `reasoning-lens serve`', { skip: modelUnavailab
     let maxInFlight = 0;
     const make = (i: number) =>
       stub(async (req, body, res) => {
-        hits[i]++;
+        hits[i]!++;
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         await new Promise((r) => setTimeout(r, 30));
@@ -178,7 +178,7 @@ describe('OpenAI backend against `reasoning-lens serve`', { skip: modelUnavailab
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'tiny', prompt: 'Hello there', echo: true, logprobs: 2, max_tokens: 3, temperature: 0 }),
     })).json()) as { choices: { text: string; logprobs: { tokens: string[]; token_logprobs: (number | null)[]; top_logprobs: unknown[]; text_offset: number[] } }[]; usage: { completion_tokens: number } };
-    const c = r.choices[0];
+    const c = r.choices[0]!;
     assert.ok(c.text.startsWith('Hello there'));
     assert.equal(c.logprobs.token_logprobs[0], null);
     assert.equal(c.logprobs.tokens.join(''), c.text);

@@ -16,8 +16,8 @@ function naive(row: Float32Array, target: number, k: number) {
     const lp = x - logZ;
     h -= Math.exp(lp) * lp;
   }
-  const order = Array.from(row, (_, i) => i).sort((a, b) => row[b] - row[a] || a - b).slice(0, k);
-  return { logprob: row[target] - logZ, entropy: h, topIds: order, topLogprobs: order.map((i) => row[i] - logZ) };
+  const order = Array.from(row, (_, i) => i).sort((a, b) => row[b]! - row[a]! || a - b).slice(0, k);
+  return { logprob: row[target]! - logZ, entropy: h, topIds: order, topLogprobs: order.map((i) => row[i]! - logZ) };
 }
 
 for (const [label, vocab, scale] of [['small vocab', 50, 3], ['large vocab, peaked', 4096, 12], ['odd vocab, flat', 1001, 0.01]] as const) {
@@ -33,12 +33,12 @@ for (const [label, vocab, scale] of [['small vocab', 50, 3], ['large vocab, peak
       reduceRows(logits, 0, rows, vocab, targets, out, 2, new TopKScratch(k));
       assert.ok(Number.isNaN(out.logprob[0]) && Number.isNaN(out.logprob[1]), 'positions before outStart untouched');
       for (let r = 0; r < rows; r++) {
-        const ref = naive(logits.subarray(r * vocab, (r + 1) * vocab), Math.max(0, targets[r]), k);
-        if (targets[r] >= 0) assert.ok(Math.abs(out.logprob[r + 2] - ref.logprob) < 1e-4, `logprob row ${r}`);
+        const ref = naive(logits.subarray(r * vocab, (r + 1) * vocab), Math.max(0, targets[r]!), k);
+        if (targets[r]! >= 0) assert.ok(Math.abs(out.logprob[r + 2]! - ref.logprob) < 1e-4, `logprob row ${r}`);
         else assert.ok(Number.isNaN(out.logprob[r + 2]), 'no target → NaN');
-        if (entropy) assert.ok(Math.abs(out.entropy![r + 2] - ref.entropy) < 1e-4, `entropy row ${r}: ${out.entropy![r + 2]} vs ${ref.entropy}`);
+        if (entropy) assert.ok(Math.abs(out.entropy![r + 2]! - ref.entropy) < 1e-4, `entropy row ${r}: ${out.entropy![r + 2]} vs ${ref.entropy}`);
         assert.deepEqual(Array.from(out.topIds!.subarray((r + 2) * k, (r + 3) * k)), ref.topIds, `top ids row ${r}`);
-        for (let j = 0; j < k; j++) assert.ok(Math.abs(out.topLogprobs![(r + 2) * k + j] - ref.topLogprobs[j]) < 1e-4);
+        for (let j = 0; j < k; j++) assert.ok(Math.abs(out.topLogprobs![(r + 2) * k + j]! - ref.topLogprobs[j]!) < 1e-4);
       }
     }
   });
@@ -50,7 +50,7 @@ test('reduceRows: ties keep the lower id first; k larger than the vocabulary pad
   reduceRows(logits, 0, 1, 4, Int32Array.from([2]), out, 0, new TopKScratch(6));
   assert.deepEqual(Array.from(out.topIds!), [1, 2, 0, 3, -1, -1]);
   assert.ok(Number.isNaN(out.topLogprobs![4]));
-  assert.ok(Math.abs(out.logprob[0] - out.topLogprobs![0]) < 1e-7);
+  assert.ok(Math.abs(out.logprob[0]! - out.topLogprobs![0]!) < 1e-7);
 });
 
 test('reduceRows: entropy of a uniform row is log V; a one-hot-like row has ~0 entropy', () => {
@@ -58,8 +58,8 @@ test('reduceRows: entropy of a uniform row is log V; a one-hot-like row has ~0 e
   const logits = new Float32Array(2 * 100);
   logits[100 + 7] = 1e4;
   reduceRows(logits, 0, 2, 100, Int32Array.from([0, 7]), out, 0, null);
-  assert.ok(Math.abs(out.entropy![0] - Math.log(100)) < 1e-6);
-  assert.ok(Math.abs(out.entropy![1]) < 1e-6 && Math.abs(out.logprob[1]) < 1e-6);
+  assert.ok(Math.abs(out.entropy![0]! - Math.log(100)) < 1e-6);
+  assert.ok(Math.abs(out.entropy![1]!) < 1e-6 && Math.abs(out.logprob[1]!) < 1e-6);
 });
 
 test('argmax and halfToFloat', () => {

@@ -45,7 +45,7 @@ describe('general pass', () => {
     assert.equal(t.finalAnswer, '5');
     assert.equal(t.id, 'r-1');
     assert.equal(t.fields?.reasoning, 'raw_response.choices.0.message.reasoning_content');
-    assert.equal(getPath({ raw_response: JSON.stringify(body) }, t.fields!.reasoning!), 'two plus three');
+    assert.equal(getPath({ raw_response: JSON.stringify(body) }, t.fields.reasoning), 'two plus three');
   });
 
   test('several generations side by side: one trace each', () => {
@@ -81,7 +81,7 @@ describe('general pass', () => {
     const { traces, errors } = parseTraceRecord({ title: 'x', contest_name: 'y', year: 2010 });
     assert.equal(traces.length, 0);
     assert.equal(errors[0]?.code, 'unrecognised');
-    assert.match(errors[0]!.message, /keys seen: title, contest_name, year.*--field/);
+    assert.match(errors[0].message, /keys seen: title, contest_name, year.*--field/);
   });
 });
 
