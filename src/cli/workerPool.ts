@@ -335,8 +335,9 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
   } finally {
     closeSync(fd);
     await Promise.all(pool.map((w) => w.terminate()));
-    // A run that wrote nothing leaves no new empty file (nor its checkpoint) behind.
-    if (created && outputBytes === 0) {
+    // A run that pruned nothing leaves no new file (an empty one, or a copy of the input whose
+    // records all passed through) nor its checkpoint behind.
+    if (created && (outputBytes === 0 || totals.pruned === 0)) {
       rmSync(output, { force: true });
       rmSync(checkpointPath(output), { force: true });
     }

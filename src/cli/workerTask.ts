@@ -4,8 +4,8 @@
  * `--workers 0` or when no worker bundle is found, on the main thread. No I/O here.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { emptyTotals, exportJsonlLine, fileStepScores, filePruner, type ExportTotals, type SkippedTrace } from '../core/export/dataset';
-import type { ExportFormat } from '../core/export/serialize';
+import { emptyTotals, exportJsonlLine, fileStepScores, filePruner, passRecord, type ExportTotals, type SkippedTrace, type WriteOptions } from '../core/export/dataset';
+import type { ExportFormat, TruncatedPolicy } from '../core/export/serialize';
 import type { Budget } from '../core/prune/budget';
 import type { PruneMethodId } from '../core/prune/plan';
 import { segment } from '../core/steps';
@@ -19,9 +19,15 @@ export type TaskConfig =
       readonly kind: 'prune';
       readonly file: string;
       readonly method: PruneMethodId;
+      /** Methods run after `method` on the steps it kept. */
+      readonly then?: readonly PruneMethodId[];
       readonly budget: Budget;
+      /** Rule-based methods stop at the budget too (it was given explicitly). */
+      readonly ruleBudget?: boolean;
       readonly segmentation: SegmentationMode;
       readonly format: ExportFormat;
+      /** SFT rows of truncated traces: left out (default) or kept. */
+      readonly truncated?: TruncatedPolicy;
       readonly placeholder: boolean;
       /** How records are read (field mapping, delimiters); structured-clone safe. */
       readonly parse?: ParseOptions;
@@ -105,13 +111,17 @@ export function scoreRow(trace: Trace, segmentation: SegmentationMode, scores: r
 export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
   const reader = batchReader(config.file);
   if (config.kind === 'prune') {
-    const prune = filePruner({ method: config.method, budget: config.budget, segmentation: config.segmentation, placeholder: config.placeholder });
+    const prune = filePruner({
+      method: config.method, ...(config.then?.length ? { then: config.then } : {}), budget: config.budget,
+      ...(config.ruleBudget ? { ruleBudget: true } : {}), segmentation: config.segmentation, placeholder: config.placeholder,
+    });
+    const write = writeOptions(config);
     return (batch) => {
       const totals = emptyTotals();
       let output = '';
       const lines = reader.read(batch);
       lines.forEach((line, k) => {
-        for (const out of exportJsonlLine(line, { file: config.file, line: batch.lineNumbers[k]! }, prune, config.format, totals, config.parse ?? {})) output += `${out}\n`;
+        for (const out of exportJsonlLine(line, { file: config.file, line: batch.lineNumbers[k]! }, prune, write, totals)) output += `${out}\n`;
       });
       return { seq: batch.seq, output, records: lines.length, totals };
     };
@@ -146,15 +156,22 @@ export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
   };
 }
 
+/** How a prune task writes records. */
+function writeOptions(config: Extract<TaskConfig, { kind: 'prune' }>): WriteOptions {
+  return { format: config.format, ...(config.truncated ? { truncated: config.truncated } : {}), ...(config.parse ? { parse: config.parse } : {}) };
+}
+
 /**
  * The model-bound task of `prune` and `score` (a backend cannot cross threads, so each batch runs on
- * the main thread): reads the batch's records, counts an unreadable or trace-less one as a skipped
- * record, and hands each readable one to `perRecord`, which returns its output text (whole lines).
+ * the main thread): reads the batch's records and hands each readable one to `perRecord`, which
+ * returns its output text (whole lines). A record without a trace is written as it was when `write`
+ * says the output is in the source's format (prune), else counted as left out.
  */
 export function recordTask(
   input: string,
   parse: ParseOptions,
-  perRecord: (record: { value: unknown; traces: readonly Trace[]; line: number }, totals: ExportTotals) => Promise<string>,
+  perRecord: (record: { text: string; value: unknown; traces: readonly Trace[]; line: number }, totals: ExportTotals) => Promise<string>,
+  write?: WriteOptions,
 ): (batch: TaskBatch) => Promise<TaskResult> {
   const reader = batchReader(input);
   return async (batch) => {
@@ -166,11 +183,16 @@ export function recordTask(
       const parsed = safeParseJson(text);
       const res = parsed.ok ? parseTraceRecord(parsed.value, parse, { file: input, line, jsonPath: '$' }, `L${line}`) : undefined;
       if (!parsed.ok || !res?.traces.length) {
-        totals.records++;
-        totals.skipped.push({ id: `L${line}`, where: `${input}:${line}`, reason: !parsed.ok ? `not JSON: ${parsed.message}` : res?.errors[0]?.message ?? 'no trace' });
+        const reason = !parsed.ok ? `not JSON: ${parsed.message}` : res?.errors[0]?.message ?? 'no trace';
+        if (write) {
+          for (const out of passRecord(text, `L${line}`, `${input}:${line}`, reason, write, totals)) output += `${out}\n`;
+        } else {
+          totals.records++;
+          totals.skipped.push({ id: `L${line}`, where: `${input}:${line}`, reason });
+        }
         continue;
       }
-      output += await perRecord({ value: parsed.value, traces: res.traces, line }, totals);
+      output += await perRecord({ text, value: parsed.value, traces: res.traces, line }, totals);
     }
     return { seq: batch.seq, output, records: lines.length, totals };
   };

@@ -4,13 +4,17 @@
  * `vscode`, so the CLI and tests use it as it is; the commands wrap it with progress and cancellation.
  */
 import { alignStepsToTokens } from '../core/align';
-import { estimateTokens, SEPARATOR_TOKENS, type TraceSession } from '../core/session';
+import { estimateTokens, SEPARATOR_TOKENS } from '../core/session';
 import type { Budget } from '../core/prune/budget';
 import type { TokenCounter } from '../core/prune/asap';
 import { joinKept, type PruneMethodId, type PrunePlan } from '../core/prune/plan';
 import { pruneMethod } from '../core/prune/methods';
-import { runCheapPrune, runPruneMethod, stepSumCounter, type PruneModel, type PruneRequest } from '../core/prune/run';
-import type { Step } from '../core/types';
+import { PruneInputError, runCheapPrune, runPruneMethod, stepSumCounter, type PruneModel, type PruneRequest } from '../core/prune/run';
+import { filePruner, planOutcome, type AsyncTracePruner } from '../core/export/dataset';
+import { segment } from '../core/steps';
+import { TraceSession } from '../core/session';
+import type { Trace } from '../core/trace/types';
+import type { SegmentationMode, Step } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
 import { scoreSession, scoringText, tokenTableFromScored } from './scoreTrace';
 import { stepScoresFromTable } from '../core/tokenTable';
@@ -33,6 +37,10 @@ export interface PruneRunOptions {
   readonly countTokens?: ((text: string) => number) | undefined;
   /** `done` of `total` units (steps removed, or candidates scored). */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  /** Methods run after the first, each on the steps the previous kept (see `PruneRequest.then`). */
+  readonly then?: readonly PruneMethodId[] | undefined;
+  /** Rule-based methods stop at the budget too (see `PruneRequest.ruleBudget`). */
+  readonly ruleBudget?: boolean | undefined;
 }
 
 
@@ -50,7 +58,9 @@ function request(session: TraceSession, method: PruneMethodId, budget: Budget, o
   const anchor = options.anchor ?? session.trace.answer;
   return {
     method,
+    then: options.then,
     budget,
+    ruleBudget: options.ruleBudget,
     steps: session.steps.map((s) => s.text),
     scores: session.scores?.steps,
     controls: session.controls,
@@ -63,7 +73,7 @@ function request(session: TraceSession, method: PruneMethodId, budget: Budget, o
 }
 
 /**
- * The plan a cheap method (asap, entropy, confidence, anchor, manual) would produce, synchronously and
+ * The plan a cheap method (asap, entropy, confidence, anchor, loops, manual) would produce, synchronously and
  * without touching the session, so a UI can show "4,812 → 3,840 tokens" before the user commits.
  * Throws `PruneInputError` when the method lacks an input (scores, anchor, final answer) or needs a model.
  */
@@ -81,7 +91,7 @@ export function previewPrune(session: TraceSession, method: PruneMethodId, budge
 export async function runPrune(session: TraceSession, method: PruneMethodId, budget: Budget, options: PruneRunOptions = {}): Promise<PrunePlan> {
   const { backend, signal } = options;
   throwIfAborted(signal);
-  if (backend && !session.scores && pruneMethod(method).needs.scores !== 'none') {
+  if (backend && !session.scores && [method, ...(options.then ?? [])].some((m) => pruneMethod(m).needs.scores !== 'none')) {
     await scoreSession(session, backend, { signal, cache: options.cache });
   }
   let countTokens = options.countTokens;
@@ -160,4 +170,65 @@ function modelCalls(session: TraceSession, backend: ScoringBackend): PruneModel 
       return n ? Math.exp(sum / n) : Number.POSITIVE_INFINITY;
     },
   };
+}
+
+/** Options of {@link backendPruner}. */
+export interface BackendPrunerOptions {
+  readonly method: PruneMethodId;
+  readonly then?: readonly PruneMethodId[];
+  readonly budget: Budget;
+  readonly ruleBudget?: boolean;
+  readonly segmentation: SegmentationMode;
+  readonly placeholder?: string | boolean;
+  readonly backend: ScoringBackend;
+  readonly cache?: ScoreCache;
+  readonly signal?: AbortSignal;
+  /**
+   * Take the scores from the file's logprobs where a trace has them (no model call), and use the
+   * backend only for the others (what the editor's dataset export does). Off: the backend scores every
+   * trace (the CLI's `--model`).
+   */
+  readonly preferFileScores?: boolean;
+}
+
+/**
+ * A pruner for exports that scores each trace with a backend (local model or endpoint) and runs the
+ * method(s) on it, like "Prune with…" does on one trace: the same `runPrune`, so a dataset export and
+ * the editor prune alike. A method that cannot run on a trace leaves it unpruned with the reason.
+ */
+export function backendPruner(options: BackendPrunerOptions): AsyncTracePruner {
+  const methods = [options.method, ...(options.then ?? [])];
+  const needsModel = methods.some((m) => pruneMethod(m).needs.model);
+  const needsScores = methods.some((m) => pruneMethod(m).needs.scores === 'required');
+  const fromFile = filePruner({
+    method: options.method, ...(options.then ? { then: options.then } : {}), budget: options.budget,
+    ...(options.ruleBudget ? { ruleBudget: true } : {}), segmentation: options.segmentation,
+    ...(options.placeholder !== undefined ? { placeholder: options.placeholder } : {}),
+  });
+  return async (trace) => {
+    if (options.preferFileScores && !needsModel && (!needsScores || hasReasoningLogprobs(trace))) return fromFile(trace);
+    const steps = segment(trace.reasoning, options.segmentation, trace.chunks);
+    if (!steps.length) return { ok: false, reason: 'no steps' };
+    const session = new TraceSession(trace, steps, options.segmentation);
+    try {
+      const plan = await runPrune(session, options.method, options.budget, {
+        backend: options.backend,
+        ...(options.cache ? { cache: options.cache } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.then?.length ? { then: options.then } : {}),
+        ...(options.ruleBudget ? { ruleBudget: true } : {}),
+      });
+      const totals = session.totals();
+      const tokens = { before: plan.budget?.before ?? totals.before, after: plan.budget?.after ?? totals.after };
+      return planOutcome(trace, steps, plan, tokens, options.placeholder);
+    } catch (error) {
+      if (error instanceof PruneInputError) return { ok: false, reason: error.message };
+      throw error;
+    }
+  };
+}
+
+/** True when the trace's file gave token logprobs for its reasoning. */
+function hasReasoningLogprobs(trace: Trace): boolean {
+  return trace.logprobs?.some((t) => t.region === 'reasoning' && t.start >= 0) ?? false;
 }

@@ -4,7 +4,7 @@
  * become {@link TraceError}s and the rest of the file still loads.
  */
 import { open, readdir, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { decodeUtf8, formatBytes, looksBinary } from './bytes';
 import { JsonArrayScanner, type ArrayElement } from './jsonArrayScanner';
 import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, TraceFileError, type CancellationLike, type IndexOptions, type JsonlIndex } from './jsonlIndex';
@@ -143,23 +143,41 @@ function idFromDir(dir: string): string {
   return parts.slice(-2).join('/');
 }
 
+/**
+ * The `prompt.md` that is the prompt of a `response.md` beside it (a prompt/response folder), or
+ * undefined for any other file. Every reader of a response (folders, the file alone, the editor, export)
+ * takes its prompt from there.
+ */
+export function promptBeside(path: string): string | undefined {
+  return basename(path).toLowerCase() === 'response.md' ? join(dirname(path), 'prompt.md') : undefined;
+}
+
 /** A folder with `prompt.md` (optional) and `response.md`: one trace. */
 async function readPromptResponse(dir: string, opts: ReadOptions, out: ReadResult): Promise<void> {
   const response = await readText(join(dir, 'response.md'), opts, out);
   if (response === undefined) return;
-  let prompt = opts.prompt;
-  try {
-    prompt ??= decodeUtf8(await readWholeFile(join(dir, 'prompt.md'), opts.maxFileBytes)).text;
-  } catch (e) {
-    // No prompt.md: the prompt stays empty. One that cannot be read (too large…) is an error.
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      out.errors.push({ message: (e as Error).message, source: { file: join(dir, 'prompt.md') } });
-      return;
-    }
-  }
+  const prompt = await readPromptBeside(join(dir, 'response.md'), opts, out);
+  if (prompt === false) return;
   const trace = parseTraceText(response.text, { ...opts, ...(prompt !== undefined ? { prompt } : {}) }, { file: join(dir, 'response.md') }, idFromDir(dir));
   if (response.invalid) (trace.warnings as TraceWarning[]).push(warning('invalid-utf8', 'invalid UTF-8 replaced with U+FFFD'));
   out.traces.push(trace);
+}
+
+/**
+ * The prompt of a response file: `opts.prompt`, else its `prompt.md` (see {@link promptBeside}); undefined
+ * when it has none, false (with the error recorded) when the prompt file cannot be read.
+ */
+async function readPromptBeside(path: string, opts: ReadOptions, out: ReadResult): Promise<string | undefined | false> {
+  const file = promptBeside(path);
+  if (opts.prompt !== undefined || !file) return opts.prompt;
+  try {
+    return decodeUtf8(await readWholeFile(file, opts.maxFileBytes)).text;
+  } catch (e) {
+    // No prompt.md: the prompt stays empty. One that cannot be read (too large…) is an error.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    out.errors.push({ message: (e as Error).message, source: { file } });
+    return false;
+  }
 }
 
 /**
@@ -244,7 +262,9 @@ async function readFile1(path: string, opts: ReadOptions, out: ReadResult, inFol
     else {
       const t = await readText(path, opts, out);
       if (!t) return;
-      const trace = parseTraceText(t.text, opts, { file: path }, basename(path));
+      const prompt = await readPromptBeside(path, opts, out);
+      if (prompt === false) return;
+      const trace = parseTraceText(t.text, { ...opts, ...(prompt !== undefined ? { prompt } : {}) }, { file: path }, basename(path));
       if (inFolder && hasWarning(trace, 'no-delimiters')) {
         // In a folder, a text file without any reasoning delimiter (notes, logs…) is not a trace.
         out.skipped.push(`${path}: no reasoning delimiters`);
