@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Disposable } from '../util/disposable';
-import { parseTraceRecord, parseTraceText, safeParseJson } from '../core/trace';
+import { DEFAULT_MAX_RECORD_BYTES, parseTraceRecord, parseTraceText, safeParseJson } from '../core/trace';
+import { promptBeside } from '../core/trace/read';
+import { decodeUtf8 } from '../core/trace/bytes';
 import { segment } from '../core/steps';
 import { TraceSession, type PersistedSession, type SessionChange } from '../core/session';
 import type { Trace } from '../core/trace/types';
@@ -165,6 +168,18 @@ function persistKey(uri: vscode.Uri, trace: Trace): string {
   return `${PERSIST_PREFIX}${uri.toString()}#${trace.id}:${traceContentHash(trace).slice(0, 16)}`;
 }
 
+/** The prompt of a `response.md` from its `prompt.md` beside it (as every reader takes it), if there is one. */
+function promptFor(path: string): string | undefined {
+  const file = promptBeside(path);
+  if (!file) return undefined;
+  try {
+    if (statSync(file).size > DEFAULT_MAX_RECORD_BYTES) return undefined;
+    return decodeUtf8(readFileSync(file)).text;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The first trace in an open document's (possibly unsaved) text: a JSON document is one record, a
  * JSONL document's first line is; anything else is text with reasoning delimiters.
@@ -181,7 +196,8 @@ function parseDocumentTrace(document: vscode.TextDocument): ResolvedTrace | unde
     const trace = parseTraceRecord(parsed.value, parseOptionsFor(document.uri), source).traces[0];
     return trace ? { trace, reasoningOffset: undefined } : undefined;
   }
-  const trace = parseTraceText(text, parseOptionsFor(document.uri), source);
+  const prompt = document.uri.scheme === 'file' ? promptFor(document.uri.fsPath) : undefined;
+  const trace = parseTraceText(text, { ...parseOptionsFor(document.uri), ...(prompt !== undefined ? { prompt } : {}) }, source);
   const offset = trace.metadata.reasoningOffset;
   return { trace, reasoningOffset: typeof offset === 'number' ? offset : undefined };
 }

@@ -9,7 +9,7 @@ import { segment } from '../../../src/core/steps';
 import { makePlan, type DropReason } from '../../../src/core/prune/plan';
 import type { Trace } from '../../../src/core/trace/types';
 import type { SegmentationMode } from '../../../src/core/types';
-import { emptyTotals, exportSource, filePruner, planOutcome, type TracePruner } from '../../../src/core/export/dataset';
+import { emptyTotals, exportSource, filePruner, planOutcome, type AsyncTracePruner, type TracePruner } from '../../../src/core/export/dataset';
 import { prunedReasoningText, spliceRecord, sftRecord } from '../../../src/core/export/serialize';
 import { assertNotSource, SourceOverwriteError, writeFileAtomic } from '../../../src/core/export/atomicWrite';
 
@@ -199,4 +199,29 @@ test('atomic write: a failing write leaves the old file and no temporary file; t
   await assert.rejects(assertNotSource(dir, join(dir, 'inside.json')), SourceOverwriteError, 'a file inside a source folder');
   await assertNotSource(src, join(dir, 'other.jsonl'));
   assert.ok(existsSync(src));
+});
+
+test('an export whose pruner calls a model reports progress per record and stops when cancelled, leaving no file', async () => {
+  const dir = tmp();
+  const src = join(dir, 'rows.jsonl');
+  const row = (n: number) => JSON.stringify({ question: `Q${n}`, solution: `<think>\nA${n}.\n\nB${n}.\n\nC${n}.\n</think>\nDone.` });
+  writeFileSync(src, `${[1, 2, 3, 4, 5].map(row).join('\n')}\n`);
+  const controller = new AbortController();
+  const progress: number[] = [];
+  const slow: AsyncTracePruner = async (trace) => {
+    await new Promise((r) => setTimeout(r, 250));
+    return dropOdd('paragraph')(trace);
+  };
+  const out = join(dir, 'out.jsonl');
+  const content = exportSource(src, slow, 'same', emptyTotals(), {
+    signal: controller.signal,
+    onProgress: (records) => {
+      progress.push(records);
+      if (records >= 2) controller.abort();
+    },
+  });
+  await assert.rejects(writeFileAtomic(out, content, { signal: controller.signal }), { name: 'AbortError' });
+  assert.deepEqual(progress, [1, 2], 'progress after each slow record, then the cancel');
+  assert.equal(existsSync(out), false);
+  assert.deepEqual(readdirSync(dir), ['rows.jsonl']);
 });
