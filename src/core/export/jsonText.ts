@@ -16,12 +16,6 @@ export interface StringSite {
   readonly parent?: StringSite;
 }
 
-/** A raw span of a JSON value in a text. */
-interface ValueSpan {
-  readonly start: number;
-  readonly end: number;
-}
-
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d, 0xfeff]);
 
 function skipWs(text: string, i: number): number {
@@ -29,12 +23,12 @@ function skipWs(text: string, i: number): number {
   return i;
 }
 
-/** End (after the closing quote) of the string literal starting at `i`. */
+/** End (after the closing quote) of the string literal starting at `i` (native `indexOf` jumps: records hold megabytes of token data). */
 function stringEnd(text: string, i: number): number {
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c === 0x5c) j++;
-    else if (c === 0x22) return j + 1;
+  for (let j = text.indexOf('"', i + 1); j >= 0; j = text.indexOf('"', j + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(j - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return j + 1;
   }
   throw new SyntaxError('unterminated string');
 }
@@ -54,17 +48,29 @@ function valueEnd(text: string, i: number): number {
     throw new SyntaxError('unterminated container');
   }
   let j = i;
-  while (j < text.length && !/[\s,\]}]/.test(text[j]!)) j++;
+  for (; j < text.length; j++) {
+    const d = text.charCodeAt(j);
+    if (d === 0x2c || d === 0x5d || d === 0x7d || WS.has(d)) break;
+  }
   if (j === i) throw new SyntaxError(`unexpected ${JSON.stringify(text[i] ?? 'end of text')}`);
   return j;
 }
 
-/** The span of the member `key` (the last one, as `JSON.parse` keeps) or element `key` of the container at `i`. */
-function childSpan(text: string, i: number, key: PathSegment): ValueSpan | undefined {
+/** The key of the member whose name starts at `j` (decoded only when it holds an escape). */
+function keyAt(text: string, j: number, end: number): string {
+  const raw = text.slice(j + 1, end - 1);
+  return raw.includes('\\') ? (JSON.parse(text.slice(j, end)) as string) : raw;
+}
+
+/**
+ * Where the member `key` (the first one: a record with a duplicate key is caught by the writer, which
+ * checks the text it finds against the parsed value) or element `key` of the container at `i` starts.
+ * Only the members before it are skipped, so a lookup never walks the token data that follows.
+ */
+function childStart(text: string, i: number, key: PathSegment): number | undefined {
   const open = text.charCodeAt(i);
   if (open !== 0x7b && open !== 0x5b) return undefined;
   const isObject = open === 0x7b;
-  let found: ValueSpan | undefined;
   let index = 0;
   let j = skipWs(text, i + 1);
   if (text.charCodeAt(j) === (isObject ? 0x7d : 0x5d)) return undefined;
@@ -72,20 +78,17 @@ function childSpan(text: string, i: number, key: PathSegment): ValueSpan | undef
     let matches: boolean;
     if (isObject) {
       const keyEnd = stringEnd(text, j);
-      matches = JSON.parse(text.slice(j, keyEnd)) === String(key);
+      matches = keyAt(text, j, keyEnd) === String(key);
       j = skipWs(text, keyEnd);
       if (text.charCodeAt(j) !== 0x3a) throw new SyntaxError('expected ":"');
       j = skipWs(text, j + 1);
     } else {
       matches = index++ === key;
     }
-    const end = valueEnd(text, j);
-    if (matches) found = { start: j, end };
-    if (matches && !isObject) return found;
-    j = skipWs(text, end);
-    const c = text.charCodeAt(j);
-    if (c === 0x2c) j = skipWs(text, j + 1);
-    else return found;
+    if (matches) return j;
+    j = skipWs(text, valueEnd(text, j));
+    if (text.charCodeAt(j) !== 0x2c) return undefined;
+    j = skipWs(text, j + 1);
   }
 }
 
@@ -97,20 +100,19 @@ function childSpan(text: string, i: number, key: PathSegment): ValueSpan | undef
  */
 export function locateValue(text: string, path: readonly PathSegment[], parent?: StringSite): { start: number; end: number; container: string; parent?: StringSite } | undefined {
   try {
-    let span: ValueSpan = { start: skipWs(text, 0), end: 0 };
-    span = { start: span.start, end: valueEnd(text, span.start) };
+    let start = skipWs(text, 0);
     for (let k = 0; k < path.length; k++) {
-      if (text.charCodeAt(span.start) === 0x22) {
+      if (text.charCodeAt(start) === 0x22) {
         // JSON inside a string: look into the string's value.
-        const site: StringSite = { start: span.start, end: span.end, container: text, ...(parent ? { parent } : {}) };
-        const inner = JSON.parse(text.slice(span.start, span.end)) as string;
+        const site: StringSite = { start, end: stringEnd(text, start), container: text, ...(parent ? { parent } : {}) };
+        const inner = JSON.parse(text.slice(site.start, site.end)) as string;
         return locateValue(inner, path.slice(k), site);
       }
-      const child = childSpan(text, span.start, path[k]!);
-      if (!child) return undefined;
-      span = child;
+      const child = childStart(text, start, path[k]!);
+      if (child === undefined) return undefined;
+      start = child;
     }
-    return { ...span, container: text, ...(parent ? { parent } : {}) };
+    return { start, end: valueEnd(text, start), container: text, ...(parent ? { parent } : {}) };
   } catch {
     return undefined;
   }

@@ -74,11 +74,35 @@ function isInputPath(value: unknown, path: readonly PathSegment[]): boolean {
   return false;
 }
 
-/** Every string in `value` with its path (objects and arrays, bounded depth; JSON held in strings is not opened). */
-function stringLeaves(value: unknown, path: PathSegment[] = [], out: { path: PathSegment[]; text: string }[] = [], depth = 0): { path: PathSegment[]; text: string }[] {
-  if (typeof value === 'string') out.push({ path, text: value });
-  else if (depth < 32 && Array.isArray(value)) value.forEach((v, i) => stringLeaves(v, [...path, i], out, depth + 1));
-  else if (depth < 32 && isRecord(value)) for (const [k, v] of Object.entries(value)) stringLeaves(v, [...path, k], out, depth + 1);
+/** Keys of token-level data: never a copy of a reasoning, and large (skipped by the copy search). */
+const TOKEN_KEYS = new Set(['logprobs', 'top_logprobs', 'prompt_logprobs', 'tokens', 'token_ids', 'prompt_token_ids', 'completion_probabilities']);
+
+/**
+ * Every string of at least `minLength` characters in `value`, with its path (objects and arrays,
+ * bounded depth; token-level data and JSON held in strings are not opened).
+ */
+function stringLeaves(value: unknown, minLength: number): { path: PathSegment[]; text: string }[] {
+  const out: { path: PathSegment[]; text: string }[] = [];
+  const path: PathSegment[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (v.length >= minLength) out.push({ path: [...path], text: v });
+    } else if (path.length < 32 && Array.isArray(v)) {
+      v.forEach((x, i) => {
+        path.push(i);
+        walk(x);
+        path.pop();
+      });
+    } else if (path.length < 32 && isRecord(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        if (TOKEN_KEYS.has(k)) continue;
+        path.push(k);
+        walk(x);
+        path.pop();
+      }
+    }
+  };
+  walk(value);
   return out;
 }
 
@@ -152,8 +176,8 @@ function traceRawEdits(
     changed.push(path);
   }
   // Verbatim copies of the same reasoning elsewhere in the record (never in inputs or another trace's field).
-  for (const leaf of stringLeaves(value)) {
-    if (leaf.text.length < trace.reasoning.length || joined.pieces.some((p) => samePath([...fieldPath, ...p.path], leaf.path))) continue;
+  for (const leaf of stringLeaves(value, trace.reasoning.length)) {
+    if (joined.pieces.some((p) => samePath([...fieldPath, ...p.path], leaf.path))) continue;
     if (claimed.some((c) => samePath(c, leaf.path)) || isInputPath(value, leaf.path)) continue;
     const at = copyAt(leaf.text, trace.reasoning, tags);
     if (at < 0) continue;
