@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { assertNotSource, checkOutput, writeFileAtomic } from '../core/export/atomicWrite';
 import { emptyTotals, exportSource, filePruner, pruneTracesAsync, sourceKind, writeRecord, type AsyncTracePruner, type ExportTotals, type WriteOptions } from '../core/export/dataset';
 import type { ExportFormat, TruncatedPolicy } from '../core/export/serialize';
-import { PICKABLE_METHODS, parseMethodChain, pruneMethod } from '../core/prune';
+import { METHOD, PICKABLE_METHODS, parseMethodChain, pruneMethod } from '../core/prune';
 import { formatBudget, parseBudget } from '../core/prune/budgetText';
 import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
 import { listTraceSources } from '../core/trace/read';
@@ -28,10 +28,13 @@ import { recordTask } from './workerTask';
 import { FIELD_OPTION_SPECS, readOptionsFrom } from './readOptions';
 import { formatCount } from '../shared/format';
 
+/** A chain of a rule-based method and a budgeted one, as the help and errors show it. */
+const CHAIN_EXAMPLE = `${METHOD.loops},${METHOD.asap}`;
+
 const specs = {
   ...FIELD_OPTION_SPECS,
-  method: { type: 'string', short: 'm', description: `pruning method (${PICKABLE_METHODS.map((m) => m.id).join(', ')}), or a chain run in order such as loops,asap` },
-  budget: { type: 'string', short: 'b', description: 'kept share: 0.8, 80%, 1024 tokens, or auto (difficulty-aware); default 80% for budgeted methods; rule-based methods (anchor, confidence, loops) apply their whole rule unless it is given' },
+  method: { type: 'string', short: 'm', description: `pruning method (${PICKABLE_METHODS.map((m) => m.id).join(', ')}), or a chain run in order such as ${CHAIN_EXAMPLE}` },
+  budget: { type: 'string', short: 'b', description: `kept share: 0.8, 80%, 1024 tokens, or auto (difficulty-aware); default 80% for budgeted methods; rule-based methods (${PICKABLE_METHODS.filter((m) => !m.budgeted).map((m) => m.id).join(', ')}) apply their whole rule unless it is given` },
   model: { type: 'string', description: 'score with a local model: an ONNX folder (HF / Optimum layout) or a .gguf file' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
@@ -121,14 +124,14 @@ export function printTotals(io: CliIo, command: string, totals: ExportTotals, ex
   if (extra.seconds !== undefined && extra.processed !== undefined) {
     lines.push(`time: ${extra.seconds.toFixed(2)} s for ${n(extra.processed)} records (${n(Math.round(extra.processed / Math.max(extra.seconds, 1e-9)))}/s${extra.workers ? `, ${extra.workers} worker threads` : ''})`);
   }
-  const unwritten = command === 'prune' ? ' (written as they were)' : '';
-  lines.push(...groupedReasons(`not ${done}`, totals.skipped, unwritten), ...groupedReasons('left out', leftOut, ''), ...groupedReasons('budget not met', totals.unmet ?? [], ''));
+  if (command === 'prune' && totals.skipped.length) lines.push(`not pruned (written as they were, or unpruned as SFT rows):`);
+  lines.push(...groupedReasons(`not ${done}`, totals.skipped), ...groupedReasons('left out', leftOut), ...groupedReasons('budget not met', totals.unmet ?? []));
   for (const note of totals.notes) lines.push(`note: ${note}`);
   io.stderr(`${lines.join('\n')}\n`);
 }
 
 /** One line per reason (10,000 identical reasons print as one), most frequent first. */
-function groupedReasons(label: string, list: readonly { reason: string; where: string }[], suffix: string): string[] {
+function groupedReasons(label: string, list: readonly { reason: string; where: string }[]): string[] {
   const byReason = new Map<string, { count: number; first: string }>();
   for (const s of list) {
     const key = s.reason.replace(/^line \d+: /, '');
@@ -137,7 +140,7 @@ function groupedReasons(label: string, list: readonly { reason: string; where: s
     else byReason.set(key, { count: 1, first: s.where });
   }
   return [...byReason].sort((a, b) => b[1].count - a[1].count).slice(0, 20)
-    .map(([reason, { count, first }]) => `  ${label} ${formatCount(count)} × ${reason}${suffix} (first: ${first})`);
+    .map(([reason, { count, first }]) => `  ${label} ${formatCount(count)} × ${reason} (first: ${first})`);
 }
 
 /**
@@ -190,7 +193,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
     const parsed = parseOneInput(argv, specs, USAGE, io.stdout);
     if (!parsed) return EXIT_OK;
     const { options, input } = parsed;
-    if (!options.method) throw new ArgError(`missing --method (one of ${PICKABLE_METHODS.map((m) => m.id).join(', ')}, or a chain such as loops,asap)`);
+    if (!options.method) throw new ArgError(`missing --method (one of ${PICKABLE_METHODS.map((m) => m.id).join(', ')}, or a chain such as ${CHAIN_EXAMPLE})`);
     if (!options.output) throw new ArgError('missing -o OUT (the output file)');
     const chain = parseMethodChain(options.method);
     if (!chain.ok) throw new ArgError(`--method: ${chain.message}`);
