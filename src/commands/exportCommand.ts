@@ -130,11 +130,13 @@ export class ExportCommand extends Disposable {
   /** The active trace with its effective plan, in its source's format (its record edited in place) or as one SFT row. */
   private async traceContent(doc: OpenTrace, format: ExportFormat, placeholders: boolean, totals: ExportTotals): Promise<string> {
     const s = doc.session;
+    if (!s.trace.reasoning.trim()) throw new Error(`Nothing to export: ${doc.summary.name} has no reasoning section.`);
     const t = s.totals();
     const outcome = planOutcome(s.trace, s.steps, s.plan, { before: t.before, after: t.after }, placeholders);
     // A text file open in the editor is exported as the editor holds it (unsaved edits included).
     const document = doc.uri.scheme === 'file' ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === doc.uri.toString()) : undefined;
-    const text = await exportTrace(s.trace, outcome, { format, parse: parseOptionsFor(doc.uri) }, totals, document?.getText());
+    // Written with the field mapping of the file it was read from (a trace view's URI is not that file).
+    const text = await exportTrace(s.trace, outcome, { format, parse: parseOptionsFor(vscode.Uri.file(s.trace.source.file)) }, totals, document?.getText());
     if (!outcome.ok) throw new Error(`Nothing to export: ${outcome.reason}.`);
     return text;
   }
@@ -170,7 +172,8 @@ export class ExportCommand extends Disposable {
     const pruner: AsyncTracePruner = backend
       ? backendPruner({ ...options, backend, cache: this.ctx.scoring.cache, signal, preferFileScores: true })
       : filePruner(options);
-    return exportSource(source, pruner, format, totals, { signal, onProgress, parse: parseOptionsFor(doc.uri) });
+    // Read (and so written) with the field mapping set for the source file, whichever view is active.
+    return exportSource(source, pruner, format, totals, { signal, onProgress, parse: parseOptionsFor(vscode.Uri.file(source)) });
   }
 
   private report(target: string, totals: ExportTotals): void {

@@ -4,7 +4,7 @@ import { CommandIds } from './commandIds';
 import { registerCommand } from './registerCommand';
 import { PICKABLE_METHODS, PRUNE_METHODS, findDanglingReferences, isCheapMethod, isPruneMethodId, makePlan, pruneMethod, type Budget, type DanglingReference, type PruneMethodId, type PrunePlan } from '../core/prune';
 import { formatBudget, parseBudget } from '../core/prune/budgetText';
-import { explainStep, PruneInputError, type StepDecision } from '../core/prune/run';
+import { budgetShortfall, explainStep, PruneInputError, type StepDecision } from '../core/prune/run';
 import { previewPrune, runPrune } from '../pipeline/pruneRunner';
 import type { OpenTrace } from '../services/sessionManager';
 import { own, type LensContext } from '../services/context';
@@ -114,7 +114,7 @@ export class PruneCommands extends Disposable {
     const b = plan.budget;
     if (!fromArgs && b) {
       const note = plan.notes?.length ? ` ${plan.notes.join('; ')}.` : '';
-      void vscode.window.setStatusBarMessage(`Reasoning Lens: ${plan.dropped.length} of ${plan.stepCount} steps dropped, ${formatCount(b.before)} → ${formatCount(b.after)} tokens${b.met ? '' : ' (budget not met: only pinned steps left)'}.${note}`, 8000);
+      void vscode.window.setStatusBarMessage(`Reasoning Lens: ${plan.dropped.length} of ${plan.stepCount} steps dropped, ${formatCount(b.before)} → ${formatCount(b.after)} tokens${b.met ? '' : ` (budget not met: ${budgetShortfall(plan)})`}.${note}`, 8000);
     }
     return plan;
   }

@@ -178,7 +178,7 @@ function traceRawEdits(
   // Verbatim copies of the same reasoning elsewhere in the record (never in inputs or another trace's field).
   for (const leaf of stringLeaves(value, trace.reasoning.length)) {
     if (joined.pieces.some((p) => samePath([...fieldPath, ...p.path], leaf.path))) continue;
-    if (claimed.some((c) => samePath(c, leaf.path)) || isInputPath(value, leaf.path)) continue;
+    if (claimed.some((c) => samePath(c, leaf.path.slice(0, c.length))) || isInputPath(value, leaf.path)) continue;
     const at = copyAt(leaf.text, trace.reasoning, tags);
     if (at < 0) continue;
     const site = locateString(text, [...base, ...leaf.path]);
