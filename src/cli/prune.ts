@@ -152,7 +152,7 @@ function groupedReasons(label: string, list: readonly { reason: string; where: s
  */
 async function pruneFolder(input: string, out: string, pruner: AsyncTracePruner, write: WriteOptions, totals: ExportTotals): Promise<void> {
   const { sources } = await listTraceSources(input);
-  const options = { ...(write.parse ? { parse: write.parse } : {}), ...(write.truncated ? { truncated: write.truncated } : {}) };
+  const options = { parse: write.parse, truncated: write.truncated };
   const skip = (path: string, error: unknown): void => {
     const reason = error instanceof Error ? error.message : String(error);
     (write.format === 'sft' ? totals.leftOut : totals.skipped).push({ id: '?', where: path, reason });
@@ -217,7 +217,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
     const placeholder = options['skip-placeholders'] ?? false;
     // `--format` is prune's output format; only delimiters and fields say how the input is read.
     const parse = readOptionsFrom({ ...(options['reasoning-tags'] !== undefined ? { 'reasoning-tags': options['reasoning-tags'] } : {}), ...(options.field ? { field: options.field } : {}) });
-    const write: WriteOptions = { format, truncated, ...(Object.keys(parse).length ? { parse } : {}) };
+    const write: WriteOptions = { format, truncated, parse };
     backend = hold(backendFromOptions(options));
     const modelMethod = methods.find((m) => pruneMethod(m).needs.model);
     if (!backend && modelMethod) {
@@ -230,7 +230,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
     const target = mirror ? { exists: existsSync(options.output) } : await checkOutput(input, options.output, options.force ? { force: true } : {});
     const budgetWords = methods.some((m) => pruneMethod(m).budgeted) || ruleBudget ? `budget ${formatBudget(budget)}` : 'no budget (the rule decides)';
     io.stderr(`prune: ${input} with ${methods.map((m) => pruneMethod(m).label).join(', then ')}, ${budgetWords}, ${backend ? `scores from ${backend.describe().name}` : 'scores from the file\'s logprobs'}\n`);
-    const methodOptions = { method, ...(then.length ? { then } : {}), budget, ...(ruleBudget ? { ruleBudget: true } : {}), segmentation, placeholder };
+    const methodOptions = { method, then, budget, ruleBudget, segmentation, placeholder };
     const pruner: AsyncTracePruner = backend ? backendPruner({ ...methodOptions, backend }) : filePruner(methodOptions);
 
     if (kind.kind === 'jsonl') {
@@ -261,7 +261,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
       await pruneFolder(input, options.output, pruner, write, totals);
       if (totals.pruned === 0 && !target.exists) await rm(options.output, { recursive: true, force: true });
     } else if (kind.kind === 'folder') await pruneFolder(input, options.output, pruner, write, totals);
-    else await writeFileAtomic(options.output, exportSource(input, pruner, format, totals, write.parse ? { parse: write.parse, truncated } : { truncated }), { keep: () => totals.pruned > 0 });
+    else await writeFileAtomic(options.output, exportSource(input, pruner, format, totals, { parse: write.parse, truncated }), { keep: () => totals.pruned > 0 });
     printTotals(io, 'prune', totals, { seconds: (Date.now() - started) / 1000, processed: totals.records });
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
   });

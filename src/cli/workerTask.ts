@@ -111,10 +111,7 @@ export function scoreRow(trace: Trace, segmentation: SegmentationMode, scores: r
 export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
   const reader = batchReader(config.file);
   if (config.kind === 'prune') {
-    const prune = filePruner({
-      method: config.method, ...(config.then?.length ? { then: config.then } : {}), budget: config.budget,
-      ...(config.ruleBudget ? { ruleBudget: true } : {}), segmentation: config.segmentation, placeholder: config.placeholder,
-    });
+    const prune = filePruner(config);
     const write = writeOptions(config);
     return (batch) => {
       const totals = emptyTotals();
@@ -158,7 +155,7 @@ export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
 
 /** How a prune task writes records. */
 function writeOptions(config: Extract<TaskConfig, { kind: 'prune' }>): WriteOptions {
-  return { format: config.format, ...(config.truncated ? { truncated: config.truncated } : {}), ...(config.parse ? { parse: config.parse } : {}) };
+  return { format: config.format, truncated: config.truncated, parse: config.parse };
 }
 
 /**

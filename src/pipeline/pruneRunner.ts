@@ -175,20 +175,20 @@ function modelCalls(session: TraceSession, backend: ScoringBackend): PruneModel 
 /** Options of {@link backendPruner}. */
 export interface BackendPrunerOptions {
   readonly method: PruneMethodId;
-  readonly then?: readonly PruneMethodId[];
+  readonly then?: readonly PruneMethodId[] | undefined;
   readonly budget: Budget;
-  readonly ruleBudget?: boolean;
+  readonly ruleBudget?: boolean | undefined;
   readonly segmentation: SegmentationMode;
-  readonly placeholder?: string | boolean;
+  readonly placeholder?: string | boolean | undefined;
   readonly backend: ScoringBackend;
-  readonly cache?: ScoreCache;
-  readonly signal?: AbortSignal;
+  readonly cache?: ScoreCache | undefined;
+  readonly signal?: AbortSignal | undefined;
   /**
    * Take the scores from the file's logprobs where a trace has them (no model call), and use the
    * backend only for the others (what the editor's dataset export does). Off: the backend scores every
    * trace (the CLI's `--model`).
    */
-  readonly preferFileScores?: boolean;
+  readonly preferFileScores?: boolean | undefined;
 }
 
 /**
@@ -200,24 +200,15 @@ export function backendPruner(options: BackendPrunerOptions): AsyncTracePruner {
   const methods = [options.method, ...(options.then ?? [])];
   const needsModel = methods.some((m) => pruneMethod(m).needs.model);
   const needsScores = methods.some((m) => pruneMethod(m).needs.scores === 'required');
-  const fromFile = filePruner({
-    method: options.method, ...(options.then ? { then: options.then } : {}), budget: options.budget,
-    ...(options.ruleBudget ? { ruleBudget: true } : {}), segmentation: options.segmentation,
-    ...(options.placeholder !== undefined ? { placeholder: options.placeholder } : {}),
-  });
+  const fromFile = filePruner(options);
   return async (trace) => {
     if (options.preferFileScores && !needsModel && (!needsScores || hasReasoningLogprobs(trace))) return fromFile(trace);
     const steps = segment(trace.reasoning, options.segmentation, trace.chunks);
     if (!steps.length) return { ok: false, reason: 'no steps' };
     const session = new TraceSession(trace, steps, options.segmentation);
     try {
-      const plan = await runPrune(session, options.method, options.budget, {
-        backend: options.backend,
-        ...(options.cache ? { cache: options.cache } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.then?.length ? { then: options.then } : {}),
-        ...(options.ruleBudget ? { ruleBudget: true } : {}),
-      });
+      const { backend, cache, signal, then, ruleBudget } = options;
+      const plan = await runPrune(session, options.method, options.budget, { backend, cache, signal, then, ruleBudget });
       const totals = session.totals();
       const tokens = { before: plan.budget?.before ?? totals.before, after: plan.budget?.after ?? totals.after };
       return planOutcome(trace, steps, plan, tokens, options.placeholder);

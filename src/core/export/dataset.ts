@@ -105,9 +105,9 @@ export function addTotals(a: ExportTotals, b: ExportTotals): void {
 export interface WriteOptions {
   readonly format: ExportFormat;
   /** SFT rows: leave out (default) or keep traces cut off before their reasoning ended. */
-  readonly truncated?: TruncatedPolicy;
+  readonly truncated?: TruncatedPolicy | undefined;
   /** How records are read (field mapping, delimiters): the writer edits the fields the reader used. */
-  readonly parse?: ParseOptions;
+  readonly parse?: ParseOptions | undefined;
 }
 
 /** The reason a response without reasoning is never pruned. */
@@ -180,18 +180,18 @@ export async function pruneTracesAsync(traces: readonly Trace[], prune: AsyncTra
 export interface FilePrunerOptions {
   readonly method: PruneMethodId;
   /** Methods run after `method`, each on the steps the previous kept (e.g. `loops` then `asap`). */
-  readonly then?: readonly PruneMethodId[];
+  readonly then?: readonly PruneMethodId[] | undefined;
   /** The budget (see `PruneRequest.budget`); budgeted methods default to ASAP's 80%. */
-  readonly budget?: Budget;
+  readonly budget?: Budget | undefined;
   /** Rule-based methods stop at the budget too (the user gave one explicitly). */
-  readonly ruleBudget?: boolean;
+  readonly ruleBudget?: boolean | undefined;
   readonly segmentation: SegmentationMode;
   /** Replace dropped steps with `[SKIP]` (or this string) instead of removing them. */
-  readonly placeholder?: string | boolean;
+  readonly placeholder?: string | boolean | undefined;
   /** Pins / overrides by trace id (e.g. the open session's). */
-  readonly controls?: (trace: Trace) => StepControls | undefined;
+  readonly controls?: ((trace: Trace) => StepControls | undefined) | undefined;
   /** Anchor text per trace (default: the trace's visible answer). */
-  readonly anchor?: (trace: Trace) => string | undefined;
+  readonly anchor?: ((trace: Trace) => string | undefined) | undefined;
 }
 
 /**
@@ -252,9 +252,9 @@ export function filePruner(options: FilePrunerOptions): TracePruner {
     try {
       const plan = runCheapPrune({
         method: options.method,
-        ...(options.then?.length ? { then: options.then } : {}),
-        ...(options.budget ? { budget: options.budget } : {}),
-        ...(options.ruleBudget ? { ruleBudget: true } : {}),
+        then: options.then,
+        budget: options.budget,
+        ruleBudget: options.ruleBudget,
         steps: texts,
         scores,
         controls,
@@ -455,12 +455,12 @@ export async function sourceKind(path: string): Promise<{ kind: SourceKind; ext:
 
 /** Options of {@link exportSource}. */
 export interface ExportSourceOptions {
-  readonly parse?: ParseOptions;
+  readonly parse?: ParseOptions | undefined;
   /** SFT rows: leave out (default) or keep truncated traces. */
-  readonly truncated?: TruncatedPolicy;
-  readonly signal?: AbortSignal;
+  readonly truncated?: TruncatedPolicy | undefined;
+  readonly signal?: AbortSignal | undefined;
   /** Records done of all (JSONL: every 64 records, or every record when a model prunes). */
-  readonly onProgress?: (records: number, total: number) => void;
+  readonly onProgress?: ((records: number, total: number) => void) | undefined;
 }
 
 /**
@@ -477,7 +477,7 @@ export async function* exportSource(
 ): AsyncGenerator<string> {
   const { kind } = await sourceKind(path);
   const parse = options.parse ?? {};
-  const write: WriteOptions = { format, parse, ...(options.truncated ? { truncated: options.truncated } : {}) };
+  const write: WriteOptions = { format, parse, truncated: options.truncated };
   const checkAbort = (): void => {
     if (options.signal?.aborted) throw new AbortError('export cancelled');
   };

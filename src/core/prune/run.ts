@@ -194,11 +194,11 @@ function subRequest(request: AsyncPruneRequest, kept: readonly number[], method:
     method,
     steps,
     countTokens,
-    ...(budget ? { budget } : {}),
-    ...(scores ? { scores: kept.map((i) => scores[i]) } : {}),
+    budget,
+    scores: scores && kept.map((i) => scores[i]),
     controls: { pinned: controls.pinned.flatMap((i) => (position.has(i) ? [position.get(i)!] : [])), overrides },
     // Model calls speak in original step indices; a later method's indices are positions in `kept`.
-    ...(request.model ? { model: remapModel(request.model, kept) } : {}),
+    model: request.model && remapModel(request.model, kept),
   };
 }
 
