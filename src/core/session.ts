@@ -194,7 +194,11 @@ export class TraceSession {
     return { before: this.joinedTokens(this.steps.keys()), after: this.joinedTokens(this.plan.kept), estimated: this.tokensEstimated };
   }
 
-  /** The pruned reasoning: the kept steps joined by `STEP_SEPARATOR` (what export writes). */
+  /**
+   * The pruned reasoning as the compare view and the preview use it: the kept steps joined by
+   * `STEP_SEPARATOR`. Export instead cuts the dropped steps out of the reasoning, so the kept steps keep
+   * their own separators (`prunedReasoningText` in `core/prune/edits.ts`).
+   */
   prunedReasoning(): string {
     return this.plan.kept.map((i) => this.steps[i]!.text).join(STEP_SEPARATOR);
   }
