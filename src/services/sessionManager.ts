@@ -118,6 +118,18 @@ export class SessionManager extends Disposable {
     this.activeChanged.fire(next);
   }
 
+  /**
+   * Makes the trace of a document that no text editor shows the active one (the dataset browser's
+   * selected row), so the side panel follows it; the next active text editor takes over again.
+   */
+  activateDocument(document: vscode.TextDocument): OpenTrace | undefined {
+    const next = this.sessionFor(document);
+    if (!next) return undefined;
+    this.activeSession = next;
+    this.activeChanged.fire(next);
+    return next;
+  }
+
   private forget(uri: vscode.Uri): void {
     const key = uri.toString();
     this.sessions.get(key)?.unsubscribe?.();
