@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BehaviourMiner } from '../../src/core/insights/behaviours';
 import { collectInsights } from '../../src/core/insights/scan';
 import { readTraces } from '../../src/core/trace/index';
 import { parseTraceRecord } from '../../src/core/trace/records';
@@ -243,6 +244,18 @@ describe('recurring behaviours of a file', () => {
     } finally {
       source.close();
     }
+  });
+});
+
+describe('behaviours: steps of numbers and math alone', () => {
+  test('are not clustered into one behaviour; worded steps still are', () => {
+    const miner = new BehaviourMiner();
+    for (let i = 0; i < 50; i++) {
+      const steps = [`${i} + ${2 * i} = ${3 * i}`, `3(1 + 3(1 + ${i}))`, `Difference: ${i + 188} - 98 = ${i + 90}`, 'Let me double-check that multiplication once more.'];
+      miner.addTrace({ file: 0, record: i, trace: 0, id: `L${i + 1}` }, steps.map((text) => ({ text })));
+    }
+    const report = miner.result(10);
+    assert.deepEqual(report.behaviours.map((b) => [b.label, b.traces]), [['Let me double-check that multiplication once more.', 50]]);
   });
 });
 
