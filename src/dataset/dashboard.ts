@@ -24,6 +24,16 @@ const CATEGORY_FILTERS: Readonly<Partial<Record<StatsMetric, readonly string[]>>
   correct: ['correct:yes', 'correct:no', 'correct:unknown'],
 };
 
+/** Chart titles short enough for a small chart (the stats command's are longer). */
+const TITLES: Readonly<Record<StatsMetric, string>> = {
+  reasoningTokens: 'Reasoning tokens',
+  steps: 'Steps',
+  truncated: 'Truncated',
+  loops: 'Loops',
+  answerFound: 'Final answer',
+  correct: 'Correct',
+};
+
 /** Numeric charts: the row field behind the metric. */
 const NUMERIC_FIELDS: Readonly<Partial<Record<StatsMetric, string>>> = { reasoningTokens: 'tokens', steps: 'steps' };
 
@@ -50,16 +60,18 @@ const percent = (part: number, whole: number): string => `${whole > 0 ? Math.rou
 function noteOf(h: StatsHistogram, stats: DatasetStats): string {
   const t = stats.totals;
   switch (h.metric) {
-    case 'reasoningTokens':
-      return h.summary ? `median ${compact(h.summary.median)} · p90 ${compact(h.summary.p90)}${stats.tokensExact ? '' : ' · estimated'}` : '';
+    case 'reasoningTokens': {
+      const est = stats.tokensExact ? '' : '~';
+      return h.summary ? `median ${est}${compact(h.summary.median)} · p90 ${est}${compact(h.summary.p90)}` : '';
+    }
     case 'steps':
-      return h.summary ? `median ${compact(h.summary.median)} · p90 ${compact(h.summary.p90)} paragraphs` : '';
+      return h.summary ? `median ${compact(h.summary.median)} · p90 ${compact(h.summary.p90)}` : '';
     case 'truncated':
       return `${percent(t.truncated, stats.traces)} cut off`;
     case 'loops':
-      return `${percent(t.looping, stats.traces)} loop · ~${compact(Math.round(t.wastedTokens))} tokens repeated`;
+      return `${percent(t.looping, stats.traces)} loop · ~${compact(Math.round(t.wastedTokens))} tokens`;
     case 'answerFound':
-      return `${percent(t.answerFound, stats.traces)} with a final answer`;
+      return `${percent(t.answerFound, stats.traces)} have one`;
     case 'correct':
       return `${percent(t.correct, t.labelled)} of ${compact(t.labelled)} labelled`;
   }
@@ -70,7 +82,7 @@ export function dashboardOf(stats: DatasetStats, version: number, complete: bool
   const charts: DashboardChart[] = [];
   for (const h of Object.values(stats.histograms)) {
     if (!h) continue;
-    charts.push({ metric: h.metric, title: h.title, kind: h.kind, bars: barsOf(h), fields: CHART_FIELDS[h.metric], note: noteOf(h, stats) });
+    charts.push({ metric: h.metric, title: TITLES[h.metric], kind: h.kind, bars: barsOf(h), fields: CHART_FIELDS[h.metric], note: noteOf(h, stats) });
   }
   return { version, traces: stats.traces, complete, tokensExact: stats.tokensExact, charts };
 }

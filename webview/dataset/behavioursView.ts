@@ -19,7 +19,7 @@ export type BehavioursAction =
 
 function percent(x: number): string {
   const p = 100 * x;
-  return `${p < 10 ? p.toFixed(1) : Math.round(p)}%`;
+  return `${p === 0 || p >= 10 ? Math.round(p) : p.toFixed(1)}%`;
 }
 
 function where(b: BehaviourView): string {
@@ -46,18 +46,20 @@ export class RlBehaviours extends LitElement {
     .rank { color: var(--vscode-descriptionForeground); text-align: right; font-variant-numeric: tabular-nums; }
     .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-family: var(--vscode-editor-font-family); }
     .share { display: flex; align-items: center; gap: 6px; font-variant-numeric: tabular-nums; }
-    .meter { flex: 1; height: 6px; background: var(--vscode-editorWidget-border, var(--vscode-panel-border, transparent)); }
+    .meter { flex: 1; height: 6px; background: color-mix(in srgb, var(--vscode-foreground) 14%, transparent); }
     .meter span { display: block; height: 100%; background: var(--vscode-charts-blue); }
     .pos { display: flex; align-items: flex-end; gap: 2px; height: 14px; }
     .pos span { width: 8px; background: var(--vscode-charts-purple); outline: 1px solid var(--vscode-contrastBorder, transparent); }
     .where, .tokens { color: var(--vscode-descriptionForeground); white-space: nowrap; font-variant-numeric: tabular-nums; }
+    .where { display: flex; align-items: center; gap: 6px; }
     .details { padding: 0 2px 8px 3.5em; display: flex; flex-direction: column; gap: 4px; }
     .facts { color: var(--vscode-descriptionForeground); font-size: 0.9em; }
     button.example {
       all: unset; box-sizing: border-box; display: block; width: 100%; cursor: pointer; padding: 3px 6px;
       border-left: 2px solid var(--vscode-charts-blue); white-space: pre-wrap; overflow-wrap: anywhere;
-      font-family: var(--vscode-editor-font-family); font-size: 0.95em; max-height: 4.2em; overflow: hidden;
+      font-family: var(--vscode-editor-font-family); font-size: 0.95em; overflow: hidden;
     }
+    .excerpt { display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
     button.example:hover { background: var(--vscode-list-hoverBackground); }
     button.example:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
     .where-in { color: var(--vscode-textLink-foreground); font-family: var(--vscode-font-family); }
@@ -122,8 +124,7 @@ export class RlBehaviours extends LitElement {
           </summary>
           <div class="details">
             <span class="facts">In ${formatCount(b.traces)} traces (${percent(b.share)}), ${formatCount(b.occurrences)} times (${(b.occurrences / Math.max(1, b.traces)).toFixed(1)} per trace); ${where(b)}.</span>
-            ${b.examples.map((e) => html`<button class="example" title="Open this trace at this step" @click=${() => this.act({ kind: 'open', example: e })}><span class="where-in">record ${formatCount(e.record + 1)} · ${e.id} · step ${e.step + 1}</span>
-${e.text}</button>`)}
+            ${b.examples.map((e) => html`<button class="example" title="Open this trace at this step" @click=${() => this.act({ kind: 'open', example: e })}><span class="where-in">record ${formatCount(e.record + 1)} · ${e.id} · step ${e.step + 1}</span><span class="excerpt">${e.text}</span></button>`)}
           </div>
         </details>
       </li>`;

@@ -19,9 +19,9 @@ export interface BarClick {
 
 /** Semantic colours of the categorical bars (theme chart colours); numeric bars use blue. */
 const BAR_TONES: Readonly<Partial<Record<string, readonly string[]>>> = {
-  truncated: ['orange', 'blue'],
-  loops: ['blue', 'orange', 'red'],
-  answerFound: ['blue', 'orange'],
+  truncated: ['warn', 'blue'],
+  loops: ['blue', 'warn', 'red'],
+  answerFound: ['blue', 'warn'],
   correct: ['green', 'red', 'grey'],
 };
 
@@ -34,12 +34,12 @@ function percent(count: number, total: number): string {
 export class RlDashboard extends LitElement {
   static override styles = css`
     :host { display: block; }
-    .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 8px 16px; }
+    .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 8px 16px; }
     section { min-width: 0; }
     h2 { font-size: 0.95em; font-weight: 600; margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
     .note { color: var(--vscode-descriptionForeground); font-size: 0.85em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; display: block; }
     .bars { display: flex; align-items: flex-end; gap: 2px; height: 56px; margin-top: 4px; border-bottom: 1px solid var(--vscode-editorWidget-border, var(--vscode-panel-border, transparent)); }
-    .bars.categorical { gap: 8px; }
+    .bars.categorical { gap: 4px; padding-top: 14px; }
     button.bar {
       all: unset; box-sizing: border-box; flex: 1 1 0; min-width: 3px; height: 100%; display: flex; align-items: flex-end;
       cursor: pointer; position: relative;
@@ -50,12 +50,12 @@ export class RlDashboard extends LitElement {
     .fill.zero { background: transparent; outline: none; }
     .tone-green { background: var(--vscode-charts-green); }
     .tone-red { background: var(--vscode-charts-red); }
-    .tone-orange { background: var(--vscode-charts-orange); }
+    .tone-warn { background: var(--vscode-editorWarning-foreground, var(--vscode-charts-yellow)); }
     .tone-grey { background: var(--vscode-descriptionForeground); opacity: 0.6; }
     button.bar[aria-pressed='true'] .fill { opacity: 1; outline: 2px solid var(--vscode-focusBorder); outline-offset: 1px; }
     .count { position: absolute; left: 0; right: 0; text-align: center; font-size: 0.8em; color: var(--vscode-descriptionForeground); font-variant-numeric: tabular-nums; pointer-events: none; }
     .axis { display: flex; justify-content: space-between; gap: 8px; font-size: 0.8em; color: var(--vscode-descriptionForeground); margin-top: 2px; white-space: nowrap; }
-    .axis.categorical { justify-content: stretch; }
+    .axis.categorical { justify-content: stretch; gap: 4px; }
     .axis.categorical span { flex: 1 1 0; text-align: center; overflow: hidden; text-overflow: ellipsis; }
     .axis span[data-active='true'] { color: var(--vscode-foreground); font-weight: 600; }
     .empty { color: var(--vscode-descriptionForeground); }

@@ -97,6 +97,8 @@ class RlDataset extends LitElement {
   private filterText = '';
   private sort: DatasetSort | null = null;
   private queryInFlight: Promise<void> = Promise.resolve();
+  /** A filter or sort was set on this page (the host's first view must not undo it). */
+  private queryTouched = false;
   private restored: SavedState | undefined = this.channel.savedState;
   private resizeObserver: ResizeObserver | undefined;
   private selectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -172,7 +174,8 @@ class RlDataset extends LitElement {
 
   private applyView(view: DatasetView): void {
     const previous = this.view;
-    if (!previous) {
+    if (!previous && !this.queryTouched) {
+      // The host's query (kept while the page was hidden), unless one was set here before the first view came.
       this.filterText = view.query.filter;
       this.sort = view.query.sort;
     }
@@ -227,6 +230,7 @@ class RlDataset extends LitElement {
   }
 
   private onFilterInput(event: Event): void {
+    this.queryTouched = true;
     this.filterText = (event.target as HTMLInputElement).value;
     clearTimeout(this.filterTimer);
     this.filterTimer = setTimeout(() => {
@@ -251,6 +255,7 @@ class RlDataset extends LitElement {
 
   /** Sends the filter and sort to the host, which filters and sorts over its cached summaries. */
   private sendQuery(): Promise<void> {
+    this.queryTouched = true;
     const query: DatasetQuery = { filter: this.filterText, sort: this.sort };
     this.queryInFlight = this.ask<unknown>({ kind: 'query', query }).then(
       (result) => {

@@ -23,6 +23,7 @@ export const datasetStyles = css`
     all: unset; box-sizing: border-box; width: 100%; padding: 4px 6px; font-weight: 600; cursor: pointer;
     white-space: nowrap; overflow: hidden; text-overflow: ellipsis; color: var(--vscode-foreground);
   }
+  .header-row button.numeric { text-align: right; }
   .header-row button:hover { background: var(--vscode-list-hoverBackground); }
   .header-row button:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
   .numeric { text-align: right; }
