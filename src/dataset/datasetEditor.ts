@@ -270,16 +270,20 @@ class DatasetPanel extends Disposable {
       if (this.isDisposed) return;
       const view = model.view();
       this.channel.post({ type: 'view', view });
-      this.scheduleDashboard(view.complete);
+      this.scheduleDashboard(view.complete, view.totalRows);
     } catch (e) {
       if (!this.isDisposed) this.channel.post({ type: 'failed', message: failureMessage(e, this.document.uri) });
     }
   }
 
-  /** Posts the dashboard at most every {@link DASHBOARD_EVERY_MS} while it grows, and once at the end. */
-  private scheduleDashboard(final: boolean): void {
+  /**
+   * Posts the dashboard while it grows and once at the end: at most every {@link DASHBOARD_EVERY_MS}, less
+   * often past 100,000 rows (each recomputation sorts every trace's figures).
+   */
+  private scheduleDashboard(final: boolean, rows: number): void {
     if (this.dashboardTimer !== undefined) return;
-    const wait = final ? 0 : Math.max(0, this.lastDashboardPost + DASHBOARD_EVERY_MS - Date.now());
+    const every = Math.max(DASHBOARD_EVERY_MS, rows / 200);
+    const wait = final ? 0 : Math.max(0, this.lastDashboardPost + every - Date.now());
     this.dashboardTimer = setTimeout(() => {
       this.dashboardTimer = undefined;
       this.lastDashboardPost = Date.now();
