@@ -58,13 +58,13 @@ async function whenSearched(m: DatasetModel, timeoutMs = 60_000) {
 
 describe('dataset row summaries', () => {
   test('one row per GSM8K model solution, with correctness, steps and answer from the core', async () => {
-    const line = readFileSync(GSM8K, 'utf8').split('\n')[0];
+    const line = readFileSync(GSM8K, 'utf8').split('\n')[0]!;
     const parsed = parseTraceRecord(JSON.parse(line), {}, { file: GSM8K, line: 1 }, 'L1');
     assert.ok(parsed.traces.length > 1, 'the first record holds several solutions');
     const rows = summariseRecord(parsed, 0, 1);
     assert.equal(rows.length, parsed.traces.length);
     rows.forEach((r, i) => {
-      const t = parsed.traces[i];
+      const t = parsed.traces[i]!;
       assert.equal(r.id, t.id);
       assert.equal(r.traceId, t.id);
       assert.equal(r.steps, segment(t.reasoning, 'paragraph').length);
@@ -78,7 +78,7 @@ describe('dataset row summaries', () => {
   });
 
   test('tokens are reasoning tokens: the file\'s logprob tokens of the reasoning, exactly; prompt and answer tokens are not counted', () => {
-    const base = parseTraceRecord(JSON.parse(think('q', 'a\n\nb', 'c')), {}, { file: 'x' }, 'x').traces[0];
+    const base = parseTraceRecord(JSON.parse(think('q', 'a\n\nb', 'c')), {}, { file: 'x' }, 'x').traces[0]!;
     const logprobs = [
       { token: 'q', logprob: -1, region: 'prompt' as const, start: 0, end: 1 },
       { token: 'a', logprob: -1, region: 'reasoning' as const, start: 0, end: 1 },
@@ -93,13 +93,13 @@ describe('dataset row summaries', () => {
   test('loops: a trace stuck in a cycle counts its loops and the tokens its repeats waste, as detectLoops does', () => {
     const cycle = 'Wait, let me recompute the sum of the first ten numbers again carefully.\n\nThe sum is fifty five, so the answer should be fifty five here.';
     const reasoning = ['Start by reading the problem.', ...Array.from({ length: 8 }, () => cycle)].join('\n\n');
-    const trace = parseTraceRecord(JSON.parse(think('q', reasoning, '55')), {}, { file: 'x' }, 'x').traces[0];
+    const trace = parseTraceRecord(JSON.parse(think('q', reasoning, '55')), {}, { file: 'x' }, 'x').traces[0]!;
     const r = summariseTrace(trace, 0, 1);
     const report = detectLoops(trace.reasoning, { steps: segment(trace.reasoning, 'paragraph') });
     assert.ok(report.loops.length > 0, 'the synthetic cycle is a loop');
     assert.equal(r.loops, report.loops.length);
     assert.equal(r.wastedTokens, report.wastedTokens);
-    assert.equal(summariseTrace(parseTraceRecord(JSON.parse(think('q', 'a\n\nb', 'c')), {}, { file: 'x' }, 'x').traces[0], 0, 1).loops, 0);
+    assert.equal(summariseTrace(parseTraceRecord(JSON.parse(think('q', 'a\n\nb', 'c')), {}, { file: 'x' }, 'x').traces[0]!, 0, 1).loops, 0);
   });
 
   test('recordTexts gives one text per row of summariseRecord, in the same order', () => {
@@ -109,7 +109,7 @@ describe('dataset row summaries', () => {
       const rows = summariseRecord(result, 0, 1);
       const texts = recordTexts(result);
       assert.equal(texts.length, rows.length);
-      texts.forEach((t, i) => assert.equal(t.error !== '', rows[i].error !== undefined));
+      texts.forEach((t, i) => assert.equal(t.error !== '', rows[i]!.error !== undefined));
     }
   });
 
@@ -142,7 +142,7 @@ describe('dataset filter', () => {
     const f = compileFilter(text);
     assert.ok(f.ok, `filter "${text}" did not compile: ${f.ok ? '' : f.error}`);
     assert.deepEqual(f.text, [], `"${text}" has no full-text terms`);
-    return [...applyQuery(rows, f, null)].map((i) => rows[i].id);
+    return [...applyQuery(rows, f, null)].map((i) => rows[i]!.id);
   };
 
   test('words and prompt: / reasoning: terms go to the full-text search, normalised; column terms stay predicates', () => {
@@ -158,8 +158,8 @@ describe('dataset filter', () => {
     ]);
     assert.equal(f.empty, false);
     // Only the column term filters here; the text terms are the search index's.
-    assert.deepEqual([...applyQuery(rows, f, null)].map((i) => rows[i].id), ['L1/b', 'L2']);
-    assert.deepEqual([...applyQuery(rows, f, null, (i) => i === 1)].map((i) => rows[i].id), ['L1/b']);
+    assert.deepEqual([...applyQuery(rows, f, null)].map((i) => rows[i]!.id), ['L1/b', 'L2']);
+    assert.deepEqual([...applyQuery(rows, f, null, (i) => i === 1)].map((i) => rows[i]!.id), ['L1/b']);
   });
 
   test('fields, comparisons and negation', () => {
@@ -267,7 +267,7 @@ describe('dataset model', () => {
       // Before summarising: one row per record, parsed on demand.
       assert.equal(m.view().rows, 100);
       assert.equal(m.view().complete, false);
-      assert.equal(m.rowAt(0).id, traces[0].id);
+      assert.equal(m.rowAt(0).id, traces[0]!.id);
       await m.summariseAll();
       const view = m.view();
       assert.equal(view.complete, true);
@@ -322,11 +322,11 @@ describe('dataset model', () => {
       await m.summariseAll();
       const rows = m.rows(0, 10).rows;
       assert.equal(rows.length, 4);
-      assert.equal(rows[1].error !== undefined, true);
-      assert.equal(rows[1].line, 2);
-      assert.match(rows[1].error ?? '', /^line 2/);
-      assert.equal(rows[2].steps, 2);
-      assert.match(rows[3].error ?? '', /unrecognised record/);
+      assert.equal(rows[1]!.error !== undefined, true);
+      assert.equal(rows[1]!.line, 2);
+      assert.match(rows[1]!.error ?? '', /^line 2/);
+      assert.equal(rows[2]!.steps, 2);
+      assert.match(rows[3]!.error ?? '', /unrecognised record/);
       assert.equal(m.view().errorRows, 2);
       assert.deepEqual([...m.rows(0, 10).rows].map((r) => r.index), [0, 1, 2, 3]);
     } finally {
@@ -341,7 +341,7 @@ describe('dataset model', () => {
       await m.summariseAll();
       const rows = m.rows(0, 10).rows;
       assert.equal(rows.length, 3);
-      assert.match(rows[2].error ?? '', /line 2: record of .* exceeds/);
+      assert.match(rows[2]!.error ?? '', /line 2: record of .* exceeds/);
     } finally {
       m.dispose();
     }
@@ -361,8 +361,8 @@ describe('dataset model', () => {
       const core = await readTraces(p);
       assert.deepEqual(rows.filter((r) => !r.error).map((r) => r.id), core.traces.map((t) => t.id));
       assert.equal(rows.length, core.traces.length + 1);
-      assert.equal(rows[0].answer, '1');
-      assert.equal(rows[0].steps, 2);
+      assert.equal(rows[0]!.answer, '1');
+      assert.equal(rows[0]!.steps, 2);
       assert.equal(rows.at(-1)?.error !== undefined, true);
       assert.equal(rows.at(-1)?.line, 17);
     } finally {
@@ -412,7 +412,7 @@ describe('dataset model', () => {
     const first = m.rows(0, 50);
     const firstRowsMs = performance.now() - t0;
     assert.equal(first.rows.length, 50);
-    assert.equal(first.rows[49].answer, '98');
+    assert.equal(first.rows[49]!.answer, '98');
     assert.ok(firstRowsMs < 5_000, `first rows took ${firstRowsMs} ms`);
 
     // The event loop keeps turning while summarising (requests are answered between slices).

@@ -102,7 +102,7 @@ describe('search index', () => {
       for (const t of texts) index.add(t);
       index.complete = true;
       assert.ok(index.bytes > 8 * 1024 * 1024);
-      assert.equal(index.line(1499), rowLine(texts[1499]));
+      assert.equal(index.line(1499), rowLine(texts[1499]!));
       const queries: TextTerm[][] = [
         [{ needle: 'sort', field: 'any', negate: false }],
         [{ needle: 'wait', field: 'reasoning', negate: false }, { needle: 'beta', field: 'any', negate: true }],
@@ -236,7 +236,7 @@ describe('recurring behaviours of a file', () => {
       const trace = source.read(example.record).traces[example.trace];
       assert.ok(trace);
       assert.equal(paragraphSteps(trace)[example.step]?.text, 'Wait, let me double-check the sum once more before answering.');
-      assert.ok(progress.length > 1 && progress.every((d, i) => i === 0 || d >= progress[i - 1]), `progress ${progress.join(',')}`);
+      assert.ok(progress.length > 1 && progress.every((d, i) => i === 0 || d >= progress[i - 1]!), `progress ${progress.join(',')}`);
 
       const abort = new AbortController();
       abort.abort();

@@ -219,7 +219,7 @@ describe('Dataset browser', () => {
     await describeUntil((d) => d.visible.length > 10, 'rows rendered');
     const rows = (await internal<DatasetRowsResult>({ action: 'rows', start: 0, count: 10 })).rows;
     for (const position of [7, 2]) {
-      const row = rows[position];
+      const row = rows[position]!;
       await internal({ action: 'select', row: position });
       const shortId = row.traceId.split('/').pop() ?? row.traceId;
       const deadline = Date.now() + 20_000;
@@ -249,7 +249,7 @@ describe('Dataset browser', () => {
     // The file's own id and correctness, which the chat schema does not read.
     assert.deepEqual(view.fields, { id: 'uid', correct: 'is_correct', source: 'detected' });
     const first = await describeUntil((d) => d.fileName === 'behaviours.jsonl' && d.visible.length > 0, 'rows with the file\'s ids');
-    assert.equal(first.visible[0].id, 'sum-0');
+    assert.equal(first.visible[0]?.id, 'sum-0');
 
     const state = await internal<BehavioursState>({ action: 'behaviours' });
     assert.equal(state.phase, 'done');
