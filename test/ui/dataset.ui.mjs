@@ -31,9 +31,16 @@ function writeR1Traces(root, workspace) {
   return lines.length;
 }
 
-/** Opens `file` in the dataset browser from the explorer (the workbench may have restored another editor). */
+/**
+ * Opens the R1 file in the dataset browser, from the explorer (refreshed: a file written while the
+ * workbench runs may be missed by its watcher), else from the palette.
+ */
 async function openR1(page, wb) {
-  await openFromExplorer(page, R1);
+  // The explorer's own Refresh action (it shows on hover).
+  await page.locator('.part.sidebar .pane-header').first().hover().catch(() => {});
+  await page.locator('.part.sidebar .action-label[aria-label^="Refresh Explorer"]').first().click({ timeout: 5_000 }).catch(() => {});
+  const how = await openDataset(page, wb, R1);
+  console.log(`    ${R1} opened from the ${how}`);
   return wb.webviewFrame(`rl-dataset h1[title="${R1}"]`, 60_000);
 }
 
@@ -76,16 +83,18 @@ async function openFromExplorer(page, file = FILE) {
   }
 }
 
-async function openDataset(page, wb) {
+async function openDataset(page, wb, file = FILE) {
   try {
-    await openFromExplorer(page);
+    await openFromExplorer(page, file);
     return 'explorer';
   } catch (e) {
     console.log(`    explorer context menu not reachable (${String(e).split('\n')[0]}); using the palette`);
     await wb.screenshot('explorer-menu-missing');
     await page.keyboard.press('Escape');
+    // The palette command opens the active editor's dataset when there is one: pick from a clean slate.
+    await wb.runCommand('View: Close All Editors');
     await wb.runCommand('Reasoning Lens: Open with Reasoning Lens');
-    await wb.pick(FILE);
+    await wb.pick(file);
     return 'palette';
   }
 }
