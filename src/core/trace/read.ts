@@ -7,7 +7,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { decodeUtf8, formatBytes, looksBinary } from './bytes';
 import { JsonArrayScanner, type ArrayElement } from './jsonArrayScanner';
-import { CancelledError, DEFAULT_MAX_RECORD_BYTES, indexJsonl, isCancelled, TraceFileError, type CancellationLike, type IndexOptions, type JsonlIndex } from './jsonlIndex';
+import { CancelledError, DEFAULT_MAX_RECORD_BYTES, isCancelled, JsonlRecordReader, scanJsonl, TraceFileError, type CancellationLike, type IndexOptions, type JsonlIndex, type JsonlRange } from './jsonlIndex';
 import { parseHttprr, parseSse, parseYaml, looksLikeSse, type ContainerResult } from './containers';
 import { isEventStream, parseEvents, parseThoughtAnchors, parseTraceRecord, parseTraceText } from './records';
 import { safeParseJson } from './safeJson';
@@ -36,23 +36,52 @@ const DOCUMENT_NAME = /^(readme|license|licence|copying|notice|changelog|attribu
 /** Records of a JSONL stream capture read at once (a capture is one response, not a dataset). */
 const MAX_STREAM_RECORDS = 200_000;
 
+/** One thing {@link traceItems} found: a trace, an error (the rest of the file still loads), or a file passed over. */
+export type ReadItem =
+  | { readonly kind: 'trace'; readonly trace: Trace }
+  | { readonly kind: 'error'; readonly error: TraceError }
+  | { readonly kind: 'skipped'; readonly note: string };
+
 /**
  * Reads every trace in `path`: a file (JSONL, JSON object or array, text/markdown, chat dump) or a folder
  * (every trace file inside, recursively; a Thought-Anchors problem folder; a `prompt.md` + `response.md`
- * folder). Cancellation stops between records and rejects with {@link CancelledError}.
+ * folder). Cancellation stops between records and rejects with {@link CancelledError}. Holds every trace:
+ * commands over datasets of any size iterate {@link traceItems} instead.
  */
 export async function readTraces(path: string, opts: ReadOptions = {}): Promise<ReadResult> {
   const out: ReadResult = { traces: [], errors: [], skipped: [] };
+  for await (const item of traceItems(path, opts)) addItem(out, item);
+  return out;
+}
+
+function addItem(out: ReadResult, item: ReadItem): void {
+  if (item.kind === 'trace') out.traces.push(item.trace);
+  else if (item.kind === 'error') out.errors.push(item.error);
+  else out.skipped.push(item.note);
+}
+
+/** The items of a {@link ReadResult}: traces, then errors, then skipped files. */
+function* itemsOf(result: ReadResult): Generator<ReadItem> {
+  for (const trace of result.traces) yield { kind: 'trace', trace };
+  for (const error of result.errors) yield { kind: 'error', error };
+  for (const note of result.skipped) yield { kind: 'skipped', note };
+}
+
+/**
+ * What {@link readTraces} reads, as a stream: traces are yielded as they are parsed, so a caller that
+ * handles one and lets it go holds O(1) traces whatever the input size (JSONL and JSON arrays stream
+ * record by record; whole-file formats are capped at 64 MB). Stopping early closes the files.
+ */
+export async function* traceItems(path: string, opts: ReadOptions = {}): AsyncGenerator<ReadItem> {
   let info;
   try {
     info = await stat(path);
   } catch (e) {
-    out.errors.push({ message: `cannot read ${path}: ${(e as Error).message}`, source: { file: path } });
-    return out;
+    yield { kind: 'error', error: { message: `cannot read ${path}: ${(e as Error).message}`, source: { file: path } } };
+    return;
   }
-  if (info.isDirectory()) await readFolder(path, opts, out);
-  else await readFile1(path, opts, out, false);
-  return out;
+  if (info.isDirectory()) yield* folderItems(path, opts);
+  else yield* fileItems(path, opts, false);
 }
 
 /** One unit a folder holds: a Thought-Anchors problem folder, a prompt/response folder, or a trace file. */
@@ -101,13 +130,18 @@ export async function listTraceSources(dir: string, cancellation?: CancellationL
   return { sources, skipped };
 }
 
-async function readFolder(dir: string, opts: ReadOptions, out: ReadResult): Promise<void> {
+async function* folderItems(dir: string, opts: ReadOptions): AsyncGenerator<ReadItem> {
   const { sources, skipped } = await listTraceSources(dir, opts.cancellation);
-  out.skipped.push(...skipped);
+  for (const note of skipped) yield { kind: 'skipped', note };
   for (const source of sources) {
+    if (source.kind === 'file') {
+      yield* fileItems(source.path, opts, true);
+      continue;
+    }
+    const out: ReadResult = { traces: [], errors: [], skipped: [] };
     if (source.kind === 'thought-anchors') await readThoughtAnchors(source.path, opts, out);
-    else if (source.kind === 'prompt-response') await readPromptResponse(source.path, opts, out);
-    else await readFile1(source.path, opts, out, true);
+    else await readPromptResponse(source.path, opts, out);
+    yield* itemsOf(out);
   }
 }
 
@@ -238,36 +272,59 @@ export async function readHead(path: string, n: number): Promise<Buffer> {
   }
 }
 
-async function readFile1(path: string, opts: ReadOptions, out: ReadResult, inFolder: boolean): Promise<void> {
-  const before = { traces: out.traces.length, errors: out.errors.length };
+/** Errors held back while a file in a folder has shown no trace yet (beyond this, they are reported). */
+const MAX_HELD_ERRORS = 1000;
+
+/**
+ * The items of one file. In a folder, a file whose every record is unrecognised (e.g. a `mapping.json`
+ * beside the data) is passed over, not reported: its errors are held until a trace shows up (then
+ * they are reported), or until there are too many of them to be a side file.
+ */
+async function* fileItems(path: string, opts: ReadOptions, inFolder: boolean): AsyncGenerator<ReadItem> {
+  const items = rawFileItems(path, opts, inFolder);
+  if (!inFolder) return yield* items;
+  let held: TraceError[] | undefined = [];
+  for await (const item of items) {
+    if (held && (item.kind === 'trace' || (item.kind === 'error' && (item.error.code !== 'unrecognised' || held.length >= MAX_HELD_ERRORS)))) {
+      for (const error of held) yield { kind: 'error', error };
+      held = undefined;
+    }
+    if (held && item.kind === 'error') held.push(item.error);
+    else yield item;
+  }
+  if (held?.length) yield { kind: 'skipped', note: `${path}: ${held[0]!.message}` };
+}
+
+async function* rawFileItems(path: string, opts: ReadOptions, inFolder: boolean): AsyncGenerator<ReadItem> {
+  const out: ReadResult = { traces: [], errors: [], skipped: [] };
   try {
     const ext = extname(path).toLowerCase();
     const head = await readHead(path, 64 * 1024);
     if (head.length === 0) {
-      out.errors.push({ message: `${path}: empty file`, source: { file: path } });
+      yield { kind: 'error', error: { message: `${path}: empty file`, source: { file: path } } };
       return;
     }
     if (looksBinary(head)) {
-      out.errors.push({ message: `not a trace file: ${path} looks binary (NUL bytes or control characters)`, source: { file: path } });
+      yield { kind: 'error', error: { message: `not a trace file: ${path} looks binary (NUL bytes or control characters)`, source: { file: path } } };
       return;
     }
     const headText = decodeUtf8(head.subarray(0, Math.min(head.length, 4096))).text.replace(/^\uFEFF/, '');
     const firstChar = headText.trimStart()[0];
     if (ext === '.yaml' || ext === '.yml') await readContainer(path, opts, out, (t) => parseYaml(t));
     else if (ext === '.httprr' || headText.startsWith('httprr trace')) await readContainer(path, opts, out, undefined, (b) => parseHttprr(b));
-    else if (JSONL_EXTENSIONS.has(ext) || (firstChar === '{' && looksLikeJsonl(head))) await readJsonl(path, opts, out);
-    else if (firstChar === '[') await readJsonArray(path, opts, out);
+    else if (JSONL_EXTENSIONS.has(ext) || (firstChar === '{' && looksLikeJsonl(head))) return yield* jsonlItems(path, opts);
+    else if (firstChar === '[') return yield* jsonArrayItems(path, opts);
     else if (firstChar === '{') await readJsonObject(path, opts, out);
     else if (looksLikeSse(headText)) await readContainer(path, opts, out, (t) => ({ ok: true, value: parseSse(t) }));
     else {
       const t = await readText(path, opts, out);
-      if (!t) return;
+      if (!t) return yield* itemsOf(out);
       const prompt = await readPromptBeside(path, opts, out);
-      if (prompt === false) return;
+      if (prompt === false) return yield* itemsOf(out);
       const trace = parseTraceText(t.text, { ...opts, ...(prompt !== undefined ? { prompt } : {}) }, { file: path }, basename(path));
       if (inFolder && hasWarning(trace, 'no-delimiters')) {
         // In a folder, a text file without any reasoning delimiter (notes, logs…) is not a trace.
-        out.skipped.push(`${path}: no reasoning delimiters`);
+        yield { kind: 'skipped', note: `${path}: no reasoning delimiters` };
         return;
       }
       if (t.invalid) (trace.warnings as TraceWarning[]).push(warning('invalid-utf8', 'invalid UTF-8 replaced with U+FFFD'));
@@ -277,14 +334,7 @@ async function readFile1(path: string, opts: ReadOptions, out: ReadResult, inFol
     if (e instanceof CancelledError) throw e;
     out.errors.push({ message: e instanceof Error ? e.message : String(e), source: { file: path } });
   }
-  // In a folder, a JSON file with no trace fields at all (e.g. mapping.json) is skipped, not an error.
-  if (inFolder && out.traces.length === before.traces) {
-    const mine = out.errors.slice(before.errors);
-    if (mine.length > 0 && mine.every((e) => e.code === 'unrecognised')) {
-      out.errors.length = before.errors;
-      out.skipped.push(`${path}: ${mine[0]!.message}`);
-    }
-  }
+  yield* itemsOf(out);
 }
 
 /**
@@ -314,32 +364,69 @@ export function looksLikeJsonl(head: Buffer): boolean {
   return complete.every((l) => safeParseJson(l).ok);
 }
 
-async function readJsonl(path: string, opts: ReadOptions, out: ReadResult): Promise<void> {
-  const index = await indexJsonl(path, opts);
+/**
+ * A JSONL file record by record ({@link scanJsonl}: one chunk and one record in memory). A file whose
+ * first records are stream events (a capture, one event per line) is one trace per stream instead: its
+ * records are gathered (at most {@link MAX_STREAM_RECORDS}; beyond that it is read as a dataset).
+ */
+async function* jsonlItems(path: string, opts: ReadOptions): AsyncGenerator<ReadItem> {
+  const reader = new JsonlRecordReader(path);
+  const lineError = (e: TraceError, line: number): TraceError => ({ ...e, message: e.message.startsWith('line ') ? e.message : `line ${line}: ${e.message}` });
+  function* record(range: JsonlRange): Generator<ReadItem> {
+    const res = reader.readTraces(range, opts);
+    for (const trace of res.traces) yield { kind: 'trace', trace };
+    for (const e of res.errors) yield { kind: 'error', error: lineError(e, range.line) };
+  }
   try {
-    out.errors.push(...index.errors);
-    if (index.count === 0 && index.errors.length === 0) out.errors.push({ message: `${path}: empty file (no records)`, source: { file: path } });
-    if (index.count > 0 && index.count <= MAX_STREAM_RECORDS && isEventStream(headRecords(index, 8))) {
-      // A stream capture (one event per line): every stream in it is one trace, not one per line.
+    /** Records held until it is known whether the file is a stream capture (the first 8; all of a capture). */
+    let held: JsonlRange[] | undefined = [];
+    let stream = false;
+    let count = 0;
+    let errors = 0;
+    const decide = (): void => {
       const values: unknown[] = [];
-      for (let i = 0; i < index.count; i++) {
-        const r = index.read(i);
-        if (r.ok) values.push(r.value);
-        else out.errors.push({ message: `line ${index.lineOf(i)}: ${r.message}`, source: { file: path, line: index.lineOf(i) } });
+      for (const r of held!.slice(0, 8)) {
+        const v = reader.read(r);
+        if (v.ok) values.push(v.value);
       }
-      const res = parseEvents(values, opts, { file: path, line: 1, jsonPath: '$' }, basename(path));
-      out.traces.push(...res.traces);
-      out.errors.push(...res.errors);
+      stream = values.length > 0 && isEventStream(values);
+    };
+    for await (const chunk of scanJsonl(path, opts)) {
+      errors += chunk.errors.length;
+      for (const error of chunk.errors) yield { kind: 'error', error };
+      for (const range of chunk.records) {
+        if (count++ % 256 === 0 && isCancelled(opts.cancellation)) throw new CancelledError();
+        if (held) {
+          held.push(range);
+          if (held.length === 8 && !stream) decide();
+          if ((held.length >= 8 && !stream) || held.length > MAX_STREAM_RECORDS) {
+            for (const r of held) yield* record(r);
+            held = undefined;
+          }
+          continue;
+        }
+        yield* record(range);
+      }
+    }
+    if (count === 0 && errors === 0) yield { kind: 'error', error: { message: `${path}: empty file (no records)`, source: { file: path } } };
+    if (!held) return;
+    if (held.length < 8) decide();
+    if (!stream) {
+      for (const r of held) yield* record(r);
       return;
     }
-    for (let i = 0; i < index.count; i++) {
-      if (i % 256 === 0 && isCancelled(opts.cancellation)) throw new CancelledError();
-      const res = index.readTraces(i, opts);
-      out.traces.push(...res.traces);
-      out.errors.push(...res.errors.map((e) => ({ ...e, message: e.message.startsWith('line ') ? e.message : `line ${index.lineOf(i)}: ${e.message}` })));
+    // A stream capture (one event per line): every stream in it is one trace, not one per line.
+    const values: unknown[] = [];
+    for (const r of held) {
+      const v = reader.read(r);
+      if (v.ok) values.push(v.value);
+      else yield { kind: 'error', error: { message: `line ${r.line}: ${v.message}`, source: { file: path, line: r.line } } };
     }
+    held = undefined;
+    const res = parseEvents(values, opts, { file: path, line: 1, jsonPath: '$' }, basename(path));
+    yield* itemsOf({ traces: res.traces, errors: res.errors, skipped: [] });
   } finally {
-    index.close();
+    reader.close();
   }
 }
 
@@ -389,75 +476,103 @@ async function readJsonObject(path: string, opts: ReadOptions, out: ReadResult):
   out.errors.push(...res.errors);
 }
 
+/** One element of a JSON array file: its place, and its value or why it could not be read. */
+export interface JsonArrayItem {
+  /** Absent for a scan error (not an array, unterminated…), which comes last. */
+  readonly element?: ArrayElement;
+  readonly source: SourceLocation;
+  readonly value?: unknown;
+  readonly error?: TraceError;
+}
+
 /**
- * A JSON array: streamed with {@link JsonArrayScanner} (only element boundaries are kept), then each
- * element is read by offset and parsed alone. An array of `chat.completion.chunk`s is one trace.
+ * The elements of a JSON array file, streamed with {@link JsonArrayScanner}: the file is read chunk by
+ * chunk, each chunk's finished elements are read back by offset and parsed alone, and yielded before
+ * the next chunk is read (memory: one chunk plus one element, whatever the file size). An element over
+ * `maxRecordBytes` is an error, never buffered.
  */
-async function readJsonArray(path: string, opts: ReadOptions, out: ReadResult): Promise<void> {
+export async function* jsonArrayElements(path: string, opts: ReadOptions = {}): AsyncGenerator<JsonArrayItem> {
   const maxRecord = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const h = await open(path, 'r');
   try {
     const totalBytes = (await h.stat()).size;
     const scanner = new JsonArrayScanner();
-    const elements: ArrayElement[] = [];
     const chunkSize = opts.chunkBytes ?? 4 * 1024 * 1024;
     const buf = Buffer.allocUnsafe(chunkSize);
     let pos = 0;
-    for (;;) {
-      if (isCancelled(opts.cancellation)) throw new CancelledError();
-      const { bytesRead } = await h.read(buf, 0, chunkSize, pos);
-      if (bytesRead === 0) break;
-      scanner.feed(buf.subarray(0, bytesRead), (e) => elements.push(e));
-      pos += bytesRead;
-      opts.onProgress?.({ bytesRead: pos, totalBytes, records: elements.length });
-      if (scanner.error) break;
-    }
-    const scanError = scanner.finish();
-    if (scanError) out.errors.push({ message: `${path}: ${scanError}`, source: { file: path } });
-    const readElement = async (e: ArrayElement): Promise<{ value?: unknown; error?: TraceError }> => {
+    let count = 0;
+    const readElement = async (e: ArrayElement): Promise<JsonArrayItem> => {
       const source: SourceLocation = { file: path, line: e.line, byteOffset: e.start, jsonPath: `$[${e.index}]` };
       const len = e.end - e.start;
-      if (len > maxRecord) return { error: { message: `${path}:${e.line}: element $[${e.index}] of ${formatBytes(len)} exceeds the ${formatBytes(maxRecord)} size limit; skipped`, source } };
+      if (len > maxRecord) return { element: e, source, error: { message: `${path}:${e.line}: element $[${e.index}] of ${formatBytes(len)} exceeds the ${formatBytes(maxRecord)} size limit; skipped`, source } };
       const b = Buffer.allocUnsafe(len);
       await h.read(b, 0, len, e.start);
       const parsed = safeParseJson(decodeUtf8(b).text);
       if (!parsed.ok) {
         const line = parsed.line !== undefined ? e.line + parsed.line - 1 : e.line;
-        return { error: { message: `${path}:${line}: $[${e.index}]: ${parsed.message}`, source: { ...source, line }, ...(parsed.column ? { column: parsed.column } : {}) } };
+        return { element: e, source, error: { message: `${path}:${line}: $[${e.index}]: ${parsed.message}`, source: { ...source, line }, ...(parsed.column ? { column: parsed.column } : {}) } };
       }
-      return { value: parsed.value };
+      return { element: e, source, value: parsed.value };
     };
-    if (elements.length === 0) {
-      if (!scanError) out.errors.push({ message: `${path}: empty array (no records)`, source: { file: path } });
-      return;
+    for (;;) {
+      if (isCancelled(opts.cancellation)) throw new CancelledError();
+      const { bytesRead } = await h.read(buf, 0, chunkSize, pos);
+      if (bytesRead === 0) break;
+      const found: ArrayElement[] = [];
+      scanner.feed(buf.subarray(0, bytesRead), (e) => found.push(e));
+      pos += bytesRead;
+      count += found.length;
+      opts.onProgress?.({ bytesRead: pos, totalBytes, records: count });
+      for (const e of found) yield await readElement(e);
+      if (scanner.error) break;
     }
-    const first = await readElement(elements[0]!);
-    const second = elements.length > 1 ? await readElement(elements[1]!) : undefined;
-    if (first.value !== undefined && isEventStream(second?.value !== undefined ? [first.value, second.value] : [first.value])) {
-      // A streamed response saved as an array: every stream in it is one trace.
-      const values: unknown[] = [];
-      for (const e of elements) {
-        const r = await readElement(e);
-        if (r.error) out.errors.push(r.error);
-        else values.push(r.value);
-      }
-      const res = parseEvents(values, opts, { file: path, jsonPath: '$', line: 1 }, basename(path));
-      out.traces.push(...res.traces);
-      out.errors.push(...res.errors);
-      return;
-    }
-    for (const e of elements) {
-      if (e.index % 256 === 0 && isCancelled(opts.cancellation)) throw new CancelledError();
-      const r = e.index === 0 ? first : await readElement(e);
-      if (r.error) {
-        out.errors.push(r.error);
-        continue;
-      }
-      const res = parseTraceRecord(r.value, opts, { file: path, line: e.line, byteOffset: e.start, jsonPath: `$[${e.index}]` }, `$[${e.index}]`);
-      out.traces.push(...res.traces);
-      out.errors.push(...res.errors.map((x) => ({ ...x, message: `${path}:${e.line}: ${x.message}` })));
-    }
+    const scanError = scanner.finish();
+    const source = { file: path };
+    if (scanError) yield { source, error: { message: `${path}: ${scanError}`, source } };
+    else if (count === 0) yield { source, error: { message: `${path}: empty array (no records)`, source } };
   } finally {
     await h.close();
+  }
+}
+
+/**
+ * A JSON array, element by element ({@link jsonArrayElements}). An array of stream events (a streamed
+ * response saved as an array, told from its first two elements) is one trace per stream instead.
+ */
+async function* jsonArrayItems(path: string, opts: ReadOptions): AsyncGenerator<ReadItem> {
+  const elements = jsonArrayElements(path, opts);
+  const head: JsonArrayItem[] = [];
+  // `next()`, not `for await … break`: breaking out would close the generator.
+  while (head.length < 2) {
+    const r = await elements.next();
+    if (r.done) break;
+    head.push(r.value);
+  }
+  const values = head.filter((i) => i.element && i.value !== undefined).map((i) => i.value);
+  if (head[0]?.element && head[0].value !== undefined && isEventStream(values)) {
+    // A streamed response saved as an array: every stream in it is one trace.
+    const events: unknown[] = [...values];
+    const errors: TraceError[] = head.filter((i) => i.error).map((i) => i.error!);
+    for await (const item of elements) {
+      if (item.error) errors.push(item.error);
+      else events.push(item.value);
+    }
+    const res = parseEvents(events, opts, { file: path, jsonPath: '$', line: 1 }, basename(path));
+    yield* itemsOf({ traces: res.traces, errors: [...errors, ...res.errors], skipped: [] });
+    return;
+  }
+  async function* rest(): AsyncGenerator<JsonArrayItem> {
+    yield* head;
+    yield* elements;
+  }
+  for await (const item of rest()) {
+    if (!item.element || item.error) {
+      yield { kind: 'error', error: item.error! };
+      continue;
+    }
+    const e = item.element;
+    const res = parseTraceRecord(item.value, opts, item.source, `$[${e.index}]`);
+    for (const trace of res.traces) yield { kind: 'trace', trace };
+    for (const x of res.errors) yield { kind: 'error', error: { ...x, message: `${path}:${e.line}: ${x.message}` } };
   }
 }
