@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileStepScores, emptyTotals, sourceKind, type ExportTotals } from '../core/export/dataset';
 import { segment } from '../core/steps';
 import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
-import { indexJsonl, readTraces } from '../core/trace';
+import { traceItems } from '../core/trace/read';
 import type { ParseOptions, Trace } from '../core/trace/types';
 import type { SegmentationMode, StepScores } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
@@ -39,10 +39,10 @@ const specs = {
 const USAGE = `usage: reasoning-lens score <file|folder> [--model DIR|FILE.gguf | --endpoint URLS --endpoint-model NAME] [--segment MODE] [--json] [-o out.jsonl]\n${describeOptions(specs)}\n`;
 
 /** Scores of one trace: from the backend, or from the file's logprobs (undefined when it has none). */
-async function scoresOf(trace: Trace, segmentation: SegmentationMode, backend: ScoringBackend | undefined): Promise<readonly StepScores[] | undefined> {
+async function scoresOf(trace: Trace, segmentation: SegmentationMode, backend: ScoringBackend | undefined, signal?: AbortSignal): Promise<readonly StepScores[] | undefined> {
   const steps = segment(trace.reasoning, segmentation, trace.chunks);
   if (!backend) return fileStepScores(trace, steps);
-  const table = await scoreTraceTokens(trace, backend);
+  const table = await scoreTraceTokens(trace, backend, signal ? { signal } : {});
   return stepScoresFromTable(table, steps).scores.steps;
 }
 
@@ -51,15 +51,16 @@ function hasReasoningLogprobs(trace: Trace): boolean {
   return !!trace.logprobs?.some((t) => t.region === 'reasoning' && t.start >= 0);
 }
 
-/** True when any of the first records of a JSONL dataset has reasoning logprobs (decides file scores vs the embedded model). */
+/** True when any of the first traces of a JSONL dataset has reasoning logprobs (decides file scores vs the embedded model). */
 async function jsonlHasLogprobs(path: string, parse: ParseOptions): Promise<boolean> {
-  const index = await indexJsonl(path, {});
-  try {
-    for (let i = 0; i < Math.min(index.count, 16); i++) if (index.readTraces(i, parse).traces.some(hasReasoningLogprobs)) return true;
-    return false;
-  } finally {
-    index.close();
+  let seen = 0;
+  // Stops after 16 traces: the rest of the file is never read.
+  for await (const item of traceItems(path, parse)) {
+    if (item.kind !== 'trace') continue;
+    if (hasReasoningLogprobs(item.trace)) return true;
+    if (++seen >= 16) break;
   }
+  return false;
 }
 
 function fmt(x: number | undefined, digits = 2): string {
@@ -108,7 +109,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
                 continue;
               }
               totals.pruned++;
-              output += `${JSON.stringify(scoreRow(t, segmentation, await scoresOf(t, segmentation, b), scoredBy))}\n`;
+              output += `${JSON.stringify(scoreRow(t, segmentation, await scoresOf(t, segmentation, b, signal), scoredBy))}\n`;
             }
             return output;
           })
@@ -122,11 +123,13 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
       });
     }
 
-    const read = await readTraces(input, parse);
+    // Streams: each trace is scored, printed and let go, so memory does not grow with the input.
     const totals: ExportTotals = emptyTotals();
-    for (const e of read.errors) totals.skipped.push({ id: '?', where: e.source.file, reason: e.message });
     // Without --model / --endpoint: the file's logprobs where a trace has them, else the embedded model (like the editor).
-    for (const trace of read.traces) {
+    for await (const item of traceItems(input, { ...parse, cancellation: signal })) {
+      if (item.kind === 'error') totals.skipped.push({ id: '?', where: item.error.source.file, reason: item.error.message });
+      if (item.kind !== 'trace') continue;
+      const trace = item.trace;
       totals.records++;
       totals.traces++;
       if (!trace.reasoning.trim()) {
@@ -135,7 +138,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       let by = backend;
       if (!by && !hasReasoningLogprobs(trace)) by = fallback ??= hold(embeddedBackend());
-      const scores = await scoresOf(trace, segmentation, by);
+      const scores = await scoresOf(trace, segmentation, by, signal);
       if (!scores) {
         totals.skipped.push({ id: trace.id, where: trace.source.file, reason: 'no logprobs in the file and the embedded model is not built: give --model DIR or --endpoint URL to score it' });
         continue;

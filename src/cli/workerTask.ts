@@ -4,7 +4,7 @@
  * `--workers 0` or when no worker bundle is found, on the main thread. No I/O here.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { emptyTotals, exportJsonlLine, fileStepScores, filePruner, passRecord, type ExportTotals, type SkippedTrace, type WriteOptions } from '../core/export/dataset';
+import { emptyTotals, exportJsonlLine, fastChatTraces, fileStepScores, filePruner, passRecord, type ExportTotals, type SkippedTrace, type WriteOptions } from '../core/export/dataset';
 import type { ExportFormat, TruncatedPolicy } from '../core/export/serialize';
 import type { Budget } from '../core/prune/budget';
 import type { PruneMethodId } from '../core/prune/plan';
@@ -135,7 +135,10 @@ export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
       };
       const parsed = safeParseJson(line);
       if (!parsed.ok) return skip(`not JSON: ${parsed.message}`);
-      const res = parseTraceRecord(parsed.value, config.parse ?? {}, { file: config.file, line: lineNo, jsonPath: '$' }, `L${lineNo}`);
+      const source = { file: config.file, line: lineNo, jsonPath: '$' };
+      // The same fast path as prune's for chat completions with logprobs (falls back to the general parser).
+      const fast = fastChatTraces(parsed.value, source, `L${lineNo}`, config.parse ?? {});
+      const res = fast ? { traces: fast, errors: [] } : parseTraceRecord(parsed.value, config.parse ?? {}, source, `L${lineNo}`);
       if (!res.traces.length) return skip(res.errors[0]?.message ?? 'no trace in this record');
       for (const trace of res.traces) {
         totals.traces++;
