@@ -102,6 +102,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (item.kind !== 'trace') continue;
       const d = describe(item.trace, mode);
       io.stdout(options.json ? `${JSON.stringify(d.json)}\n` : d.text);
+      await io.drain?.();
       count++;
     }
   }

@@ -27,6 +27,7 @@ import { commandScope, OutputExistsError, runJsonlPipeline, type PipelineOptions
 import { recordTask } from './workerTask';
 import { FIELD_OPTION_SPECS, readOptionsFrom } from './readOptions';
 import { formatCount } from '../shared/format';
+import { isAbortError } from '../core/cancel';
 
 /** A chain of a rule-based method and a budgeted one, as the help and errors show it. */
 const CHAIN_EXAMPLE = `${METHOD.loops},${METHOD.asap}`;
@@ -150,10 +151,12 @@ function groupedReasons(label: string, list: readonly { reason: string; where: s
  * Thought-Anchors problem its `problem.json`; `chunks_labeled.json` is not copied, its offsets describe
  * the unpruned text). A file that cannot be read as a trace is copied as it was, with the reason.
  */
-async function pruneFolder(input: string, out: string, pruner: AsyncTracePruner, write: WriteOptions, totals: ExportTotals): Promise<void> {
+async function pruneFolder(input: string, out: string, pruner: AsyncTracePruner, write: WriteOptions, totals: ExportTotals, signal: AbortSignal): Promise<void> {
   const { sources } = await listTraceSources(input);
-  const options = { parse: write.parse, truncated: write.truncated };
+  const options = { parse: write.parse, truncated: write.truncated, signal };
   const skip = (path: string, error: unknown): void => {
+    // Ctrl-C stops the run; it is not a source that could not be exported.
+    if (isAbortError(error)) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     (write.format === 'sft' ? totals.leftOut : totals.skipped).push({ id: '?', where: path, reason });
   };
@@ -175,9 +178,8 @@ async function pruneFolder(input: string, out: string, pruner: AsyncTracePruner,
     const target = source.kind === 'thought-anchors' ? join(out, rel, 'base_solution.json') : source.kind === 'prompt-response' ? join(out, rel, 'response.md') : join(out, rel);
     await mkdir(dirname(target), { recursive: true });
     try {
-      const chunks: string[] = [];
-      for await (const chunk of exportSource(source.path, pruner, 'same', totals, options)) chunks.push(chunk);
-      await writeFileAtomic(target, chunks);
+      // Streamed into the file as it is exported (a large source is never held whole).
+      await writeFileAtomic(target, exportSource(source.path, pruner, 'same', totals, options));
       const companion = source.kind === 'thought-anchors' ? 'problem.json' : source.kind === 'prompt-response' ? 'prompt.md' : undefined;
       if (companion && existsSync(join(source.path, companion))) await copyFile(join(source.path, companion), join(out, rel, companion));
     } catch (error) {
@@ -231,7 +233,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
     const budgetWords = methods.some((m) => pruneMethod(m).budgeted) || ruleBudget ? `budget ${formatBudget(budget)}` : 'no budget (the rule decides)';
     io.stderr(`prune: ${input} with ${methods.map((m) => pruneMethod(m).label).join(', then ')}, ${budgetWords}, ${backend ? `scores from ${backend.describe().name}` : 'scores from the file\'s logprobs'}\n`);
     const methodOptions = { method, then, budget, ruleBudget, segmentation, placeholder };
-    const pruner: AsyncTracePruner = backend ? backendPruner({ ...methodOptions, backend }) : filePruner(methodOptions);
+    const pruner: AsyncTracePruner = backend ? backendPruner({ ...methodOptions, backend, signal }) : filePruner(methodOptions);
 
     if (kind.kind === 'jsonl') {
       const asyncTask = backend
@@ -258,10 +260,10 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
     const started = Date.now();
     // Nothing pruned: nothing written (no empty file or copy, and an existing output is left as it was).
     if (mirror) {
-      await pruneFolder(input, options.output, pruner, write, totals);
+      await pruneFolder(input, options.output, pruner, write, totals, signal);
       if (totals.pruned === 0 && !target.exists) await rm(options.output, { recursive: true, force: true });
-    } else if (kind.kind === 'folder') await pruneFolder(input, options.output, pruner, write, totals);
-    else await writeFileAtomic(options.output, exportSource(input, pruner, format, totals, { parse: write.parse, truncated }), { keep: () => totals.pruned > 0 });
+    } else if (kind.kind === 'folder') await pruneFolder(input, options.output, pruner, write, totals, signal);
+    else await writeFileAtomic(options.output, exportSource(input, pruner, format, totals, { parse: write.parse, truncated, signal }), { keep: () => totals.pruned > 0 });
     printTotals(io, 'prune', totals, { seconds: (Date.now() - started) / 1000, processed: totals.records });
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
   });

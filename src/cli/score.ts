@@ -146,6 +146,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
       totals.pruned++;
       const row = scoreRow(trace, segmentation, scores, by ? by.describe().id : 'file');
       io.stdout(options.json ? `${JSON.stringify(row)}\n` : table(row));
+      await io.drain?.();
     }
     printTotals(io, 'score', totals, { tokens: false });
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;

@@ -11,7 +11,7 @@
  *   is never pruned ("no reasoning section");
  * - SFT rows leave out traces cut off before their reasoning ended unless `truncated: 'keep'`.
  */
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { alignStepsToTokens } from '../align';
 import { scoreSteps, type TokenScores } from '../scores';
@@ -22,12 +22,12 @@ import type { Budget } from '../prune/budget';
 import { applyEdits, EmptyReasoningError, pruneEdits, type ReasoningEdit } from '../prune/edits';
 import type { PruneMethodId, PrunePlan, StepControls } from '../prune/plan';
 import { readsOnlyFirstToken } from '../prune/methods';
-import { indexJsonl, parseThoughtAnchors, parseTraceRecord, parseTraceText, readTraces, safeParseJson } from '../trace';
-import { fileReadMode, promptBeside, readHead } from '../trace/read';
+import { DEFAULT_MAX_RECORD_BYTES, indexJsonl, isEventStream, parseThoughtAnchors, parseTraceRecord, parseTraceText, readTraces, safeParseJson } from '../trace';
+import { fileReadMode, jsonArrayElements, promptBeside, readHead } from '../trace/read';
 import { looksLikeSse } from '../trace/containers';
 import type { ParseOptions, TokenCandidate, TokenLogprob, Trace } from '../trace/types';
 import { splitReasoning } from '../trace/text';
-import { decodeUtf8 } from '../trace/bytes';
+import { decodeUtf8, formatBytes } from '../trace/bytes';
 import { readWholeFile } from '../trace/read';
 import type { SegmentationMode, Step, StepScores } from '../types';
 import { replaceReasoningInText, sftRecord, spliceRecord, type ExportFormat, type PrunedTrace, type TruncatedPolicy } from './serialize';
@@ -545,6 +545,10 @@ export async function* exportSource(
     if (out.length) yield format === 'same' ? out[0]! : out.map((l) => `${l}\n`).join('');
     return;
   }
+  if (kind === 'json' && (await isLargeArray(path))) {
+    yield* exportLargeArray(path, prune, write, totals, options);
+    return;
+  }
   if (kind === 'json') {
     const text = await readText(path);
     const body = text.replace(/^\uFEFF/, '');
@@ -619,6 +623,67 @@ export async function* exportSource(
     }
   }
   if (result !== undefined) yield result;
+}
+
+/** A JSON array over the whole-file cap: streamed element by element instead of read whole. */
+async function isLargeArray(path: string): Promise<boolean> {
+  if ((await stat(path)).size <= DEFAULT_MAX_RECORD_BYTES) return false;
+  return (await readHead(path, 4096)).toString('utf8').replace(/^\uFEFF/, '').trimStart().startsWith('[');
+}
+
+/**
+ * A JSON array too large to read whole (over 64 MB), exported as it streams (`jsonArrayElements`): for
+ * `same`, the file's bytes copied as they are between elements and each element's text edited in place
+ * (what the whole-document path writes, one element at a time); for `sft`, rows. Memory: one read of
+ * the file and its elements. An array of stream events is not streamed (a capture is one response).
+ */
+async function* exportLargeArray(path: string, prune: AsyncTracePruner, write: WriteOptions, totals: ExportTotals, options: ExportSourceOptions): AsyncGenerator<string> {
+  const handle = await open(path, 'r');
+  try {
+    const total = (await handle.stat()).size;
+    /** The file's bytes `[from, to)` as they are, 1 MB at a time (between elements; an element too large to read). */
+    async function* copy(from: number, to: number): AsyncGenerator<string> {
+      const decoder = new TextDecoder();
+      for (let at = from; at < to; ) {
+        const buf = Buffer.alloc(Math.min(1 << 20, to - at));
+        const { bytesRead } = await handle.read(buf, 0, buf.length, at);
+        if (bytesRead === 0) break;
+        at += bytesRead;
+        yield decoder.decode(buf.subarray(0, bytesRead), { stream: at < to });
+      }
+    }
+    let copied = 0;
+    let first = true;
+    for await (const items of jsonArrayElements(path, { ...(options.parse ?? {}), ...(options.signal ? { cancellation: options.signal } : {}) })) {
+      if (first && items.length) {
+        first = false;
+        const values = items.slice(0, 2).filter((i) => i.value !== undefined).map((i) => i.value);
+        if (values.length && isEventStream(values)) throw new Error(`${path}: a stream capture of more than ${formatBytes(DEFAULT_MAX_RECORD_BYTES)}: too large to export`);
+      }
+      for (const item of items) {
+        if (options.signal?.aborted) throw new AbortError('export cancelled');
+        const e = item.element;
+        // A broken array (unterminated, junk after it): nothing sound can be written.
+        if (!e) throw new Error(item.error?.message ?? `${path}: not a JSON array`);
+        const id = `$[${e.index}]`;
+        const res = item.error ? undefined : parseTraceRecord(item.value, options.parse ?? {}, item.source, id);
+        const out = res?.traces.length && item.text !== undefined
+          ? writeRecord(item.text, item.value, res.traces, await pruneTracesAsync(res.traces, prune, write), write, totals)
+          : passRecord(item.text ?? '', id, `${path} ${id}`, item.error?.message ?? res?.errors[0]?.message ?? 'no trace', write, totals);
+        if (write.format === 'same') {
+          // An element is written as the writer gave it, or copied as it is when it could not be read.
+          yield* copy(copied, e.start);
+          if (item.text === undefined) yield* copy(e.start, e.end);
+          else yield out[0] ?? item.text;
+        } else if (out.length) yield out.map((l) => `${l}\n`).join('');
+        copied = e.end;
+      }
+      options.onProgress?.(copied, total);
+    }
+    if (write.format === 'same') yield* copy(copied, total);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

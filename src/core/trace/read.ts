@@ -3,6 +3,7 @@
  * hand every record to the pure parsers in `records.ts`. Nothing here throws for bad content: problems
  * become {@link TraceError}s and the rest of the file still loads.
  */
+import { readSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { decodeUtf8, formatBytes, looksBinary } from './bytes';
@@ -50,38 +51,51 @@ export type ReadItem =
  */
 export async function readTraces(path: string, opts: ReadOptions = {}): Promise<ReadResult> {
   const out: ReadResult = { traces: [], errors: [], skipped: [] };
-  for await (const item of traceItems(path, opts)) addItem(out, item);
+  for await (const batch of traceBatches(path, opts)) {
+    for (const item of batch) {
+      if (item.kind === 'trace') out.traces.push(item.trace);
+      else if (item.kind === 'error') out.errors.push(item.error);
+      else out.skipped.push(item.note);
+    }
+  }
   return out;
-}
-
-function addItem(out: ReadResult, item: ReadItem): void {
-  if (item.kind === 'trace') out.traces.push(item.trace);
-  else if (item.kind === 'error') out.errors.push(item.error);
-  else out.skipped.push(item.note);
-}
-
-/** The items of a {@link ReadResult}: traces, then errors, then skipped files. */
-function* itemsOf(result: ReadResult): Generator<ReadItem> {
-  for (const trace of result.traces) yield { kind: 'trace', trace };
-  for (const error of result.errors) yield { kind: 'error', error };
-  for (const note of result.skipped) yield { kind: 'skipped', note };
 }
 
 /**
  * What {@link readTraces} reads, as a stream: traces are yielded as they are parsed, so a caller that
  * handles one and lets it go holds O(1) traces whatever the input size (JSONL and JSON arrays stream
- * record by record; whole-file formats are capped at 64 MB). Stopping early closes the files.
+ * record by record, in batches of at most {@link BATCH_ITEMS} items or ~256 kB of records; whole-file
+ * formats are capped at 64 MB). Stopping early closes the files.
  */
 export async function* traceItems(path: string, opts: ReadOptions = {}): AsyncGenerator<ReadItem> {
+  for await (const batch of traceBatches(path, opts)) yield* batch;
+}
+
+/** Items per batch of the streaming readers (one asynchronous step a batch, not an item: error-heavy files stay fast). */
+const BATCH_ITEMS = 256;
+/** Record bytes per batch. */
+const BATCH_BYTES = 256 * 1024;
+
+/** The items of a {@link ReadResult}: traces, then errors, then skipped files. */
+function itemsOf(result: ReadResult): ReadItem[] {
+  return [
+    ...result.traces.map((trace): ReadItem => ({ kind: 'trace', trace })),
+    ...result.errors.map((error): ReadItem => ({ kind: 'error', error })),
+    ...result.skipped.map((note): ReadItem => ({ kind: 'skipped', note })),
+  ];
+}
+
+/** {@link traceItems} in batches. */
+async function* traceBatches(path: string, opts: ReadOptions): AsyncGenerator<ReadItem[]> {
   let info;
   try {
     info = await stat(path);
   } catch (e) {
-    yield { kind: 'error', error: { message: `cannot read ${path}: ${(e as Error).message}`, source: { file: path } } };
+    yield [{ kind: 'error', error: { message: `cannot read ${path}: ${(e as Error).message}`, source: { file: path } } }];
     return;
   }
-  if (info.isDirectory()) yield* folderItems(path, opts);
-  else yield* fileItems(path, opts, false);
+  if (info.isDirectory()) yield* folderBatches(path, opts);
+  else yield* fileBatches(path, opts, false);
 }
 
 /** One unit a folder holds: a Thought-Anchors problem folder, a prompt/response folder, or a trace file. */
@@ -130,18 +144,18 @@ export async function listTraceSources(dir: string, cancellation?: CancellationL
   return { sources, skipped };
 }
 
-async function* folderItems(dir: string, opts: ReadOptions): AsyncGenerator<ReadItem> {
+async function* folderBatches(dir: string, opts: ReadOptions): AsyncGenerator<ReadItem[]> {
   const { sources, skipped } = await listTraceSources(dir, opts.cancellation);
-  for (const note of skipped) yield { kind: 'skipped', note };
+  yield skipped.map((note): ReadItem => ({ kind: 'skipped', note }));
   for (const source of sources) {
     if (source.kind === 'file') {
-      yield* fileItems(source.path, opts, true);
+      yield* fileBatches(source.path, opts, true);
       continue;
     }
     const out: ReadResult = { traces: [], errors: [], skipped: [] };
     if (source.kind === 'thought-anchors') await readThoughtAnchors(source.path, opts, out);
     else await readPromptResponse(source.path, opts, out);
-    yield* itemsOf(out);
+    yield itemsOf(out);
   }
 }
 
@@ -280,51 +294,59 @@ const MAX_HELD_ERRORS = 1000;
  * beside the data) is passed over, not reported: its errors are held until a trace shows up (then
  * they are reported), or until there are too many of them to be a side file.
  */
-async function* fileItems(path: string, opts: ReadOptions, inFolder: boolean): AsyncGenerator<ReadItem> {
-  const items = rawFileItems(path, opts, inFolder);
-  if (!inFolder) return yield* items;
+async function* fileBatches(path: string, opts: ReadOptions, inFolder: boolean): AsyncGenerator<ReadItem[]> {
+  const batches = rawFileBatches(path, opts, inFolder);
+  if (!inFolder) return yield* batches;
   let held: TraceError[] | undefined = [];
-  for await (const item of items) {
-    if (held && (item.kind === 'trace' || (item.kind === 'error' && (item.error.code !== 'unrecognised' || held.length >= MAX_HELD_ERRORS)))) {
-      for (const error of held) yield { kind: 'error', error };
-      held = undefined;
+  for await (const batch of batches) {
+    if (!held) {
+      yield batch;
+      continue;
     }
-    if (held && item.kind === 'error') held.push(item.error);
-    else yield item;
+    const out: ReadItem[] = [];
+    for (const item of batch) {
+      if (held && (item.kind === 'trace' || (item.kind === 'error' && (item.error.code !== 'unrecognised' || held.length >= MAX_HELD_ERRORS)))) {
+        for (const error of held) out.push({ kind: 'error', error });
+        held = undefined;
+      }
+      if (held && item.kind === 'error') held.push(item.error);
+      else out.push(item);
+    }
+    yield out;
   }
-  if (held?.length) yield { kind: 'skipped', note: `${path}: ${held[0]!.message}` };
+  if (held?.length) yield [{ kind: 'skipped', note: `${path}: ${held[0]!.message}` }];
 }
 
-async function* rawFileItems(path: string, opts: ReadOptions, inFolder: boolean): AsyncGenerator<ReadItem> {
+async function* rawFileBatches(path: string, opts: ReadOptions, inFolder: boolean): AsyncGenerator<ReadItem[]> {
   const out: ReadResult = { traces: [], errors: [], skipped: [] };
   try {
     const ext = extname(path).toLowerCase();
     const head = await readHead(path, 64 * 1024);
     if (head.length === 0) {
-      yield { kind: 'error', error: { message: `${path}: empty file`, source: { file: path } } };
+      yield [{ kind: 'error', error: { message: `${path}: empty file`, source: { file: path } } }];
       return;
     }
     if (looksBinary(head)) {
-      yield { kind: 'error', error: { message: `not a trace file: ${path} looks binary (NUL bytes or control characters)`, source: { file: path } } };
+      yield [{ kind: 'error', error: { message: `not a trace file: ${path} looks binary (NUL bytes or control characters)`, source: { file: path } } }];
       return;
     }
     const headText = decodeUtf8(head.subarray(0, Math.min(head.length, 4096))).text.replace(/^\uFEFF/, '');
     const firstChar = headText.trimStart()[0];
     if (ext === '.yaml' || ext === '.yml') await readContainer(path, opts, out, (t) => parseYaml(t));
     else if (ext === '.httprr' || headText.startsWith('httprr trace')) await readContainer(path, opts, out, undefined, (b) => parseHttprr(b));
-    else if (JSONL_EXTENSIONS.has(ext) || (firstChar === '{' && looksLikeJsonl(head))) return yield* jsonlItems(path, opts);
-    else if (firstChar === '[') return yield* jsonArrayItems(path, opts);
+    else if (JSONL_EXTENSIONS.has(ext) || (firstChar === '{' && looksLikeJsonl(head))) return yield* jsonlBatches(path, opts);
+    else if (firstChar === '[') return yield* jsonArrayBatches(path, opts);
     else if (firstChar === '{') await readJsonObject(path, opts, out);
     else if (looksLikeSse(headText)) await readContainer(path, opts, out, (t) => ({ ok: true, value: parseSse(t) }));
     else {
       const t = await readText(path, opts, out);
-      if (!t) return yield* itemsOf(out);
+      if (!t) return yield itemsOf(out);
       const prompt = await readPromptBeside(path, opts, out);
-      if (prompt === false) return yield* itemsOf(out);
+      if (prompt === false) return yield itemsOf(out);
       const trace = parseTraceText(t.text, { ...opts, ...(prompt !== undefined ? { prompt } : {}) }, { file: path }, basename(path));
       if (inFolder && hasWarning(trace, 'no-delimiters')) {
         // In a folder, a text file without any reasoning delimiter (notes, logs…) is not a trace.
-        yield { kind: 'skipped', note: `${path}: no reasoning delimiters` };
+        yield [{ kind: 'skipped', note: `${path}: no reasoning delimiters` }];
         return;
       }
       if (t.invalid) (trace.warnings as TraceWarning[]).push(warning('invalid-utf8', 'invalid UTF-8 replaced with U+FFFD'));
@@ -334,7 +356,7 @@ async function* rawFileItems(path: string, opts: ReadOptions, inFolder: boolean)
     if (e instanceof CancelledError) throw e;
     out.errors.push({ message: e instanceof Error ? e.message : String(e), source: { file: path } });
   }
-  yield* itemsOf(out);
+  yield itemsOf(out);
 }
 
 /**
@@ -369,62 +391,77 @@ export function looksLikeJsonl(head: Buffer): boolean {
  * first records are stream events (a capture, one event per line) is one trace per stream instead: its
  * records are gathered (at most {@link MAX_STREAM_RECORDS}; beyond that it is read as a dataset).
  */
-async function* jsonlItems(path: string, opts: ReadOptions): AsyncGenerator<ReadItem> {
+async function* jsonlBatches(path: string, opts: ReadOptions): AsyncGenerator<ReadItem[]> {
   const reader = new JsonlRecordReader(path);
-  const lineError = (e: TraceError, line: number): TraceError => ({ ...e, message: e.message.startsWith('line ') ? e.message : `line ${line}: ${e.message}` });
-  function* record(range: JsonlRange): Generator<ReadItem> {
+  let batch: ReadItem[] = [];
+  let batchBytes = 0;
+  const record = (range: JsonlRange): void => {
     const res = reader.readTraces(range, opts);
-    for (const trace of res.traces) yield { kind: 'trace', trace };
-    for (const e of res.errors) yield { kind: 'error', error: lineError(e, range.line) };
-  }
+    for (const trace of res.traces) batch.push({ kind: 'trace', trace });
+    for (const e of res.errors) batch.push({ kind: 'error', error: e.message.startsWith('line ') ? e : { ...e, message: `line ${range.line}: ${e.message}` } });
+    batchBytes += range.length;
+  };
+  const full = (): boolean => batch.length >= BATCH_ITEMS || batchBytes >= BATCH_BYTES;
+  const take = (): ReadItem[] => {
+    const b = batch;
+    batch = [];
+    batchBytes = 0;
+    return b;
+  };
   try {
     /** Records held until it is known whether the file is a stream capture (the first 8; all of a capture). */
     let held: JsonlRange[] | undefined = [];
     let stream = false;
     let count = 0;
     let errors = 0;
-    const decide = (): void => {
+    const isCapture = (): boolean => {
       const values: unknown[] = [];
       for (const r of held!.slice(0, 8)) {
         const v = reader.read(r);
         if (v.ok) values.push(v.value);
       }
-      stream = values.length > 0 && isEventStream(values);
+      return values.length > 0 && isEventStream(values);
     };
     for await (const chunk of scanJsonl(path, opts)) {
       errors += chunk.errors.length;
-      for (const error of chunk.errors) yield { kind: 'error', error };
+      for (const error of chunk.errors) batch.push({ kind: 'error', error });
       for (const range of chunk.records) {
         if (count++ % 256 === 0 && isCancelled(opts.cancellation)) throw new CancelledError();
         if (held) {
           held.push(range);
-          if (held.length === 8 && !stream) decide();
+          if (held.length === 8) stream = isCapture();
           if ((held.length >= 8 && !stream) || held.length > MAX_STREAM_RECORDS) {
-            for (const r of held) yield* record(r);
+            // A dataset after all (or a capture too long to be one response): record by record from here.
+            for (const r of held) {
+              record(r);
+              if (full()) yield take();
+            }
             held = undefined;
           }
           continue;
         }
-        yield* record(range);
+        record(range);
+        if (full()) yield take();
       }
     }
-    if (count === 0 && errors === 0) yield { kind: 'error', error: { message: `${path}: empty file (no records)`, source: { file: path } } };
-    if (!held) return;
-    if (held.length < 8) decide();
-    if (!stream) {
-      for (const r of held) yield* record(r);
-      return;
+    if (count === 0 && errors === 0) batch.push({ kind: 'error', error: { message: `${path}: empty file (no records)`, source: { file: path } } });
+    if (held && held.length < 8) stream = isCapture();
+    if (held && !stream) {
+      for (const r of held) record(r);
+      held = undefined;
     }
-    // A stream capture (one event per line): every stream in it is one trace, not one per line.
-    const values: unknown[] = [];
-    for (const r of held) {
-      const v = reader.read(r);
-      if (v.ok) values.push(v.value);
-      else yield { kind: 'error', error: { message: `line ${r.line}: ${v.message}`, source: { file: path, line: r.line } } };
+    if (held) {
+      // A stream capture (one event per line): every stream in it is one trace, not one per line.
+      const values: unknown[] = [];
+      for (const r of held) {
+        const v = reader.read(r);
+        if (v.ok) values.push(v.value);
+        else batch.push({ kind: 'error', error: { message: `line ${r.line}: ${v.message}`, source: { file: path, line: r.line } } });
+      }
+      const res = parseEvents(values, opts, { file: path, line: 1, jsonPath: '$' }, basename(path));
+      batch.push(...itemsOf({ traces: res.traces, errors: res.errors, skipped: [] }));
     }
-    held = undefined;
-    const res = parseEvents(values, opts, { file: path, line: 1, jsonPath: '$' }, basename(path));
-    yield* itemsOf({ traces: res.traces, errors: res.errors, skipped: [] });
+    yield take();
   } finally {
     reader.close();
   }
@@ -481,17 +518,20 @@ export interface JsonArrayItem {
   /** Absent for a scan error (not an array, unterminated…), which comes last. */
   readonly element?: ArrayElement;
   readonly source: SourceLocation;
+  /** The element's text as it is in the file (absent when it was too large to read). */
+  readonly text?: string;
   readonly value?: unknown;
   readonly error?: TraceError;
 }
 
 /**
  * The elements of a JSON array file, streamed with {@link JsonArrayScanner}: the file is read chunk by
- * chunk, each chunk's finished elements are read back by offset and parsed alone, and yielded before
- * the next chunk is read (memory: one chunk plus one element, whatever the file size). An element over
- * `maxRecordBytes` is an error, never buffered.
+ * chunk, and each chunk's finished elements are parsed alone and yielded together before the next
+ * chunk is read (memory: one chunk and its elements, whatever the file size; an element that started
+ * in an earlier chunk is read back by offset). An element over `maxRecordBytes` is an error, never
+ * buffered.
  */
-export async function* jsonArrayElements(path: string, opts: ReadOptions = {}): AsyncGenerator<JsonArrayItem> {
+export async function* jsonArrayElements(path: string, opts: ReadOptions = {}): AsyncGenerator<JsonArrayItem[]> {
   const maxRecord = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const h = await open(path, 'r');
   try {
@@ -501,18 +541,30 @@ export async function* jsonArrayElements(path: string, opts: ReadOptions = {}): 
     const buf = Buffer.allocUnsafe(chunkSize);
     let pos = 0;
     let count = 0;
-    const readElement = async (e: ArrayElement): Promise<JsonArrayItem> => {
+    /** Element `e`, found in the chunk `buf[0, length)` that starts at byte `chunkStart` of the file. */
+    const readElement = (e: ArrayElement, chunkStart: number, length: number): JsonArrayItem => {
       const source: SourceLocation = { file: path, line: e.line, byteOffset: e.start, jsonPath: `$[${e.index}]` };
       const len = e.end - e.start;
       if (len > maxRecord) return { element: e, source, error: { message: `${path}:${e.line}: element $[${e.index}] of ${formatBytes(len)} exceeds the ${formatBytes(maxRecord)} size limit; skipped`, source } };
-      const b = Buffer.allocUnsafe(len);
-      await h.read(b, 0, len, e.start);
-      const parsed = safeParseJson(decodeUtf8(b).text);
+      let bytes: Buffer;
+      if (e.start >= chunkStart && e.end <= chunkStart + length) bytes = buf.subarray(e.start - chunkStart, e.end - chunkStart);
+      else {
+        bytes = Buffer.allocUnsafe(len);
+        let done = 0;
+        while (done < len) {
+          const n = readSync(h.fd, bytes, done, len - done, e.start + done);
+          if (n === 0) break;
+          done += n;
+        }
+        bytes = bytes.subarray(0, done);
+      }
+      const text = decodeUtf8(bytes).text;
+      const parsed = safeParseJson(text);
       if (!parsed.ok) {
         const line = parsed.line !== undefined ? e.line + parsed.line - 1 : e.line;
-        return { element: e, source, error: { message: `${path}:${line}: $[${e.index}]: ${parsed.message}`, source: { ...source, line }, ...(parsed.column ? { column: parsed.column } : {}) } };
+        return { element: e, source, text, error: { message: `${path}:${line}: $[${e.index}]: ${parsed.message}`, source: { ...source, line }, ...(parsed.column ? { column: parsed.column } : {}) } };
       }
-      return { element: e, source, value: parsed.value };
+      return { element: e, source, text, value: parsed.value };
     };
     for (;;) {
       if (isCancelled(opts.cancellation)) throw new CancelledError();
@@ -520,16 +572,24 @@ export async function* jsonArrayElements(path: string, opts: ReadOptions = {}): 
       if (bytesRead === 0) break;
       const found: ArrayElement[] = [];
       scanner.feed(buf.subarray(0, bytesRead), (e) => found.push(e));
+      const chunkStart = pos;
       pos += bytesRead;
       count += found.length;
       opts.onProgress?.({ bytesRead: pos, totalBytes, records: count });
-      for (const e of found) yield await readElement(e);
+      // In batches like the JSONL reader's, parsed only as they are taken.
+      for (let i = 0; i < found.length; ) {
+        let bytes = 0;
+        let j = i;
+        while (j < found.length && j - i < BATCH_ITEMS && bytes < BATCH_BYTES) bytes += found[j]!.end - found[j++]!.start;
+        yield found.slice(i, j).map((e) => readElement(e, chunkStart, bytesRead));
+        i = j;
+      }
       if (scanner.error) break;
     }
-    const scanError = scanner.finish();
     const source = { file: path };
-    if (scanError) yield { source, error: { message: `${path}: ${scanError}`, source } };
-    else if (count === 0) yield { source, error: { message: `${path}: empty array (no records)`, source } };
+    const scanError = scanner.finish();
+    if (scanError) yield [{ source, error: { message: `${path}: ${scanError}`, source } }];
+    else if (count === 0) yield [{ source, error: { message: `${path}: empty array (no records)`, source } }];
   } finally {
     await h.close();
   }
@@ -539,40 +599,46 @@ export async function* jsonArrayElements(path: string, opts: ReadOptions = {}): 
  * A JSON array, element by element ({@link jsonArrayElements}). An array of stream events (a streamed
  * response saved as an array, told from its first two elements) is one trace per stream instead.
  */
-async function* jsonArrayItems(path: string, opts: ReadOptions): AsyncGenerator<ReadItem> {
-  const elements = jsonArrayElements(path, opts);
+async function* jsonArrayBatches(path: string, opts: ReadOptions): AsyncGenerator<ReadItem[]> {
+  const chunks = jsonArrayElements(path, opts);
+  // The first two elements decide; `next()`, not `for await … break`, which would close the generator.
   const head: JsonArrayItem[] = [];
-  // `next()`, not `for await … break`: breaking out would close the generator.
   while (head.length < 2) {
-    const r = await elements.next();
+    const r = await chunks.next();
     if (r.done) break;
-    head.push(r.value);
+    head.push(...r.value);
   }
-  const values = head.filter((i) => i.element && i.value !== undefined).map((i) => i.value);
-  if (head[0]?.element && head[0].value !== undefined && isEventStream(values)) {
+  const first = head.slice(0, 2).filter((i) => i.element && i.value !== undefined).map((i) => i.value);
+  if (head[0]?.element && head[0].value !== undefined && isEventStream(first)) {
     // A streamed response saved as an array: every stream in it is one trace.
-    const events: unknown[] = [...values];
-    const errors: TraceError[] = head.filter((i) => i.error).map((i) => i.error!);
-    for await (const item of elements) {
-      if (item.error) errors.push(item.error);
-      else events.push(item.value);
-    }
+    const events: unknown[] = [];
+    const errors: TraceError[] = [];
+    const take = (items: readonly JsonArrayItem[]): void => {
+      for (const item of items) {
+        if (item.error) errors.push(item.error);
+        else events.push(item.value);
+      }
+    };
+    take(head);
+    for await (const items of chunks) take(items);
     const res = parseEvents(events, opts, { file: path, jsonPath: '$', line: 1 }, basename(path));
-    yield* itemsOf({ traces: res.traces, errors: [...errors, ...res.errors], skipped: [] });
+    yield itemsOf({ traces: res.traces, errors: [...errors, ...res.errors], skipped: [] });
     return;
   }
-  async function* rest(): AsyncGenerator<JsonArrayItem> {
-    yield* head;
-    yield* elements;
-  }
-  for await (const item of rest()) {
-    if (!item.element || item.error) {
-      yield { kind: 'error', error: item.error! };
-      continue;
+  const toItems = (items: readonly JsonArrayItem[]): ReadItem[] => {
+    const out: ReadItem[] = [];
+    for (const item of items) {
+      if (!item.element || item.error) {
+        out.push({ kind: 'error', error: item.error! });
+        continue;
+      }
+      const e = item.element;
+      const res = parseTraceRecord(item.value, opts, item.source, `$[${e.index}]`);
+      for (const trace of res.traces) out.push({ kind: 'trace', trace });
+      for (const x of res.errors) out.push({ kind: 'error', error: { ...x, message: `${path}:${e.line}: ${x.message}` } });
     }
-    const e = item.element;
-    const res = parseTraceRecord(item.value, opts, item.source, `$[${e.index}]`);
-    for (const trace of res.traces) yield { kind: 'trace', trace };
-    for (const x of res.errors) yield { kind: 'error', error: { ...x, message: `${path}:${e.line}: ${x.message}` } };
-  }
+    return out;
+  };
+  yield toItems(head);
+  for await (const items of chunks) yield toItems(items);
 }
