@@ -10,9 +10,9 @@ import { segment } from '../core/steps';
 import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
 import { traceItems } from '../core/trace/read';
 import type { ParseOptions, Trace } from '../core/trace/types';
-import type { SegmentationMode, StepScores } from '../core/types';
+import type { SegmentationMode } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
-import { scoreTraceTokens } from '../pipeline/scoreTrace';
+import { scoreTraceTokens, windowWarning } from '../pipeline/scoreTrace';
 import { stepScoresFromTable } from '../core/tokenTable';
 import { checkOutput } from '../core/export/atomicWrite';
 import { ArgError, describeOptions, parseOneInput } from './args';
@@ -38,12 +38,21 @@ const specs = {
 
 const USAGE = `usage: reasoning-lens score <file|folder> [--model DIR|FILE.gguf | --endpoint URLS --endpoint-model NAME] [--segment MODE] [--json] [-o out.jsonl]\n${describeOptions(specs)}\n`;
 
-/** Scores of one trace: from the backend, or from the file's logprobs (undefined when it has none). */
-async function scoresOf(trace: Trace, segmentation: SegmentationMode, backend: ScoringBackend | undefined, signal?: AbortSignal): Promise<readonly StepScores[] | undefined> {
+/**
+ * The score row of one trace: from the backend, or from the file's logprobs (scores undefined when it
+ * has none). A trace longer than the model's context is said so on stderr and in the row.
+ */
+async function scoredRow(trace: Trace, segmentation: SegmentationMode, backend: ScoringBackend | undefined, io: CliIo, signal?: AbortSignal): Promise<{ row: ScoreRow; scored: boolean }> {
   const steps = segment(trace.reasoning, segmentation, trace.chunks);
-  if (!backend) return fileStepScores(trace, steps);
+  if (!backend) {
+    const scores = fileStepScores(trace, steps);
+    return { row: scoreRow(trace, segmentation, scores, 'file'), scored: !!scores };
+  }
   const table = await scoreTraceTokens(trace, backend, signal ? { signal } : {});
-  return stepScoresFromTable(table, steps).scores.steps;
+  const warning = windowWarning(table);
+  if (warning) io.stderr(`warning: ${trace.id} (${trace.source.file}${trace.source.line !== undefined ? `:${trace.source.line}` : ''}): ${warning}\n`);
+  const window = table.window ? { size: table.window.size, overlap: table.window.overlap, fromToken: table.window.from, fromChar: table.starts[table.window.from] ?? 0 } : undefined;
+  return { row: scoreRow(trace, segmentation, stepScoresFromTable(table, steps).scores.steps, backend.describe().id, window), scored: true };
 }
 
 /** True when a trace carries token logprobs of its reasoning. */
@@ -96,7 +105,6 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (kind.kind !== 'jsonl') throw new ArgError('-o needs a JSONL dataset (for other inputs, omit -o and redirect --json output)');
       // No model named and no logprobs in the file: score with the embedded model, like the editor.
       if (!backend && !(await jsonlHasLogprobs(input, parse))) backend = hold(embeddedBackend());
-      const scoredBy = backend ? backend.describe().id : 'file';
       const b = backend;
       const asyncTask = b
         ? recordTask(input, parse, async ({ traces, line }, totals) => {
@@ -109,7 +117,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
                 continue;
               }
               totals.pruned++;
-              output += `${JSON.stringify(scoreRow(t, segmentation, await scoresOf(t, segmentation, b, signal), scoredBy))}\n`;
+              output += `${JSON.stringify((await scoredRow(t, segmentation, b, io, signal)).row)}\n`;
             }
             return output;
           })
@@ -138,13 +146,12 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       let by = backend;
       if (!by && !hasReasoningLogprobs(trace)) by = fallback ??= hold(embeddedBackend());
-      const scores = await scoresOf(trace, segmentation, by, signal);
-      if (!scores) {
+      const { scored, row } = await scoredRow(trace, segmentation, by, io, signal);
+      if (!scored) {
         totals.skipped.push({ id: trace.id, where: trace.source.file, reason: 'no logprobs in the file and the embedded model is not built: give --model DIR or --endpoint URL to score it' });
         continue;
       }
       totals.pruned++;
-      const row = scoreRow(trace, segmentation, scores, by ? by.describe().id : 'file');
       io.stdout(options.json ? `${JSON.stringify(row)}\n` : table(row));
       await io.drain?.();
     }

@@ -92,18 +92,30 @@ export interface ScoreRow {
   readonly source: string;
   readonly format: string;
   readonly scoredBy: string;
-  readonly steps: readonly (StepScores & { readonly text: string })[];
+  /**
+   * Present when the trace was longer than the model's context: tokens from reasoning token `fromToken`
+   * (character `fromChar`) on were scored in windows of `size` tokens with at least `overlap` tokens of
+   * left context; the steps they touch have `windowed: true`.
+   */
+  readonly window?: { readonly size: number; readonly overlap: number; readonly fromToken: number; readonly fromChar: number };
+  readonly steps: readonly (StepScores & { readonly text: string; readonly windowed?: true })[];
 }
 
 /** The per-step scores of a trace as a `score` output row (undefined scores when the file has no logprobs). */
-export function scoreRow(trace: Trace, segmentation: SegmentationMode, scores: readonly StepScores[] | undefined, scoredBy: string): ScoreRow {
+export function scoreRow(trace: Trace, segmentation: SegmentationMode, scores: readonly StepScores[] | undefined, scoredBy: string, window?: ScoreRow['window']): ScoreRow {
   const steps = segment(trace.reasoning, segmentation, trace.chunks);
   return {
     id: trace.id,
     source: `${trace.source.file}${trace.source.line !== undefined ? `:${trace.source.line}` : ''}`,
     format: trace.format,
     scoredBy,
-    steps: steps.map((s, i) => ({ ...(scores?.[i] ?? { index: i, tokens: 0 }), index: i, text: s.text.length > 120 ? `${s.text.slice(0, 119)}…` : s.text })),
+    ...(window ? { window } : {}),
+    steps: steps.map((s, i) => ({
+      ...(scores?.[i] ?? { index: i, tokens: 0 }),
+      index: i,
+      text: s.text.length > 120 ? `${s.text.slice(0, 119)}…` : s.text,
+      ...(window && s.end > window.fromChar ? { windowed: true as const } : {}),
+    })),
   };
 }
 

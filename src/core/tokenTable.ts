@@ -19,6 +19,19 @@ export interface TokenTable {
   readonly entropyKind?: 'full' | 'top-k';
   /** DeepConf token confidence (−mean top-k logprob), when top-k candidates were available. */
   readonly confidence?: Float32Array;
+  /**
+   * Present when the text was longer than the model's context and was scored in overlapping windows:
+   * tokens from `from` (an index into this table) on were scored with at least `overlap` tokens of left
+   * context (and fewer than `size`), not with everything before them.
+   */
+  readonly window?: TokenWindow | undefined;
+}
+
+/** How a token table's text was windowed (see `TokenTable.window`). */
+export interface TokenWindow {
+  readonly size: number;
+  readonly overlap: number;
+  readonly from: number;
 }
 
 /** Token table from the logprobs a trace file carries (OpenAI / vLLM fields); undefined when none. */

@@ -15,7 +15,7 @@ import type { Trace } from '../core/trace/types';
 import type { TokenTable } from '../core/tokenTable';
 
 const MAGIC = 0x524c5443; // "RLTC"
-const VERSION = 2;
+const VERSION = 3;
 const EXTENSION = '.rltc';
 
 /** Default size cap of the cache folder (the `reasoningLens.scoreCache.maxSizeMB` setting). */
@@ -29,6 +29,7 @@ interface Header {
   /** The entry's key, so a file renamed or copied over another entry is a miss. */
   readonly key: string;
   readonly entropyKind?: 'full' | 'top-k';
+  readonly window?: TokenTable['window'];
   readonly hasEntropy: boolean;
   readonly hasConfidence: boolean;
 }
@@ -158,6 +159,7 @@ function encode(t: TokenTable, key: string, reasoningLength: number): Buffer {
   const header: Header = {
     version: VERSION, count: t.starts.length, reasoningLength, key, hasEntropy: !!t.entropy, hasConfidence: !!t.confidence,
     ...(t.entropyKind ? { entropyKind: t.entropyKind } : {}),
+    ...(t.window ? { window: t.window } : {}),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const pad = (4 - ((8 + json.length) % 4)) % 4;
@@ -201,5 +203,11 @@ function decode(bytes: Buffer, key: string, reasoningLength: number): TokenTable
     starts, ends, logprob,
     ...(entropy ? { entropy, entropyKind: header.entropyKind ?? 'full' } : {}),
     ...(confidence ? { confidence } : {}),
+    ...(validWindow(header.window, n) ? { window: header.window } : {}),
   };
+}
+
+/** A cached window description that fits a table of `n` tokens. */
+function validWindow(w: TokenTable['window'] | undefined, n: number): w is NonNullable<TokenTable['window']> {
+  return !!w && Number.isInteger(w.from) && w.from >= 0 && w.from < n && Number.isInteger(w.size) && Number.isInteger(w.overlap) && w.overlap > 0 && w.overlap < w.size;
 }

@@ -46,11 +46,28 @@ export function tokenTableFromScored(scored: ScoredText, reasoningOffset: number
     for (let t = first; t < scored.starts.length; t++) rows.push(logprobs.subarray(t * k, (t + 1) * k));
     confidence = Float32Array.from(tokenConfidences({ logprob, topK: rows }));
   }
+  // Windowing that began in the prompt covers the whole reasoning.
+  const window = scored.window ? { size: scored.window.size, overlap: scored.window.overlap, from: Math.max(0, scored.window.from - first) } : undefined;
   return {
     starts, ends, logprob,
     ...(entropy ? { entropy, entropyKind: scored.entropyKind ?? 'full' } : {}),
     ...(confidence ? { confidence } : {}),
+    ...(window && window.from < n ? { window } : {}),
   };
+}
+
+/**
+ * What to tell a user about a windowed table: the trace was longer than the model's context, and from
+ * which character of the reasoning on tokens were scored with a shorter left context.
+ */
+export function windowWarning(table: TokenTable): string | undefined {
+  const w = table.window;
+  if (!w) return undefined;
+  const n = table.starts.length;
+  const at = table.starts[w.from] ?? 0;
+  return `longer than the model's context (${w.size.toLocaleString('en-US')} tokens): scored in overlapping windows; ` +
+    `${(n - w.from).toLocaleString('en-US')} of ${n.toLocaleString('en-US')} reasoning tokens (from character ${at.toLocaleString('en-US')} on) ` +
+    `were scored with ${w.overlap.toLocaleString('en-US')} to ${(w.size - 1).toLocaleString('en-US')} tokens of left context instead of all of it`;
 }
 
 /** Scores a trace with a backend: one forward pass over prompt + reasoning. */
@@ -62,6 +79,8 @@ export async function scoreTraceTokens(
   const { text, reasoningOffset } = scoringText(trace);
   const scored = await backend.score(text, {
     topK: options.topK ?? DEFAULT_TOP_K,
+    // Only the candidates' logprobs are kept (DeepConf confidence), not their strings.
+    topKTokens: false,
     entropy: true,
     signal: options.signal,
     onProgress: options.onProgress,

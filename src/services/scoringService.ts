@@ -7,7 +7,7 @@ import { Disposable } from '../util/disposable';
 import { readSettings } from './config';
 import { formatCount } from '../shared/format';
 import { ScoreCache } from '../pipeline/scoreCache';
-import { scoreSession } from '../pipeline/scoreTrace';
+import { scoreSession, windowWarning } from '../pipeline/scoreTrace';
 import { withCancellableProgress } from './progress';
 import { own } from './context';
 
@@ -95,6 +95,9 @@ export class ScoringService extends Disposable {
         return true;
       },
     );
+    const table = doc.session.tokenTable;
+    const warning = done && table ? windowWarning(table) : undefined;
+    if (warning) void vscode.window.showWarningMessage(`${doc.summary.name}: ${warning}.`);
     return done ?? false;
   }
 }
