@@ -18,6 +18,7 @@ import { findEmbeddedModel } from '../model/onnx/modelFolder';
 import type { SegmentationMode } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
 import { InProcessOnnxBackend } from '../model/onnx/local';
+import { OnnxBackend } from '../model/onnx/client';
 import { OpenAIBackend } from '../model/openai';
 import { backendPruner } from '../pipeline/pruneRunner';
 import { ArgError, describeOptions, parseOneInput } from './args';
@@ -32,8 +33,14 @@ import { isAbortError } from '../core/cancel';
 /** A chain of a rule-based method and a budgeted one, as the help and errors show it. */
 const CHAIN_EXAMPLE = `${METHOD.loops},${METHOD.asap}`;
 
+/** The local model's watchdog (`prune` and `score`). */
+export const WATCHDOG_OPTION_SPEC = {
+  watchdog: { type: 'string', description: 'fail and restart a local model process that reports no progress for this many seconds (default 120; 0 = off)' },
+} as const;
+
 const specs = {
   ...FIELD_OPTION_SPECS,
+  ...WATCHDOG_OPTION_SPEC,
   method: { type: 'string', short: 'm', description: `pruning method (${PICKABLE_METHODS.map((m) => m.id).join(', ')}), or a chain run in order such as ${CHAIN_EXAMPLE}` },
   budget: { type: 'string', short: 'b', description: `kept share: 0.8, 80%, 1024 tokens, or auto (difficulty-aware); default 80% for budgeted methods; rule-based methods (${PICKABLE_METHODS.filter((m) => !m.budgeted).map((m) => m.id).join(', ')}) apply their whole rule unless it is given` },
   model: { type: 'string', description: 'score with a local model: an ONNX folder (HF / Optimum layout) or a .gguf file' },
@@ -73,11 +80,11 @@ function assertKeySafe(endpoints: readonly string[], allowHttp: boolean): void {
 }
 
 /** Backend from `--model` / `--endpoint` (undefined: scores come from the file's logprobs). */
-export function backendFromOptions(options: { model?: string; endpoint?: string; 'endpoint-model'?: string; 'allow-http-key'?: boolean }): ScoringBackend | undefined {
+export function backendFromOptions(options: { model?: string; endpoint?: string; 'endpoint-model'?: string; 'allow-http-key'?: boolean; watchdog?: string }): ScoringBackend | undefined {
   if (options.model && options.endpoint) throw new ArgError('give --model or --endpoint, not both');
   if (options.model) {
     if (!existsSync(options.model)) throw new ArgError(`--model ${options.model}: no such folder or .gguf file`);
-    return new InProcessOnnxBackend(resolve(options.model));
+    return localBackend(resolve(options.model), options);
   }
   if (options.endpoint) {
     const endpoints = options.endpoint.split(',').map((s) => s.trim()).filter(Boolean);
@@ -92,9 +99,22 @@ export function backendFromOptions(options: { model?: string; endpoint?: string;
 }
 
 /** The embedded default model (media/models/reasoning-lens-tiny beside the CLI), when it is built. */
-export function embeddedBackend(): ScoringBackend | undefined {
+export function embeddedBackend(options: { watchdog?: string } = {}): ScoringBackend | undefined {
   const dir = findEmbeddedModel(__dirname) ?? findEmbeddedModel(process.cwd());
-  return dir ? new InProcessOnnxBackend(dir) : undefined;
+  return dir ? localBackend(dir, options) : undefined;
+}
+
+/**
+ * A local model (ONNX folder or GGUF file) in its own process, like the editor's: Ctrl-C stops it within
+ * a second and the watchdog (`--watchdog`) fails and restarts a process that stops reporting progress.
+ * In process only where the model worker bundle is missing (a CLI bundled without it).
+ */
+function localBackend(modelDir: string, options: { watchdog?: string }): ScoringBackend {
+  const seconds = options.watchdog !== undefined ? Number(options.watchdog) : undefined;
+  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds >= 0)) throw new ArgError('--watchdog takes a number of seconds ≥ 0 (0 = off)');
+  const workerPath = [process.env.RL_MODEL_WORKER, join(__dirname, 'onnxWorker.js')].find((p): p is string => !!p && existsSync(p));
+  if (!workerPath) return new InProcessOnnxBackend(modelDir);
+  return new OnnxBackend({ modelDir, workerPath, ...(seconds !== undefined ? { watchdogMs: seconds * 1000 } : {}) });
 }
 
 /**

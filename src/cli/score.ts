@@ -17,13 +17,14 @@ import { stepScoresFromTable } from '../core/tokenTable';
 import { checkOutput } from '../core/export/atomicWrite';
 import { ArgError, describeOptions, parseOneInput } from './args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
-import { backendFromOptions, embeddedBackend, printTotals, runJsonlCommand } from './prune';
+import { backendFromOptions, embeddedBackend, printTotals, runJsonlCommand, WATCHDOG_OPTION_SPEC } from './prune';
 import { READ_OPTION_SPECS, readOptionsFrom } from './readOptions';
 import { commandScope } from './workerPool';
 import { recordTask, scoreRow, type ScoreRow } from './workerTask';
 
 const specs = {
   ...READ_OPTION_SPECS,
+  ...WATCHDOG_OPTION_SPEC,
   model: { type: 'string', description: 'score with a local model: an ONNX folder (HF / Optimum layout) or a .gguf file' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
@@ -104,7 +105,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
       const kind = await sourceKind(input);
       if (kind.kind !== 'jsonl') throw new ArgError('-o needs a JSONL dataset (for other inputs, omit -o and redirect --json output)');
       // No model named and no logprobs in the file: score with the embedded model, like the editor.
-      if (!backend && !(await jsonlHasLogprobs(input, parse))) backend = hold(embeddedBackend());
+      if (!backend && !(await jsonlHasLogprobs(input, parse))) backend = hold(embeddedBackend(options));
       const b = backend;
       const asyncTask = b
         ? recordTask(input, parse, async ({ traces, line }, totals) => {
@@ -145,7 +146,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
         continue;
       }
       let by = backend;
-      if (!by && !hasReasoningLogprobs(trace)) by = fallback ??= hold(embeddedBackend());
+      if (!by && !hasReasoningLogprobs(trace)) by = fallback ??= hold(embeddedBackend(options));
       const { scored, row } = await scoredRow(trace, segmentation, by, io, signal);
       if (!scored) {
         totals.skipped.push({ id: trace.id, where: trace.source.file, reason: 'no logprobs in the file and the embedded model is not built: give --model DIR or --endpoint URL to score it' });

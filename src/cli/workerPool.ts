@@ -399,8 +399,8 @@ export async function commandScope(command: string, usage: string, io: CliIo, bo
  */
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const onSignal = (): void => {
-    controller.abort();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    controller.abort(new AbortError(`interrupted (${signal})`));
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   };

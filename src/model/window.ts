@@ -33,7 +33,7 @@ export function planWindows(fed: number, size: number, overlap: number, sink = 0
   if (fed <= 0) return [];
   const first = Math.min(fed, Math.max(1, size));
   const windows: WindowPlan[] = [{ start: 0, end: first, keepFrom: 0 }];
-  const room = Math.max(2, size - sink);
+  const room = Math.max(2, size - sinkRoom(size, sink));
   const w = clampOverlap(overlap, room);
   while (windows[windows.length - 1]!.end < fed) {
     const previous = windows[windows.length - 1]!.end;
@@ -42,6 +42,11 @@ export function planWindows(fed: number, size: number, overlap: number, sink = 0
     windows.push({ start, end: Math.min(fed, start + room), keepFrom: previous });
   }
   return windows;
+}
+
+/** Positions a sink takes in a window of `size`: none in a window too small to hold it, a token of context and a new one. */
+function sinkRoom(size: number, sink: number): number {
+  return size - sink >= 2 ? sink : 0;
 }
 
 /** Overlap within `[1, room - 1]`, so that every window scores at least one new token. */
@@ -98,14 +103,16 @@ export interface WindowOptions {
  */
 export async function scoreInWindows(seq: readonly number[], options: WindowOptions, runtime: WindowedRuntime): Promise<ScoreWindow | undefined> {
   const fed = seq.length - 1;
-  const sink = options.sinkToken !== undefined ? 1 : 0;
   const size = Math.max(2, options.size);
+  const sink = sinkRoom(size, options.sinkToken !== undefined ? 1 : 0);
   const plan = planWindows(fed, size, options.overlap, sink);
   const chunk = Math.max(1, options.chunk);
   let done = 0;
+  // Tokenizing is done: say so before the first pass (a watchdog counts silences).
+  options.onProgress?.(0, fed);
   for (const [i, w] of plan.entries()) {
     await runtime.startWindow();
-    const head = i > 0 && options.sinkToken !== undefined ? [options.sinkToken] : [];
+    const head = i > 0 && sink > 0 && options.sinkToken !== undefined ? [options.sinkToken] : [];
     const ids = [...head, ...seq.slice(w.start, w.end)];
     // Row r of this window is position w.start + r - head.length of the sequence.
     const keepRow = w.keepFrom - w.start + head.length;

@@ -22,6 +22,8 @@ export interface ReasoningLensSettings {
   readonly modelVariant: string;
   /** Inference threads for the local model (0 = all cores). */
   readonly modelThreads: number;
+  /** Seconds without progress after which a local model process is failed and restarted (0 = never). */
+  readonly modelWatchdogSeconds: number;
   /** OpenAI-compatible base URLs (requests are spread across them). Machine-scoped. */
   readonly endpoints: readonly string[];
   /** The `model` name sent to the endpoints. */
@@ -46,6 +48,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): ReasoningLensSe
     modelPath: machineValue<string>(c, 'model.path', ''),
     modelVariant: c.get<string>('model.variant', ''),
     modelThreads: c.get<number>('model.threads', 0),
+    modelWatchdogSeconds: Math.max(0, c.get<number>('model.watchdogSeconds', 120)),
     endpoints: machineValue<string[]>(c, 'endpoints', []),
     endpointModel: c.get<string>('endpoint.model', ''),
     scoreCacheMaxMB: Math.max(0, c.get<number>('scoreCache.maxSizeMB', 256)),
