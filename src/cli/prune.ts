@@ -114,7 +114,7 @@ function localBackend(modelDir: string, options: { watchdog?: string }): Scoring
   if (seconds !== undefined && !(Number.isFinite(seconds) && seconds >= 0)) throw new ArgError('--watchdog takes a number of seconds ≥ 0 (0 = off)');
   const workerPath = [process.env.RL_MODEL_WORKER, join(__dirname, 'onnxWorker.js')].find((p): p is string => !!p && existsSync(p));
   if (!workerPath) return new InProcessOnnxBackend(modelDir);
-  return new OnnxBackend({ modelDir, workerPath, ...(seconds !== undefined ? { watchdogMs: seconds * 1000 } : {}) });
+  return new OnnxBackend({ modelDir, workerPath, watchdogMs: seconds === undefined ? undefined : seconds * 1000 });
 }
 
 /**

@@ -97,8 +97,8 @@ export interface ScoreRow {
    * (character `fromChar`) on were scored in windows of `size` tokens with at least `overlap` tokens of
    * left context; the steps they touch have `windowed: true`.
    */
-  readonly window?: { readonly size: number; readonly overlap: number; readonly fromToken: number; readonly fromChar: number };
-  readonly steps: readonly (StepScores & { readonly text: string; readonly windowed?: true })[];
+  readonly window?: { readonly size: number; readonly overlap: number; readonly fromToken: number; readonly fromChar: number } | undefined;
+  readonly steps: readonly (StepScores & { readonly text: string; readonly windowed?: true | undefined })[];
 }
 
 /** The per-step scores of a trace as a `score` output row (undefined scores when the file has no logprobs). */
@@ -109,12 +109,12 @@ export function scoreRow(trace: Trace, segmentation: SegmentationMode, scores: r
     source: `${trace.source.file}${trace.source.line !== undefined ? `:${trace.source.line}` : ''}`,
     format: trace.format,
     scoredBy,
-    ...(window ? { window } : {}),
+    window,
     steps: steps.map((s, i) => ({
       ...(scores?.[i] ?? { index: i, tokens: 0 }),
       index: i,
       text: s.text.length > 120 ? `${s.text.slice(0, 119)}…` : s.text,
-      ...(window && s.end > window.fromChar ? { windowed: true as const } : {}),
+      windowed: window && s.end > window.fromChar ? (true as const) : undefined,
     })),
   };
 }

@@ -32,8 +32,8 @@ export interface TopKCandidates {
   readonly k: number;
   /** Candidate ids (`-1` for padding or where only strings are known). */
   readonly ids?: Int32Array;
-  /** Candidate strings, `T × k` (empty string for padding); present when ids cannot be decoded by the caller. */
-  readonly tokens?: readonly string[];
+  /** Candidate strings, `T × k` (empty string for padding); absent when not asked for (`topKTokens: false`). */
+  readonly tokens?: readonly string[] | undefined;
   /** Candidate logprobs, descending within a row; `NaN` for padding and for row 0 without BOS. */
   readonly logprobs: Float32Array;
 }

@@ -89,11 +89,11 @@ export interface WindowOptions {
   /** Tokens per forward pass. */
   readonly chunk: number;
   /** Token fed first in every later window (the BOS token), when the text was scored after one. */
-  readonly sinkToken?: number;
+  readonly sinkToken?: number | undefined;
   /** 1 when `seq[0]` is a BOS token that is not part of the text (output positions shift by one). */
   readonly offset: number;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: ProgressCallback;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ProgressCallback | undefined;
 }
 
 /**
@@ -157,13 +157,5 @@ export function fitContext(prompt: readonly number[], fixed: number, maxTokens: 
 
 /** {@link WindowOptions} from a score call's options, for a runtime's window `size` and `chunk` (and BOS, when fed). */
 export function windowOptions(options: ScoreOptions, size: number, chunk: number, bos: number | undefined): WindowOptions {
-  return {
-    size,
-    overlap: options.windowOverlap ?? defaultOverlap(size),
-    chunk,
-    ...(bos !== undefined ? { sinkToken: bos } : {}),
-    offset: bos !== undefined ? 1 : 0,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  };
+  return { size, overlap: options.windowOverlap ?? defaultOverlap(size), chunk, sinkToken: bos, offset: bos !== undefined ? 1 : 0, signal: options.signal, onProgress: options.onProgress };
 }

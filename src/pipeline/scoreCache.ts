@@ -29,7 +29,7 @@ interface Header {
   /** The entry's key, so a file renamed or copied over another entry is a miss. */
   readonly key: string;
   readonly entropyKind?: 'full' | 'top-k';
-  readonly window?: TokenTable['window'];
+  readonly window?: TokenTable['window'] | undefined;
   readonly hasEntropy: boolean;
   readonly hasConfidence: boolean;
 }
@@ -159,7 +159,7 @@ function encode(t: TokenTable, key: string, reasoningLength: number): Buffer {
   const header: Header = {
     version: VERSION, count: t.starts.length, reasoningLength, key, hasEntropy: !!t.entropy, hasConfidence: !!t.confidence,
     ...(t.entropyKind ? { entropyKind: t.entropyKind } : {}),
-    ...(t.window ? { window: t.window } : {}),
+    window: t.window,
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const pad = (4 - ((8 + json.length) % 4)) % 4;
@@ -203,7 +203,7 @@ function decode(bytes: Buffer, key: string, reasoningLength: number): TokenTable
     starts, ends, logprob,
     ...(entropy ? { entropy, entropyKind: header.entropyKind ?? 'full' } : {}),
     ...(confidence ? { confidence } : {}),
-    ...(validWindow(header.window, n) ? { window: header.window } : {}),
+    window: validWindow(header.window, n) ? header.window : undefined,
   };
 }
 

@@ -52,7 +52,7 @@ export function tokenTableFromScored(scored: ScoredText, reasoningOffset: number
     starts, ends, logprob,
     ...(entropy ? { entropy, entropyKind: scored.entropyKind ?? 'full' } : {}),
     ...(confidence ? { confidence } : {}),
-    ...(window && window.from < n ? { window } : {}),
+    window: window && window.from < n ? window : undefined,
   };
 }
 

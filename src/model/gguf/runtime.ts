@@ -200,8 +200,8 @@ export class GgufCausalLM implements PieceDecoder, LocalModel {
       }
     }
     let topK: ScoredText['topK'];
-    if (topIds && topLogprobs) topK = { k, ids: topIds, ...(options.topKTokens === false ? {} : { tokens: Array.from(topIds, (id) => (id < 0 ? '' : this.piece(id))) }), logprobs: topLogprobs };
-    return { ...encoded, logprob, entropy, entropyKind: entropy ? 'full' : undefined, topK, bosPrepended: prependBos, ...(window ? { window } : {}) };
+    if (topIds && topLogprobs) topK = { k, ids: topIds, tokens: options.topKTokens === false ? undefined : Array.from(topIds, (id) => (id < 0 ? '' : this.piece(id))), logprobs: topLogprobs };
+    return { ...encoded, logprob, entropy, entropyKind: entropy ? 'full' : undefined, topK, bosPrepended: prependBos, window };
   }
 
   private async generateNow(prompt: string, options: GenerateOptions): Promise<Generation> {

@@ -43,9 +43,9 @@ export interface OnnxBackendOptions {
    * A worker with work in flight that reports nothing for this long is failed and restarted
    * (default {@link DEFAULT_WATCHDOG_MS}; 0 turns the watchdog off).
    */
-  readonly watchdogMs?: number;
+  readonly watchdogMs?: number | undefined;
   /** How long a cancelled request may take to stop before its worker is killed (default 500 ms). */
-  readonly cancelGraceMs?: number;
+  readonly cancelGraceMs?: number | undefined;
 }
 
 /** Default watchdog: two minutes without progress (a chunk of a large model on few cores takes tens of seconds). */

@@ -310,7 +310,7 @@ export class OnnxCausalLM implements LocalModel {
     let topK: ScoredText['topK'];
     if (k > 0) {
       const tokens = options.topKTokens === false ? undefined : Array.from(out.topIds!, (id) => (id < 0 ? '' : this.tokenizer.piece(id)));
-      topK = { k, ids: out.topIds!, ...(tokens ? { tokens } : {}), logprobs: out.topLogprobs! };
+      topK = { k, ids: out.topIds!, tokens, logprobs: out.topLogprobs! };
     }
     return {
       ...encoded,
@@ -319,7 +319,7 @@ export class OnnxCausalLM implements LocalModel {
       entropyKind: out.entropy ? 'full' : undefined,
       topK,
       bosPrepended: prependBos,
-      ...(window ? { window } : {}),
+      window,
     };
   }
 
