@@ -580,7 +580,7 @@ export async function* jsonArrayElements(path: string, opts: ReadOptions = {}): 
       for (let i = 0; i < found.length; ) {
         let bytes = 0;
         let j = i;
-        while (j < found.length && j - i < BATCH_ITEMS && bytes < BATCH_BYTES) bytes += found[j]!.end - found[j++]!.start;
+        for (; j < found.length && j - i < BATCH_ITEMS && bytes < BATCH_BYTES; j++) bytes += found[j]!.end - found[j]!.start;
         yield found.slice(i, j).map((e) => readElement(e, chunkStart, bytesRead));
         i = j;
       }
