@@ -49,6 +49,11 @@ export interface ScoredText extends TokenizedText {
   readonly entropy?: Float32Array | undefined;
   readonly entropyKind?: 'full' | 'top-k' | undefined;
   readonly topK?: TopKCandidates | undefined;
+  /**
+   * Rank of each observed token in the model's distribution (1 = the most likely token; GLTR's
+   * measure), where the backend computes it over the whole vocabulary (`ScoreOptions.rank`).
+   */
+  readonly rank?: Int32Array | undefined;
   /** True when a BOS token was fed before token 0 (so token 0 has a logprob). */
   readonly bosPrepended: boolean;
   /** Present when the text was longer than the model's context and was scored in windows. */
@@ -80,6 +85,8 @@ export interface ScoreOptions {
   readonly topKTokens?: boolean | undefined;
   /** Compute the full-vocabulary entropy (default true where the backend can). */
   readonly entropy?: boolean | undefined;
+  /** Compute each observed token's rank over the whole vocabulary (default false; local models). */
+  readonly rank?: boolean | undefined;
   /** Feed the model's BOS token before the text (default: what the tokenizer config says). */
   readonly prependBos?: boolean | undefined;
   /** Tokens per forward pass (local models; default 384). */

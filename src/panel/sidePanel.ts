@@ -20,7 +20,7 @@ import { own, type LensContext } from '../services/context';
 import type { OpenTrace } from '../services/sessionManager';
 import { previewPrune, runPrune } from '../pipeline/pruneRunner';
 import { isCheapMethod, isPruneMethodId, pruneMethod, type Budget } from '../core/prune';
-import { onDidChangeSettings, readSettings, SettingsSection } from '../services/config';
+import { onDidChangeSettings, readSettings } from '../services/config';
 import { panelMethods, panelPlan, panelTrace } from './panelModel';
 import { PreviewRunner } from '../pipeline/previewRunner';
 import { withCancellableProgress } from '../services/progress';
@@ -177,8 +177,8 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     applyBudget: (r) => this.applyBudget(r.method, r.budget),
     command: (r) => this.runPanelCommand(r.command),
     setSegmentation: async (r) => {
-      const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-      await vscode.workspace.getConfiguration(SettingsSection).update('segmentation', r.segmentation, target);
+      // The one settings store: user settings unless the user keeps this one in the workspace.
+      await this.ctx.settings.setSegmentation(r.segmentation, this.ctx.sessions.active?.uri);
       return null;
     },
     toggleStep: (r) => {

@@ -5,7 +5,7 @@
  * to per-step metrics by `core/scores`. No `vscode` here.
  */
 import { tokenConfidences } from '../core/scores';
-import type { TokenTable } from '../core/tokenTable';
+import { rankFromCandidates, type TokenTable } from '../core/tokenTable';
 import type { Trace } from '../core/trace/types';
 import type { ProgressCallback, ScoredText, ScoringBackend } from '../model/backend';
 import type { TraceSession } from '../core/session';
@@ -40,11 +40,14 @@ export function tokenTableFromScored(scored: ScoredText, reasoningOffset: number
   const logprob = scored.logprob.slice(first);
   const entropy = scored.entropy?.slice(first);
   let confidence: Float32Array | undefined;
+  // Exact ranks where the backend computed them over the vocabulary, else within its top-k list.
+  let rank = scored.rank?.slice(first);
   if (scored.topK) {
     const { k, logprobs } = scored.topK;
     const rows: Float32Array[] = [];
     for (let t = first; t < scored.starts.length; t++) rows.push(logprobs.subarray(t * k, (t + 1) * k));
     confidence = Float32Array.from(tokenConfidences({ logprob, topK: rows }));
+    rank ??= Int32Array.from(rows, (row, i) => rankFromCandidates(logprob[i]!, row));
   }
   // Windowing that began in the prompt covers the whole reasoning.
   const window = scored.window ? { size: scored.window.size, overlap: scored.window.overlap, from: Math.max(0, scored.window.from - first) } : undefined;
@@ -53,6 +56,7 @@ export function tokenTableFromScored(scored: ScoredText, reasoningOffset: number
     ...(entropy ? { entropy, entropyKind: scored.entropyKind ?? 'full' } : {}),
     ...(confidence ? { confidence } : {}),
     window: window && window.from < n ? window : undefined,
+    ...(rank ? { rank } : {}),
   };
 }
 
@@ -82,6 +86,7 @@ export async function scoreTraceTokens(
     // Only the candidates' logprobs are kept (DeepConf confidence), not their strings.
     topKTokens: false,
     entropy: true,
+    rank: true,
     signal: options.signal,
     onProgress: options.onProgress,
   });

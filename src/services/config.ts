@@ -34,7 +34,14 @@ export interface ReasoningLensSettings {
   readonly tokenizer: TokenizerSetting;
   /** Where Select Model looks (empty strings: the store's usual place). Machine-scoped. */
   readonly modelSearch: { readonly ollama: string; readonly lmStudio: string; readonly huggingFace: string; readonly folders: readonly string[] };
+  /** Traces up to this many tokens are scored by the local model as they open (0 = never). */
+  readonly scoreOnOpenMaxTokens: number;
+  /** Keep / Drop / Pin lenses: `auto` = on up to `CODE_LENS_MAX_STEPS` steps, not for sentence steps. */
+  readonly codeLens: 'auto' | 'on' | 'off';
 }
+
+/** Above this many steps the `auto` CodeLens setting shows none (hover, gutter and keys remain). */
+export const CODE_LENS_MAX_STEPS = 200;
 
 export const SettingsSection = 'reasoningLens';
 
@@ -59,6 +66,8 @@ export function readSettings(scope?: vscode.ConfigurationScope): ReasoningLensSe
       huggingFace: machineValue<string>(c, 'model.search.huggingFace', ''),
       folders: machineValue<string[]>(c, 'model.search.folders', []),
     },
+    scoreOnOpenMaxTokens: Math.max(0, c.get<number>('scoreOnOpen.maxTokens', 20_000)),
+    codeLens: c.get<ReasoningLensSettings['codeLens']>('codeLens', 'auto'),
   };
 }
 

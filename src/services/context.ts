@@ -3,6 +3,7 @@ import type { BackendService } from './backendService';
 import type { PruneSettingsStore } from './pruneSettings';
 import type { ScoringService } from './scoringService';
 import type { SessionManager } from './sessionManager';
+import type { SettingsStore } from './settingsStore';
 
 /**
  * What every `register` receives: VS Code's extension context, the log, and the long-lived services
@@ -20,6 +21,11 @@ export interface LensContext {
   readonly scoring: ScoringService;
   /** The workspace's chosen pruning method and budget. */
   readonly pruneSettings: PruneSettingsStore;
+  /**
+   * What the user changes from the UI: settings written where they belong (never a new
+   * `.vscode/settings.json`), and the heat metric every view shows (`metricFor(session)`).
+   */
+  readonly settings: SettingsStore;
 }
 
 /**

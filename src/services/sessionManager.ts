@@ -88,6 +88,13 @@ export class SessionManager extends Disposable {
     return this.activeSession;
   }
 
+  /** The trace of the open document with URI `key` (a string or a URI), if any. */
+  openTrace(key: string | vscode.Uri): OpenTrace | undefined {
+    const uri = typeof key === 'string' ? key : key.toString();
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    return document ? this.sessionFor(document) : undefined;
+  }
+
   /** Lets documents of `scheme` be resolved to traces by `resolver` instead of by parsing their text. */
   registerResolver(scheme: string, resolver: TraceResolver): vscode.Disposable {
     this.resolvers.set(scheme, resolver);
@@ -174,6 +181,27 @@ export class SessionManager extends Disposable {
       this.log.warn('could not save the prune plan:', String(error));
     }
   }
+}
+
+/**
+ * The step a document line belongs to (a gutter click, a line-number menu): the first step that
+ * starts on the line, else the step the line lies in. Undefined outside the reasoning or when the
+ * document does not hold the reasoning verbatim.
+ */
+export function stepOnLine(doc: OpenTrace, document: vscode.TextDocument, line: number): number | undefined {
+  if (doc.reasoningOffset === undefined || line < 0 || line >= document.lineCount) return undefined;
+  const { session } = doc;
+  const lineStart = document.offsetAt(new vscode.Position(line, 0)) - doc.reasoningOffset;
+  const lineEnd = document.offsetAt(document.lineAt(line).range.end) - doc.reasoningOffset;
+  // The last step that starts by the end of the line.
+  let step = session.stepAt(lineEnd);
+  if (!step) return undefined;
+  if (step.start >= lineStart) {
+    // It starts on this line: go back to the first step that does.
+    while (step.index > 0 && session.steps[step.index - 1]!.start >= lineStart) step = session.steps[step.index - 1]!;
+    return step.index;
+  }
+  return step.end > lineStart ? step.index : undefined;
 }
 
 function persistKey(uri: vscode.Uri, trace: Trace): string {

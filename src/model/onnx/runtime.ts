@@ -234,7 +234,7 @@ export class OnnxCausalLM implements LocalModel {
     const k = out.k;
     const block = Math.max(1, Math.floor((4 << 20) / V));
     const kTensor = new ort.Tensor('int64', BigInt64Array.from([BigInt(Math.max(1, k))]), [1]);
-    const fetches = [Reduction.logprob, ...(out.entropy ? [Reduction.entropy] : []), ...(k > 0 ? [Reduction.topValues, Reduction.topIndices] : [])];
+    const fetches = [Reduction.logprob, ...(out.entropy ? [Reduction.entropy] : []), ...(k > 0 ? [Reduction.topValues, Reduction.topIndices] : []), ...(out.rank ? [Reduction.above] : [])];
     for (let r0 = 0; r0 < rows; r0 += block) {
       const n = Math.min(block, rows - r0);
       const slice = logits.subarray(r0 * V, (r0 + n) * V);
@@ -247,6 +247,10 @@ export class OnnxCausalLM implements LocalModel {
       const pos = outStart + r0;
       out.logprob.set(result[Reduction.logprob]!.data as Float32Array, pos);
       if (out.entropy) out.entropy.set(result[Reduction.entropy]!.data as Float32Array, pos);
+      if (out.rank) {
+        const above = result[Reduction.above]!.data as Float32Array;
+        for (let i = 0; i < above.length; i++) out.rank[pos + i] = above[i]! + 1;
+      }
       if (k > 0) {
         out.topLogprobs!.set(result[Reduction.topValues]!.data as Float32Array, pos * k);
         const ids = result[Reduction.topIndices]!.data as BigInt64Array;
@@ -269,7 +273,7 @@ export class OnnxCausalLM implements LocalModel {
     const seq = prependBos ? [bosId, ...encoded.ids] : Array.from(encoded.ids);
     const n = encoded.ids.length;
     const k = Math.max(0, Math.min(options.topK ?? 0, this.vocab));
-    const out = createReductionOutput(n, k, options.entropy ?? true);
+    const out = createReductionOutput(n, k, options.entropy ?? true, options.rank ?? false);
     const chunk = Math.max(1, options.chunkSize ?? this.options.chunkSize ?? defaultChunkSize(this.vocab));
     const size = windowSize(this.contextLength, options.contextWindow);
     const scratch = k > 0 ? new TopKScratch(k) : null;
@@ -318,6 +322,7 @@ export class OnnxCausalLM implements LocalModel {
       entropy: out.entropy ?? undefined,
       entropyKind: out.entropy ? 'full' : undefined,
       topK,
+      ...(out.rank ? { rank: out.rank } : {}),
       bosPrepended: prependBos,
       window,
     };
