@@ -65,6 +65,39 @@ export class Workbench {
     throw new Error(`no webview frame with ${selector} within ${timeout} ms`);
   }
 
+  /** Opens a workspace file with Quick Open (Ctrl+P), as a person would, and waits for its tab. */
+  async openFile(name) {
+    const page = this.page;
+    await page.keyboard.press('Control+P');
+    await this.pick(name);
+    await page.locator('.tab', { hasText: name }).first().waitFor({ timeout: 30_000 });
+  }
+
+  /**
+   * Switches the colour theme with Ctrl+K Ctrl+T (typing the command's title in the palette can land
+   * on "Browse Color Themes in Marketplace", which needs the network); waits for the workbench class
+   * of the theme kind (`vs`, `vs-dark`, `hc-black`, `hc-light`) when given.
+   */
+  async theme(label, kindClass) {
+    const page = this.page;
+    await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
+    await this.pick(label);
+    if (kindClass) await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), kindClass, { timeout: 15_000 });
+    await page.waitForTimeout(500);
+  }
+
+  /** Hovers the status-bar item whose text matches `text` and returns its tooltip (a hover widget). */
+  async statusTooltip(text, contains) {
+    const page = this.page;
+    const item = page.locator('.statusbar-item', { hasText: text }).first();
+    await item.hover();
+    const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: contains }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    return hover;
+  }
+
   async screenshot(name) {
     const path = join(this.shotsDir, `${this.prefix}-${name}.png`);
     await this.page.screenshot({ path });

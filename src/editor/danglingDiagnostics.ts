@@ -8,8 +8,8 @@ import { own } from '../services/context';
 
 /** `Diagnostic.code` of a dangling reference (Problems panel, quick fixes). */
 export const DANGLING_CODE = 'dangling-reference';
-/** Diagnostics per reference and kept step at most (a name used 300 times is one problem, not 300). */
-const USES_PER_STEP = 3;
+/** Other uses listed as related information of a reference's one diagnostic. */
+const RELATED_USES = 10;
 const UPDATE_DEBOUNCE_MS = 120;
 
 /** What the diagnostics of one document say (tests). */
@@ -20,9 +20,10 @@ export interface DanglingDiagnosticsDescription {
 
 /**
  * Dangling references as Problems: after any prune (palette, side panel, slider, keep/drop), every
- * number or identifier that a kept step uses but only a dropped step introduces is a warning on its
- * uses, with the introducing step as related information and a quick fix "Keep the source step".
- * Nothing pops up: the Problems panel and the squiggles are where a user looks for them.
+ * number or identifier that a kept step uses but only a dropped step introduces is one warning, on
+ * its first use in a kept step, with the introducing step and the other uses as related information
+ * and a quick fix "Keep the source step" (a name used in 30 steps is one problem, not 30). Nothing
+ * pops up: the Problems panel and the squiggles are where a user looks for them.
  */
 export class DanglingDiagnostics extends Disposable implements vscode.CodeActionProvider {
   static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
@@ -125,33 +126,37 @@ export class DanglingDiagnostics extends Disposable implements vscode.CodeAction
     const diagnostics: vscode.Diagnostic[] = [];
     const sources = new Map<string, number>();
     for (const ref of refs) {
-      const origin = occurrences(td, ref, ref.sourceStep, 1)[0];
-      for (const used of ref.usedInSteps) {
-        for (const range of occurrences(td, ref, used, USES_PER_STEP)) {
-          const d = new vscode.Diagnostic(range, message(ref, used), vscode.DiagnosticSeverity.Warning);
-          d.source = 'Reasoning Lens';
-          d.code = DANGLING_CODE;
-          if (origin) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(td.document.uri, origin), `${ref.token} is introduced here, in step ${ref.sourceStep + 1}, which the plan drops`)];
-          diagnostics.push(d);
-          sources.set(key(d), ref.sourceStep);
-        }
-      }
+      const uses = ref.usedInSteps.flatMap((step) => occurrences(td, ref, step).slice(0, 1).map((range) => ({ step, range })));
+      const first = uses[0];
+      if (!first) continue;
+      const d = new vscode.Diagnostic(first.range, message(ref), vscode.DiagnosticSeverity.Warning);
+      d.source = 'Reasoning Lens';
+      d.code = DANGLING_CODE;
+      const origin = occurrences(td, ref, ref.sourceStep)[0];
+      d.relatedInformation = [
+        ...(origin ? [new vscode.DiagnosticRelatedInformation(new vscode.Location(td.document.uri, origin), `${ref.token} is introduced here, in step ${ref.sourceStep + 1}, which the plan drops`)] : []),
+        ...uses.slice(1, 1 + RELATED_USES).map((u) => new vscode.DiagnosticRelatedInformation(new vscode.Location(td.document.uri, u.range), `also used in step ${u.step + 1}`)),
+      ];
+      diagnostics.push(d);
+      sources.set(key(d), ref.sourceStep);
     }
     this.collection.set(td.document.uri, diagnostics);
     this.sources.set(td.document.uri.toString(), sources);
   }
 }
 
-function message(ref: DanglingReference, used: number): string {
+function message(ref: DanglingReference): string {
   const what = ref.kind === 'number' ? 'the number' : 'the name';
-  return `Dangling reference: step ${used + 1} uses ${what} ${ref.token}, which only step ${ref.sourceStep + 1} introduces, and the pruning plan drops step ${ref.sourceStep + 1}.`;
+  const steps = ref.usedInSteps.map((s) => s + 1);
+  const where = steps.length === 1 ? `step ${steps[0]} uses` : `steps ${steps.slice(0, 5).join(', ')}${steps.length > 5 ? ` and ${steps.length - 5} more` : ''} use`;
+  return `Dangling reference: ${where} ${what} ${ref.token}, which only step ${ref.sourceStep + 1} introduces, and the pruning plan drops step ${ref.sourceStep + 1}.`;
 }
 
 /**
  * Where `ref.token` stands in step `step` as a whole word (a number not inside a longer number, a
- * name not inside a longer name): the first `limit` places, as document ranges.
+ * name not inside a longer name), as document ranges.
  */
-function occurrences(td: StepLayout, ref: DanglingReference, step: number, limit: number): vscode.Range[] {
+function occurrences(td: StepLayout, ref: DanglingReference, step: number): vscode.Range[] {
   const s = td.session.steps[step];
   if (!s) return [];
   const escaped = ref.token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -163,7 +168,6 @@ function occurrences(td: StepLayout, ref: DanglingReference, step: number, limit
   for (const m of s.text.matchAll(pattern)) {
     const start = td.reasoningOffset + s.start + m.index;
     out.push(new vscode.Range(td.document.positionAt(start), td.document.positionAt(start + m[0].length)));
-    if (out.length >= limit) break;
   }
   return out;
 }

@@ -7,12 +7,20 @@ import { colourTokens, type TokenColours } from './tokenBuckets';
 import type { EditorContext, StepLayout, TokenViewMode } from './traceEditorModel';
 import { own } from '../services/context';
 
+/**
+ * Lines above and below the visible ones whose tokens are coloured too: scrolling within them needs
+ * no update, and the cost of an update does not grow with the trace.
+ */
+const MARGIN_LINES = 200;
+
 /** What the token view last applied to one editor (tests, the editor benchmark). */
 export interface AppliedTokenView {
   readonly uri: string;
   readonly mode: TokenViewMode;
-  /** Tokens coloured per heat step (index 0 = coolest). */
+  /** Tokens coloured per heat step (index 0 = coolest), in the lines decorated. */
   readonly tokens: readonly number[];
+  /** The document lines decorated, `[first, last]`: the visible ones and a margin around them. */
+  readonly lines: readonly [number, number];
   /** Decoration ranges sent (runs of neighbouring tokens in one step are one range). */
   readonly ranges: number;
   readonly note?: string;
@@ -25,8 +33,10 @@ export interface AppliedTokenView {
  * "Toggle Token View": every token of the reasoning gets the heat colour of its surprisal or of its
  * rank under the model (GLTR buckets), from the session's token table (the file's logprobs, the
  * score cache or a model). The step heat map steps aside while it is on. Built for long traces: the
- * colouring is computed once per table and mode, offsets become positions in one forward sweep over
- * the document's line starts, and runs of neighbouring tokens in the same step are one range.
+ * colouring is computed once per table and mode; the decorations cover the visible lines and 200
+ * lines either side and follow scrolling, so their cost does not grow with the trace; offsets become
+ * positions in one forward sweep over the document's line starts, and runs of neighbouring tokens
+ * in the same step are one range.
  */
 export class TokenView extends Disposable {
   private readonly types: vscode.TextEditorDecorationType[];
@@ -48,6 +58,10 @@ export class TokenView extends Disposable {
     this._register(ctx.model.onDidChangeView(() => this.schedule()));
     this._register(ctx.sessions.onDidChangeSession((e) => { if (e.change === 'scores') this.schedule(); }));
     this._register(vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()));
+    this._register(vscode.window.onDidChangeTextEditorVisibleRanges((e) => {
+      const applied = this.applied.get(e.textEditor.document.uri.toString());
+      if (applied && !covers(applied.lines, e.visibleRanges, e.textEditor.document.lineCount)) this.schedule();
+    }));
     this._register(vscode.workspace.onDidCloseTextDocument((d) => { this.lineStarts.delete(d.uri.toString()); this.applied.delete(d.uri.toString()); }));
     this._register({ dispose: () => { if (this.immediate) clearImmediate(this.immediate); } });
   }
@@ -94,11 +108,14 @@ export class TokenView extends Disposable {
       return undefined;
     }
     const colours = this.coloursOf(table)!;
-    const { ranges, tokens } = this.rangesOf(td, table, colours);
+    const visible = editor.visibleRanges;
+    const first = Math.max(0, Math.min(...visible.map((r) => r.start.line), editor.document.lineCount - 1) - MARGIN_LINES);
+    const last = Math.min(editor.document.lineCount - 1, Math.max(0, ...visible.map((r) => r.end.line)) + MARGIN_LINES);
+    const { ranges, tokens } = this.rangesOf(td, table, colours, first, last);
     for (let b = 0; b < HEAT_BUCKETS; b++) editor.setDecorations(this.types[b]!, ranges[b]!);
     const appliedAt = performance.now();
     const result: AppliedTokenView = {
-      uri: key, mode, tokens, ranges: ranges.reduce((n, r) => n + r.length, 0),
+      uri: key, mode, tokens, lines: [first, last], ranges: ranges.reduce((n, r) => n + r.length, 0),
       ...(colours.note ? { note: colours.note } : {}),
       durationMs: appliedAt - started, appliedAt,
     };
@@ -111,12 +128,18 @@ export class TokenView extends Disposable {
    * token's leading whitespace is not coloured (blank lines stay blank), and a token that continues
    * the previous one's run (same step, on the same line) extends its range instead of adding one.
    */
-  private rangesOf(td: StepLayout, table: TokenTable, colours: TokenColours): { ranges: vscode.Range[][]; tokens: number[] } {
+  private rangesOf(td: StepLayout, table: TokenTable, colours: TokenColours, firstLine: number, lastLine: number): { ranges: vscode.Range[][]; tokens: number[] } {
     const starts = this.lineStartsOf(td.document);
     const reasoning = td.session.trace.reasoning;
     const base = td.reasoningOffset;
     const ranges: vscode.Range[][] = Array.from({ length: HEAT_BUCKETS }, () => []);
     const tokens = new Array<number>(HEAT_BUCKETS).fill(0);
+    // The tokens that end after the window starts and start before it ends (both ascend).
+    const from = starts[firstLine]! - base;
+    const to = (lastLine + 1 < starts.length ? starts[lastLine + 1]! : Number.MAX_SAFE_INTEGER) - base;
+    const n = firstIndex(table.starts, to);
+    let i = firstIndex(table.ends, from + 1);
+    // The first token may start a line or two before the window (leading blank lines): walk from 0.
     let line = 0;
     // Only ever called with ascending offsets (run starts and ends), so the pointer only moves on.
     const position = (offset: number): vscode.Position => {
@@ -130,8 +153,7 @@ export class TokenView extends Disposable {
     const flush = () => {
       if (runBucket >= 0 && runEnd > runStart) ranges[runBucket]!.push(new vscode.Range(position(runStart), position(runEnd)));
     };
-    const n = table.starts.length;
-    for (let i = 0; i < n; i++) {
+    for (; i < n; i++) {
       const b = colours.buckets[i]!;
       if (b < 0) continue;
       tokens[b]!++;
@@ -181,4 +203,25 @@ function onlySpaces(text: string, from: number, to: number): boolean {
     if (c !== 32 && c !== 9) return false;
   }
   return true;
+}
+
+/** First index of ascending `values` whose value is at least `x` (`values.length` when none). */
+function firstIndex(values: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! < x) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** True when the decorated `lines` still hold the visible ranges with half the margin to spare. */
+function covers(lines: readonly [number, number], visible: readonly vscode.Range[], lineCount: number): boolean {
+  if (visible.length === 0) return true;
+  const top = Math.min(...visible.map((r) => r.start.line));
+  const bottom = Math.max(...visible.map((r) => r.end.line));
+  const roomAbove = lines[0] === 0 || top - lines[0] >= MARGIN_LINES / 2;
+  const roomBelow = lines[1] >= lineCount - 1 || lines[1] - bottom >= MARGIN_LINES / 2;
+  return roomAbove && roomBelow;
 }

@@ -317,7 +317,8 @@ describe('Editor experience', () => {
       await vscode.commands.executeCommand(CommandIds.openTraceView, file);
     }
     const start = await describeEditor(uri);
-    assert.match(start.statusBar.text, /32,000 → 32,000 tokens \(±0%\)/);
+    // 32,000 tokens in the steps and one per blank line between them (how budgets count too).
+    assert.match(start.statusBar.text, /32,999 → 32,999 tokens \(±0%\)/);
 
     // Toggle: command start → decorations sent, status bar updated, CodeLens provided again.
     const decorationsMs: number[] = [];
@@ -342,25 +343,49 @@ describe('Editor experience', () => {
     }
     // Token view: command → every token of the 32,000 coloured (decorations sent). The first toggle
     // also computes the colouring (then cached per token table and mode).
+    // On a trace whose neighbouring tokens mostly differ in colour: one range per token, the worst case.
+    const variedFile = workspaceFile('synthetic-bench-1000-varied.json');
+    writeFileSync(variedFile.fsPath, syntheticCompletion(1000, 32, { variedTokens: true }).json);
+    const reasoningTokens = tokenTableFromFile((await readTraces(variedFile.fsPath)).traces[0]!)!.starts.length;
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const variedUri = (await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, variedFile))!;
+    await waitForEditor(variedUri, (x) => x.scored === true && x.decorations !== null, 'varied trace scored', 60_000);
     const tokenViewMs: number[] = [];
     const tokenViewWorkMs: number[] = [];
     let tokenViewRanges = 0;
     for (let k = 0; k < 11; k++) {
       await vscode.commands.executeCommand(CommandIds.toggleTokenView, 'off');
-      await waitForEditor(uri, (x) => x.appliedTokenView === null, 'token view off', 10_000);
+      await waitForEditor(variedUri, (x) => x.appliedTokenView === null, 'token view off', 10_000);
       await sleep(100);
       const t0 = performance.now();
       await vscode.commands.executeCommand(CommandIds.toggleTokenView, 'surprisal');
-      const d = await waitForEditor(uri, (x) => x.appliedTokenView !== null && x.appliedTokenView.appliedAt > t0, 'token view applied', 10_000);
-      assert.equal(d.appliedTokenView!.tokens.reduce((a, b) => a + b, 0), 32000, 'every token coloured');
+      const d = await waitForEditor(variedUri, (x) => x.appliedTokenView !== null && x.appliedTokenView.appliedAt > t0, 'token view applied', 10_000);
+      const [first, last] = d.appliedTokenView!.lines;
+      const visible = vscode.window.activeTextEditor!.visibleRanges[0]!;
+      assert.ok(first <= visible.start.line && last >= visible.end.line, 'the visible lines are coloured');
+      assert.ok(d.appliedTokenView!.tokens.reduce((a, b) => a + b, 0) > 0);
       tokenViewMs.push(d.appliedTokenView!.appliedAt - t0);
       tokenViewWorkMs.push(d.appliedTokenView!.durationMs);
       tokenViewRanges = d.appliedTokenView!.ranges;
     }
+    // Scrolling far away: the decorations follow the visible lines.
+    const scrollMs: number[] = [];
+    const editor = vscode.window.activeTextEditor!;
+    for (let k = 1; k <= 8; k++) {
+      const target = Math.floor((editor.document.lineCount * ((k * 37) % 100)) / 100);
+      const t0 = performance.now();
+      editor.revealRange(new vscode.Range(target, 0, target, 0), vscode.TextEditorRevealType.InCenter);
+      const d = await waitForEditor(variedUri, (x) => x.appliedTokenView !== null && x.appliedTokenView.lines[0] <= target && x.appliedTokenView.lines[1] >= target, 'token view follows the scroll', 10_000);
+      scrollMs.push(d.appliedTokenView!.appliedAt - t0);
+    }
+    const coloured = (await describeEditor(variedUri)).appliedTokenView!;
     await vscode.commands.executeCommand(CommandIds.toggleTokenView, 'off');
     const result = {
       trace: { steps: 1000, tokens: 32000, bytes: json.length },
-      tokenView: { coldMs: +tokenViewMs[0]!.toFixed(1), warm: stats(tokenViewMs.slice(1)), workMs: stats(tokenViewWorkMs.slice(1)), ranges: tokenViewRanges },
+      tokenView: {
+        tokens: reasoningTokens, lines: vscode.window.activeTextEditor!.document.lineCount, windowTokens: coloured.tokens.reduce((a, b) => a + b, 0),
+        coldMs: +tokenViewMs[0]!.toFixed(1), warm: stats(tokenViewMs.slice(1)), workMs: stats(tokenViewWorkMs.slice(1)), ranges: tokenViewRanges, scrollMs: stats(scrollMs),
+      },
       openCachedScoresMs: cachedOpenMs === null ? null : { coldFile: +cachedOpenMs.toFixed(1), editorShown: +cachedShownMs!.toFixed(1) },
       openMs: { cold: +opens[0]!.ms.toFixed(1), coldEditorShown: +opens[0]!.shownMs.toFixed(1), warm: stats(opens.slice(1).map((o) => o.ms)) },
       toggle: {

@@ -82,7 +82,7 @@ export function expectedRanges(document: vscode.TextDocument, trace: Trace, step
 export const allHeat = (d: AppliedDecorations) => d.heat.flat();
 
 /** A synthetic OpenAI chat completion with `<think>` reasoning and per-token logprobs (no model needed). */
-export function syntheticCompletion(stepCount: number, wordsPerStep: number): { json: string; jsonWithoutLogprobs: string; firstTokenSurprisal: number[] } {
+export function syntheticCompletion(stepCount: number, wordsPerStep: number, options: { variedTokens?: boolean } = {}): { json: string; jsonWithoutLogprobs: string; firstTokenSurprisal: number[] } {
   const steps: string[] = [];
   for (let i = 0; i < stepCount; i++) {
     const words = [`Step${i}`];
@@ -93,9 +93,12 @@ export function syntheticCompletion(stepCount: number, wordsPerStep: number): { 
   const tokens = content.match(/\s*\S+|\s+$/g) ?? [];
   // Each step's first token ("\n\nStepN") gets a distinct surprisal (37 is coprime with 100).
   const surprisalOf = (i: number) => ((i * 37) % 100) / 10;
-  const lp = tokens.map((t) => {
+  // With `variedTokens`, the other tokens' surprisal cycles through all five token-view buckets too
+  // (the worst case for the token view: neighbours rarely share a colour).
+  const other = (k: number) => (options.variedTokens ? -[0.05, 0.5, 1.8, 3.7, 7][(k * 7) % 5]! : -0.1);
+  const lp = tokens.map((t, k) => {
     const m = /Step(\d+)/.exec(t);
-    return { token: t, logprob: m ? -surprisalOf(Number(m[1])) : -0.1, top_logprobs: [] };
+    return { token: t, logprob: m ? -surprisalOf(Number(m[1])) : other(k), top_logprobs: [] };
   });
   const record = { object: 'chat.completion', model: 'synthetic', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content }, logprobs: { content: lp } }] };
   const bare = { ...record, choices: [{ ...record.choices[0]!, logprobs: null }] };
