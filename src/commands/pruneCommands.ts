@@ -55,6 +55,8 @@ const CONTEXT_CAN_REDO = 'reasoningLens.prune.canRedo';
 export class PruneCommands extends Disposable {
   /** What the last "Set Budget…" said it changed (tests and diagnostics). */
   private lastBudgetReport: string | undefined;
+  /** The status-bar message about the last prune (a newer one replaces it). */
+  private statusMessage: vscode.Disposable | undefined;
 
   static register(ctx: LensContext): PruneCommands {
     return own(ctx.extension, new PruneCommands(ctx));
@@ -118,10 +120,16 @@ export class PruneCommands extends Disposable {
     const b = plan.budget;
     if (b) {
       const note = plan.notes?.length ? ` ${plan.notes.join('; ')}.` : '';
-      void vscode.window.setStatusBarMessage(`Reasoning Lens: ${plan.dropped.length} of ${plan.stepCount} steps dropped, ${formatCount(b.before)} → ${formatCount(b.after)} tokens${b.met ? '' : ` (budget not met: ${budgetShortfall(plan)})`}.${note}`, 8000);
+      this.flash(`Reasoning Lens: ${plan.dropped.length} of ${plan.stepCount} steps dropped, ${formatCount(b.before)} → ${formatCount(b.after)} tokens${b.met ? '' : ` (budget not met: ${budgetShortfall(plan)})`}.${note}`);
     }
     this.warnIfFarFromBudget(doc, plan, budget);
     return plan;
+  }
+
+  /** Shows `text` in the status bar for a few seconds, replacing the previous prune's message. */
+  private flash(text: string): void {
+    this.statusMessage?.dispose();
+    this.statusMessage = vscode.window.setStatusBarMessage(text, 8000);
   }
 
   /**
@@ -284,6 +292,7 @@ export class PruneCommands extends Disposable {
     const steps = doc.session.steps.length;
     const what = `Budget ${formatBudget(budget)}: ${info.label} now keeps ${doc.session.plan.kept.length} of ${steps} steps of ${doc.summary.name}, ${formatTokens(after.after, after.estimated)} (was ${before.kept} steps, ${formatTokens(before.tokens, after.estimated)}).`;
     this.lastBudgetReport = what;
+    this.flash(`Reasoning Lens: ${what}`);
     if (this.warnIfFarFromBudget(doc, plan, budget, `${what} `)) return;
     void vscode.window.showInformationMessage(what, 'Undo').then((choice) => {
       if (choice) void vscode.commands.executeCommand(CommandIds.undoPruning);

@@ -23,9 +23,13 @@ function demoTrace(n = 40) {
     steps.push(`${openers[Math.floor(rnd() * openers.length)]} ${w.join(' ')}.`);
   }
   const content = `<think>\n${steps.join('\n\n')}\n</think>\n\nThe answer is \\boxed{84}.`;
-  const logprobs = content.match(/\s*\S+|\s+/g).map((token) => {
+  // Five candidates per token, as an API returns them: the chosen token is listed when it is among
+  // the five most likely, so ranks are 1-5 or "above 5".
+  const logprobs = content.match(/\s*\S+|\s+/g).map((token, i) => {
     const logprob = -(rnd() ** 3) * 6;
-    return { token, logprob, top_logprobs: [{ token, logprob }, { token: ' x', logprob: logprob - 1 }].sort((a, b) => b.logprob - a.logprob) };
+    const others = Array.from({ length: 5 }, (_, k) => ({ token: ` alt${i}-${k}`, logprob: -rnd() * 3 - k * 0.4 }));
+    const top = [...others, { token, logprob }].sort((a, b) => b.logprob - a.logprob).slice(0, 5);
+    return { token, logprob, top_logprobs: top };
   });
   return { object: 'chat.completion', model: 'synthetic', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content }, logprobs: { content: logprobs } }] };
 }
@@ -44,7 +48,15 @@ async function painted(page) {
   });
 }
 
-async function openTraceView(page, wb, file) {
+/** Waits until more than `n` spans are painted with a background. */
+async function waitPainted(page, n = 0) {
+  await page.waitForFunction((min) => [...document.querySelectorAll('.view-overlays div[class*="ced-"], .view-lines span[class*="ced-"]')]
+    .filter((s) => getComputedStyle(s).backgroundColor !== 'rgba(0, 0, 0, 0)').length > min, n, { timeout: 30_000 });
+}
+
+async function openTraceView(page, wb, file, workspace) {
+  // The demo trace is written by whichever test needs it first (each test may run alone).
+  if (file === FILE && workspace && !existsSync(join(workspace, FILE))) writeFileSync(join(workspace, FILE), JSON.stringify(demoTrace()));
   await wb.openFile(file);
   await wb.runCommand('Reasoning Lens: Open Trace View');
   await page.locator('.tab', { hasText: `${file.split('/').pop()}.md` }).first().waitFor({ timeout: 30_000 });
@@ -70,8 +82,7 @@ export const tests = [
   {
     name: 'editor: drop a step from its CodeLens and see the status bar change; the legend in the real colours',
     async run({ page, wb, workspace }) {
-      writeFileSync(join(workspace, FILE), JSON.stringify(demoTrace()));
-      await openTraceView(page, wb, FILE);
+      await openTraceView(page, wb, FILE, workspace);
       const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Drop' }).first();
       await lens.waitFor({ timeout: 30_000 });
       const before = await statusText(page);
@@ -118,23 +129,22 @@ export const tests = [
         const el = [...document.querySelectorAll('.statusbar-item')].find((e) => e.textContent.includes('tokens ('));
         return el && !el.textContent.includes('~');
       }, null, { timeout: 90_000 });
-      await page.waitForFunction(() => [...document.querySelectorAll('.view-overlays div[class*="ced-"], .view-lines span[class*="ced-"]')]
-        .some((s) => getComputedStyle(s).backgroundColor !== 'rgba(0, 0, 0, 0)'), null, { timeout: 30_000 });
+      await waitPainted(page);
       assert.equal(await page.locator('.statusbar-item', { hasText: 'Scoring' }).count(), 0, 'the scoring item stays after scoring');
       await wb.screenshot('dark-coloured-on-open');
     },
   },
   {
     name: 'editor: after a Thought-Anchors trace, the next trace is coloured by a metric it has, and the status bar says so',
-    async run({ page, wb }) {
+    async run({ page, wb, workspace }) {
       await openTraceView(page, wb, 'base_solution.json');
       await wb.runCommand('Reasoning Lens: Colour Steps By…');
       await wb.pick('importance');
       await page.locator('.statusbar-item', { hasText: 'importance' }).first().waitFor({ timeout: 15_000 });
-      await openTraceView(page, wb, FILE);
+      await openTraceView(page, wb, FILE, workspace);
       const text = await page.locator('.statusbar-item', { hasText: 'no importance' }).first().innerText();
       assert.match(text, /first-token surprisal \(no importance \(file\) here\)/);
-      assert.ok(await painted(page) > 0, 'the trace is not coloured');
+      await waitPainted(page);
       await wb.screenshot('dark-metric-fallback');
       await wb.runCommand('Reasoning Lens: Colour Steps By…');
       await wb.pick('first-token surprisal');
@@ -142,21 +152,23 @@ export const tests = [
   },
   {
     name: 'editor: the token view colours every token by surprisal, then by rank, with a legend',
-    async run({ page, wb }) {
-      await openTraceView(page, wb, FILE);
+    async run({ page, wb, workspace }) {
+      await openTraceView(page, wb, FILE, workspace);
       await statusText(page);
       const steps = await painted(page);
       await wb.runCommand('Reasoning Lens: Toggle Token View');
       await page.locator('.statusbar-item', { hasText: 'tokens by surprisal' }).first().waitFor({ timeout: 15_000 });
-      await page.waitForFunction((n) => [...document.querySelectorAll('.view-overlays div[class*="ced-"], .view-lines span[class*="ced-"]')]
-        .filter((s) => getComputedStyle(s).backgroundColor !== 'rgba(0, 0, 0, 0)').length > n, steps, { timeout: 15_000 });
+      await waitPainted(page, steps);
       await shotsInThemes(page, wb, 'tokens-surprisal', 'every token by its surprisal');
       // The legend's link switches to ranks (GLTR buckets).
       const tip = await wb.statusTooltip(STATUS, 'every token by its surprisal');
       await tip.locator('a', { hasText: 'Colour tokens by rank' }).click();
       await page.locator('.statusbar-item', { hasText: 'tokens by rank' }).first().waitFor({ timeout: 15_000 });
       const rankTip = await wb.statusTooltip(STATUS, 'rank under the model');
-      assert.match(await rankTip.innerText(), /top 1 \(the model's first choice\)/);
+      const legend = await rankTip.innerText();
+      assert.match(legend, /top 1 \(the model's first choice\)/);
+      // The file lists five candidates a token: the legend says how many tokens fell outside them.
+      assert.match(legend, /not among the 5 candidates the scores list/);
       await wb.screenshot('dark-tokens-rank-legend');
       await page.mouse.move(700, 400);
       await wb.runCommand('Reasoning Lens: Toggle Token View');
@@ -194,8 +206,8 @@ export const tests = [
   },
   {
     name: 'editor: Set Budget… re-prunes the open trace and says what changed',
-    async run({ page, wb }) {
-      await openTraceView(page, wb, FILE);
+    async run({ page, wb, workspace }) {
+      await openTraceView(page, wb, FILE, workspace);
       await statusText(page);
       await wb.runCommand('Reasoning Lens: Prune with…');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'asap' }).first().waitFor({ timeout: 30_000 });
@@ -211,6 +223,7 @@ export const tests = [
       assert.match(await toast.first().innerText(), /now keeps \d+ of 40 steps .*\(was \d+ steps/);
       const after = await statusText(page);
       assert.ok(!after.includes(pruned), `the status bar did not change: ${after}`);
+      await page.waitForTimeout(800);
       await wb.screenshot('dark-set-budget');
       await wb.runCommand('Reasoning Lens: Undo Pruning');
       await page.locator('.statusbar-item', { hasText: pruned }).first().waitFor({ timeout: 15_000 });
@@ -219,7 +232,7 @@ export const tests = [
   {
     name: 'editor: the status-bar entry opens the side panel; its "Steps" select writes no .vscode/settings.json',
     async run({ page, wb, workspace }) {
-      await openTraceView(page, wb, FILE);
+      await openTraceView(page, wb, FILE, workspace);
       await page.locator('.statusbar-item', { hasText: STATUS }).first().click();
       const frame = await wb.webviewFrame('rl-panel', 60_000);
       await frame.locator('rl-panel h2').first().waitFor({ timeout: 30_000 });
