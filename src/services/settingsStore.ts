@@ -10,7 +10,7 @@ import { own } from './context';
 const METRIC_KEY = 'reasoningLens.editor.metric';
 
 /** The `reasoningLens.*` settings the UI changes, without the section prefix. */
-export type UiSetting = 'segmentation' | 'backend' | 'model.path';
+export type UiSetting = 'segmentation' | 'backend' | 'model.path' | 'model.variant';
 
 /** Settings read only from user scope (they load code or send data somewhere; see config.ts). */
 const USER_ONLY: ReadonlySet<UiSetting> = new Set(['model.path']);
