@@ -31,7 +31,7 @@ const r = JSON.parse(readFileSync(resultFile, 'utf8')) as {
   openMs: { cold: number; coldEditorShown: number; warm: Stats };
   openCachedScoresMs: { coldFile: number; editorShown: number } | null;
   toggle: Record<string, Stats>;
-  tokenView: { tokens: number; lines: number; windowTokens: number; coldMs: number; warm: Stats; workMs: Stats; ranges: number; scrollMs: Stats };
+  tokenView: { tokens: number; lines: number; windowTokens: number; coldMs: number; coldWorkMs: number; warm: Stats; workMs: Stats; cpuMs: Stats; ranges: number; scrollMs: Stats };
   host: string;
 };
 const verdict = (ok: boolean) => (ok ? 'ok' : 'OVER TARGET');
@@ -46,7 +46,7 @@ for (const [name, s] of Object.entries(r.toggle)) {
 }
 const tv = r.tokenView;
 console.log(`token view on ${tv.tokens.toLocaleString('en-US')} tokens (${tv.lines.toLocaleString('en-US')} lines), neighbouring tokens mostly in different colours; the visible lines ± 200 are decorated (${tv.windowTokens.toLocaleString('en-US')} tokens, ${tv.ranges.toLocaleString('en-US')} ranges):`);
-console.log(`  toggle → decorations applied: first ${tv.coldMs} ms (computes the colouring of all tokens), then p50 ${tv.warm.p50} ms / p95 ${tv.warm.p95} ms / max ${tv.warm.max} ms (work in the host p95 ${tv.workMs.p95} ms)   [target ≤ 50 ms: ${verdict(tv.coldMs <= 50 && tv.warm.p95 <= 50)}]`);
+console.log(`  toggle → decorations applied: first ${tv.coldMs} ms (${tv.coldWorkMs} ms of it in the token view: colouring all tokens, line starts, decorations), then p50 ${tv.warm.p50} ms / p95 ${tv.warm.p95} ms / max ${tv.warm.max} ms (work in the host p95 ${tv.workMs.p95} ms wall, ${tv.cpuMs.p95} ms CPU)   [target ≤ 50 ms: ${verdict(tv.coldMs <= 50 && tv.warm.p95 <= 50)}]`);
 console.log(`  scroll far → decorations follow: p50 ${tv.scrollMs.p50} ms / p95 ${tv.scrollMs.p95} ms / max ${tv.scrollMs.max} ms`);
 const p95 = Math.max(r.toggle.decorationsAppliedMs!.p95, r.toggle.statusBarMs!.p95, r.toggle.codeLensProvideMs!.p95);
 console.log(`toggle p95 (decorations, status bar, CodeLens provider): ${p95} ms   [target ≤ 16 ms: ${verdict(p95 <= 16)}]`);

@@ -20,7 +20,7 @@ export interface BackgroundScoring {
   /** Tokens scored so far and in all (0 of 0 until the model reports). */
   readonly done: number;
   readonly total: number;
-  /** `performance.now()`-like clock (Date.now()) when it started. */
+  /** `Date.now()` when it started (for the time left). */
   readonly startedAt: number;
 }
 
