@@ -131,7 +131,7 @@ export const tests = [
       }, null, { timeout: 90_000 });
       await waitPainted(page);
       assert.equal(await page.locator('.statusbar-item', { hasText: 'Scoring' }).count(), 0, 'the scoring item stays after scoring');
-      await wb.screenshot('dark-coloured-on-open');
+      await shotsInThemes(page, wb, 'coloured-on-open', 'Heat:');
     },
   },
   {
@@ -145,7 +145,7 @@ export const tests = [
       const text = await page.locator('.statusbar-item', { hasText: 'no importance' }).first().innerText();
       assert.match(text, /first-token surprisal \(no importance \(file\) here\)/);
       await waitPainted(page);
-      await wb.screenshot('dark-metric-fallback');
+      await shotsInThemes(page, wb, 'metric-fallback', 'has no importance');
       await wb.runCommand('Reasoning Lens: Colour Steps By…');
       await wb.pick('first-token surprisal');
     },
@@ -191,7 +191,7 @@ export const tests = [
       await problem.waitFor({ timeout: 15_000 });
       assert.equal(await page.locator('.markers-panel .monaco-list-row', { hasText: 'and5' }).count(), 0, 'a typo fragment is reported');
       assert.equal(await notifications(page, 'dangling').count(), 0, 'a toast about dangling references');
-      await wb.screenshot('dark-dangling-problem');
+      await shotsInThemes(page, wb, 'dangling-problem');
       // Go to the problem and apply the quick fix from the light bulb menu (Ctrl+.).
       await problem.dblclick();
       await page.waitForTimeout(500);
