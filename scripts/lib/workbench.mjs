@@ -39,6 +39,14 @@ export class Workbench {
     }
   }
 
+  /**
+   * Waits for the quick pick or input box whose title or message holds `text`: right after a palette
+   * command the palette's own input is still on screen, and typing into it would go astray.
+   */
+  async quickInput(text) {
+    await this.page.locator('.quick-input-widget', { hasText: text }).first().waitFor({ timeout: 15_000 });
+  }
+
   /** Picks an item in an open quick pick by (part of) its label. */
   async pick(text) {
     const page = this.page;

@@ -139,6 +139,7 @@ export const tests = [
     async run({ page, wb, workspace }) {
       await openTraceView(page, wb, 'base_solution.json');
       await wb.runCommand('Reasoning Lens: Colour Steps By…');
+      await wb.quickInput('colour steps by');
       await wb.pick('importance');
       await page.locator('.statusbar-item', { hasText: 'importance' }).first().waitFor({ timeout: 15_000 });
       await openTraceView(page, wb, FILE, workspace);
@@ -147,6 +148,7 @@ export const tests = [
       await waitPainted(page);
       await shotsInThemes(page, wb, 'metric-fallback', 'has no importance');
       await wb.runCommand('Reasoning Lens: Colour Steps By…');
+      await wb.quickInput('colour steps by');
       await wb.pick('first-token surprisal');
     },
   },
@@ -214,6 +216,7 @@ export const tests = [
       await wb.pick('asap');
       const pruned = /\(−\d+%\)/.exec(await page.locator('.statusbar-item', { hasText: /\(−\d+%\)/ }).first().innerText())[0];
       await wb.runCommand('Reasoning Lens: Set Budget…');
+      await wb.quickInput('How much of the reasoning to keep');
       const input = page.locator('.quick-input-widget input');
       await input.waitFor({ state: 'visible', timeout: 15_000 });
       await input.fill('40%');
