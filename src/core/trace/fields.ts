@@ -1,5 +1,5 @@
 /**
- * Field paths and field mappings: where in a record a trace's prompt, reasoning, answer and id sit.
+ * Field paths and field mappings: where in a record a trace's prompt, reasoning, answer, id and correctness sit.
  * A path is dotted with array indices (`choices.0.message.content`, `outputs.0.text`); `*` stands for
  * "every element" in the paths reported for streams. Pure; every lookup reads own properties only.
  */
@@ -18,7 +18,7 @@ export function decodeJsonString(s: string): unknown {
 }
 
 /** The roles a field can play. */
-export const FIELD_ROLES = ['prompt', 'reasoning', 'answer', 'id'] as const;
+export const FIELD_ROLES = ['prompt', 'reasoning', 'answer', 'id', 'correct'] as const;
 
 /** A field role. */
 export type FieldRole = (typeof FIELD_ROLES)[number];

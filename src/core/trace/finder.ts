@@ -208,18 +208,23 @@ function recordFacts(record: unknown, leaves: readonly Leaf[], scalars: readonly
     const id = ids[0];
     if (id) facts.id = { value: 'text' in id ? id.text : String(id.value), path: formatPath(id.path) };
   }
-  const correct = [...scalars, ...leaves.map((l) => ({ ...l, value: l.text }))]
-    .filter((s) => s.depth <= 2 && familyRank(s.key, 'correct') >= 0 && asCorrect(s.value) !== undefined)
-    .sort((a, b) => a.depth - b.depth || familyRank(a.key, 'correct') - familyRank(b.key, 'correct'))[0];
-  if (correct) facts.correct = asCorrect(correct.value)!;
-  // `score: [true]` is a list: look at top-level lists of one value too.
-  if (facts.correct === undefined && isRecord(record)) {
-    for (const k of safeKeys(record).slice(0, 1000)) {
-      if (familyRank(k, 'correct') < 0) continue;
-      const c = asCorrect(record[k]);
-      if (c !== undefined) {
-        facts.correct = c;
-        break;
+  if (mapping?.correct !== undefined) {
+    const c = asCorrect(getPath(record, mapping.correct));
+    if (c !== undefined) facts.correct = c;
+  } else {
+    const correct = [...scalars, ...leaves.map((l) => ({ ...l, value: l.text }))]
+      .filter((s) => s.depth <= 2 && familyRank(s.key, 'correct') >= 0 && asCorrect(s.value) !== undefined)
+      .sort((a, b) => a.depth - b.depth || familyRank(a.key, 'correct') - familyRank(b.key, 'correct'))[0];
+    if (correct) facts.correct = asCorrect(correct.value)!;
+    // `score: [true]` is a list: look at top-level lists of one value too.
+    if (facts.correct === undefined && isRecord(record)) {
+      for (const k of safeKeys(record).slice(0, 1000)) {
+        if (familyRank(k, 'correct') < 0) continue;
+        const c = asCorrect(record[k]);
+        if (c !== undefined) {
+          facts.correct = c;
+          break;
+        }
       }
     }
   }

@@ -5,7 +5,7 @@
  */
 import type { ReadContext } from './build';
 import { getPath, mapsContent } from './fields';
-import { findTraces, readStreamEvents } from './finder';
+import { asCorrect, findTraces, readStreamEvents } from './finder';
 import { formatSpec, RECORD_FORMATS, streamOf, TEXT_FORMATS, type TraceFormat } from './registry';
 import { isRecord, safeKeys, safeParseJson } from './safeJson';
 import type { ParseOptions, ParseResult, SourceLocation, Trace } from './types';
@@ -63,13 +63,28 @@ export function parseTraceText(text: string, opts: ParseOptions = {}, source: So
 }
 
 /** Applies a user-set `id` path to the traces of a record read by a known schema. */
-function withMappedId(res: ParseResult, record: unknown, opts: ParseOptions): ParseResult {
-  const path = opts.fields?.id;
-  if (path === undefined) return res;
-  const v = getPath(record, path);
-  if (typeof v !== 'string' && typeof v !== 'number') return res;
+/**
+ * The id and correctness a user mapping points at (`--field id=PATH`, `--field correct=PATH`), put on
+ * the traces a known schema read from the record (several traces share the id with `/k`).
+ */
+function withMappedFacts(res: ParseResult, record: unknown, opts: ParseOptions): ParseResult {
+  const idPath = opts.fields?.id;
+  const correctPath = opts.fields?.correct;
+  if (idPath === undefined && correctPath === undefined) return res;
+  const idValue = idPath !== undefined ? getPath(record, idPath) : undefined;
+  const id = typeof idValue === 'string' || typeof idValue === 'number' ? String(idValue) : undefined;
+  const correct = correctPath !== undefined ? asCorrect(getPath(record, correctPath)) : undefined;
+  if (id === undefined && correct === undefined) return res;
   const n = res.traces.length;
-  return { ...res, traces: res.traces.map((t, i) => ({ ...t, id: n > 1 ? `${String(v)}/${i}` : String(v), fields: { ...t.fields, id: path } })) };
+  return {
+    ...res,
+    traces: res.traces.map((t, i): Trace => ({
+      ...t,
+      ...(id !== undefined ? { id: n > 1 ? `${id}/${i}` : id } : {}),
+      fields: { ...t.fields, ...(id !== undefined && idPath !== undefined ? { id: idPath } : {}), ...(correct !== undefined && correctPath !== undefined ? { correct: correctPath } : {}) },
+      ...(correct !== undefined ? { reference: { ...t.reference, correct } } : {}),
+    })),
+  };
 }
 
 /**
@@ -83,13 +98,13 @@ export function parseTraceRecord(record: unknown, opts: ParseOptions = {}, sourc
   try {
     if (mapsContent(opts.fields)) return findTraces(record, ctx('mapped'), opts.fields) ?? unrecognised(record, source);
     const want = forced(opts);
-    if (want) return withMappedId(readForced(record, want, opts, source, id), record, opts);
-    if (Array.isArray(record)) return record.some((v) => isRecord(unwrapEvent(v))) ? withMappedId(parseEvents(record, opts, source, id), record, opts) : unrecognised(record, source);
+    if (want) return withMappedFacts(readForced(record, want, opts, source, id), record, opts);
+    if (Array.isArray(record)) return record.some((v) => isRecord(unwrapEvent(v))) ? withMappedFacts(parseEvents(record, opts, source, id), record, opts) : unrecognised(record, source);
     if (!isRecord(record)) return unrecognised(record, source);
     const known = RECORD_FORMATS.find((f) => f.detect(record));
-    if (known) return withMappedId(known.read(record, ctx(known.id as TraceFormat)), record, opts);
+    if (known) return withMappedFacts(known.read(record, ctx(known.id as TraceFormat)), record, opts);
     const stream = streamOf(record);
-    if (stream) return withMappedId(readStreamEvents(stream, [record], ctx(stream.id as TraceFormat)), record, opts);
+    if (stream) return withMappedFacts(readStreamEvents(stream, [record], ctx(stream.id as TraceFormat)), record, opts);
     return findTraces(record, ctx('mapped'), opts.fields) ?? unrecognised(record, source);
   } catch (e) {
     // A parser bug must not take the rest of the file down with it.

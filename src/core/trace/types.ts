@@ -80,7 +80,7 @@ export interface Trace {
   readonly reference?: { readonly answer?: string; readonly correct?: boolean };
   readonly source: SourceLocation;
   readonly metadata: Readonly<Record<string, unknown>>;
-  /** Where prompt, reasoning, answer and id were read from (dotted paths in the record; absent for text files). */
+  /** Where prompt, reasoning, answer, id and correctness were read from (dotted paths in the record; absent for text files). */
   readonly fields?: TraceFields;
   /** Non-fatal problems: a stable code and a message phrased for a user ("no closing </think>; treated as truncated"). */
   readonly warnings: readonly TraceWarning[];

@@ -115,8 +115,23 @@ describe('user mapping (--field, reasoningLens.fieldMapping)', () => {
     assert.equal(t.id, 'c1');
   });
 
+  test('correct=PATH: the mapped correctness wins over detection, on a known schema and in the general pass', () => {
+    // A known schema keeps its split; the mapped label lands on its trace (a name detection would not take).
+    const chat = { id: 'c2', choices: [{ message: { content: 'a', reasoning_content: 'r' } }], grade: { verdict: 1 } };
+    const t = one(chat, { fields: parseFieldMapping(['correct=grade.verdict']) });
+    assert.equal(t.format, 'openai-chat');
+    assert.equal(t.reference?.correct, true);
+    assert.equal(t.fields?.correct, 'grade.verdict');
+    // The general pass: an `is_correct` that detection would read loses to the mapped field.
+    const row = { question: 'What is 6 * 7?', output: '<think>\n6 * 7 = 42\n</think>\n42', is_correct: true, judge: { ok: 'false' } };
+    assert.equal(one(row).reference?.correct, true);
+    assert.equal(one(row, { fields: { correct: 'judge.ok' } }).reference?.correct, false);
+    assert.equal(one(row, { fields: { reasoning: 'output', correct: 'judge.ok' } }).reference?.correct, false);
+    assert.deepEqual(mappingForFile({ '*.jsonl': { correct: 'judge.ok', other: 'x' } }, 'a.jsonl'), { correct: 'judge.ok' });
+  });
+
   test('parseFieldMapping rejects unknown roles and empty paths', () => {
-    assert.throws(() => parseFieldMapping(['thoughts=x']), /role must be one of prompt, reasoning, answer, id/);
+    assert.throws(() => parseFieldMapping(['thoughts=x']), /role must be one of prompt, reasoning, answer, id, correct/);
     assert.throws(() => parseFieldMapping(['answer=']), /give a path/);
     assert.deepEqual(parsePath('outputs[0].text'), ['outputs', 0, 'text']);
     assert.equal(getPath({ a: { __proto__: { polluted: 1 } } }, 'a.polluted'), undefined);
