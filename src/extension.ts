@@ -4,6 +4,7 @@ import { SessionManager } from './services/sessionManager';
 import { BackendService } from './services/backendService';
 import { ScoringService } from './services/scoringService';
 import { PruneSettingsStore } from './services/pruneSettings';
+import { HeatMetricStore } from './services/heatMetric';
 import { SidePanelProvider } from './panel/sidePanel';
 import { CompareProvider } from './panel/compare';
 import { DatasetEditorProvider } from './dataset/datasetEditor';
@@ -36,6 +37,7 @@ export function activate(extension: vscode.ExtensionContext): void {
     sessions,
     scoring: ScoringService.create(extension, backends, sessions, log),
     pruneSettings: PruneSettingsStore.create(extension),
+    heatMetric: HeatMetricStore.create(extension),
   };
   for (const feature of FEATURES) feature.register(ctx);
   log.info(`activated (${vscode.env.appName} ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`);

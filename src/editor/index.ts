@@ -19,7 +19,7 @@ export { TraceViewProvider, traceViewUri, TraceViewScheme } from './traceView';
  */
 export const EditorFeatures = {
   register(lens: LensContext): void {
-    const model = new TraceEditorModel(lens.sessions, lens.extension.globalState);
+    const model = new TraceEditorModel(lens.sessions, lens.heatMetric);
     lens.extension.subscriptions.push(model);
     const ctx: EditorContext = { ...lens, model };
     const decorations = HeatDecorations.register(ctx);

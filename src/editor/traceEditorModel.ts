@@ -1,20 +1,19 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../util/disposable';
 import type { TraceSession } from '../core/session';
-import { isStepMetric, STEP_METRICS, type StepMetric } from '../shared/vocabulary';
+import type { StepMetric } from '../shared/vocabulary';
 import type { OpenTrace, SessionManager } from '../services/sessionManager';
 import { stepLabel } from './heat';
 import type { MetricColumn } from '../core/metrics';
 import { TraceViewScheme } from './traceView';
 import type { LensContext } from '../services/context';
+import type { HeatMetricStore } from '../services/heatMetric';
 import { hasWarning } from '../core/trace/warnings';
 
 /** What the editor features' `register` receives: the extension's context plus their shared model. */
 export interface EditorContext extends LensContext {
   readonly model: TraceEditorModel;
 }
-
-const METRIC_KEY = 'reasoningLens.editor.metric';
 
 /**
  * Where the steps of an {@link OpenTrace} lie in one text document (its reasoning located in the text):
@@ -31,34 +30,28 @@ export interface StepLayout {
 }
 
 /**
- * Shared state of the editor features: the metric the heat map shows (remembered across sessions),
- * and cached per-document step ranges (the session caches its metric rankings), so that a keep/drop
+ * Shared state of the editor features: the metric the heat map shows (the extension's one
+ * {@link HeatMetricStore}, which the side panel shares), and cached per-document step ranges (the session caches its metric rankings), so that a keep/drop
  * toggle only re-sends decorations instead of recomputing positions and percentiles.
  */
 export class TraceEditorModel extends Disposable {
-  private currentMetric: StepMetric;
   private readonly ranges = new Map<string, { version: number; session: TraceSession; offset: number; ranges: vscode.Range[] }>();
   private readonly labels = new WeakMap<TraceSession, string[]>();
-  private readonly metricChanged = this._register(new vscode.EventEmitter<StepMetric>());
-  /** Fires when the user picks another metric. */
-  readonly onDidChangeMetric = this.metricChanged.event;
+  /** Fires when the user picks another metric (here, from the palette, or in the side panel). */
+  readonly onDidChangeMetric: vscode.Event<StepMetric>;
 
-  constructor(readonly sessions: SessionManager, private readonly memento: vscode.Memento) {
+  constructor(readonly sessions: SessionManager, private readonly metrics: HeatMetricStore) {
     super();
-    const saved = memento.get<string>(METRIC_KEY);
-    this.currentMetric = isStepMetric(saved) ? saved : STEP_METRICS[0];
+    this.onDidChangeMetric = metrics.onDidChange;
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this.ranges.delete(d.uri.toString())));
   }
 
   get metric(): StepMetric {
-    return this.currentMetric;
+    return this.metrics.metric;
   }
 
   async setMetric(metric: StepMetric): Promise<void> {
-    if (metric === this.currentMetric) return;
-    this.currentMetric = metric;
-    this.metricChanged.fire(metric);
-    await this.memento.update(METRIC_KEY, metric);
+    await this.metrics.update(metric);
   }
 
   /**
@@ -87,7 +80,7 @@ export class TraceEditorModel extends Disposable {
   }
 
   /** The ranking of `metric` (default: the active one) within the session's trace (computed by the session). */
-  column(session: TraceSession, metric: StepMetric = this.currentMetric): MetricColumn {
+  column(session: TraceSession, metric: StepMetric = this.metrics.metric): MetricColumn {
     return session.metricColumn(metric);
   }
 

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { BackendService } from './backendService';
+import type { HeatMetricStore } from './heatMetric';
 import type { PruneSettingsStore } from './pruneSettings';
 import type { ScoringService } from './scoringService';
 import type { SessionManager } from './sessionManager';
@@ -20,6 +21,8 @@ export interface LensContext {
   readonly scoring: ScoringService;
   /** The workspace's chosen pruning method and budget. */
   readonly pruneSettings: PruneSettingsStore;
+  /** The metric the heat map colours by (editor, status bar and side panel share it). */
+  readonly heatMetric: HeatMetricStore;
 }
 
 /**
