@@ -41,6 +41,23 @@ export const METRIC_INFO: Readonly<Record<StepMetric, MetricInfo>> = {
   importance: { label: 'importance (file)', unit: '', hotWhenHigh: true, description: 'Thought-Anchors counterfactual importance from the file\'s chunk metadata.' },
 };
 
+/**
+ * Scores pruning methods rank steps by that are not step metrics (a drop's `scoreName`), in words.
+ * A step metric's name reads as its `METRIC_INFO` label.
+ */
+const SCORE_LABELS: Readonly<Record<string, string>> = {
+  sampledTokenEntropy: 'sampled-token entropy',
+  gestaltRatio: 'similarity to the anchor',
+  perplexityIncrease: 'perplexity increase',
+  repetition: 'repetition',
+};
+
+/** A score's name in words: `firstTokenSurprisal` → "first-token surprisal"; an unknown camelCase name is split. */
+export function scoreLabel(name: string): string {
+  if (isStepMetric(name)) return METRIC_INFO[name].label;
+  return SCORE_LABELS[name] ?? name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
 /** True for a known metric id. */
 export function isStepMetric(value: unknown): value is StepMetric {
   return typeof value === 'string' && (STEP_METRICS as readonly string[]).includes(value);
