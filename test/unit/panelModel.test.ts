@@ -8,7 +8,7 @@ import { previewPrune } from '../../src/pipeline/pruneRunner';
 import { formatLabel, panelMethods, panelPlan, panelSummary, panelTrace, scoreSourceLabel } from '../../src/panel/panelModel';
 import { parseToWebview } from '../../src/shared/protocol';
 import { chartMetric, cutLine, HEAT_COLOURS, heatLegend, indexPlan, metricValues, selectableMetrics } from '../../webview/panel/model';
-import { EMPTY_PREVIEW, reducePreview, restorePreview } from '../../webview/panel/previewState';
+import { EMPTY_PREVIEW, foldBlankLines, reducePreview, restorePreview } from '../../webview/panel/previewState';
 import { HEAT_BUCKETS } from '../../src/core/metrics';
 import { STEP_METRICS } from '../../src/shared/vocabulary';
 import { repoPath } from './helpers';
@@ -124,6 +124,24 @@ describe('panel snapshots', () => {
     assert.equal(s.running, false);
     assert.equal(s.error, 'cancelled');
     assert.equal(s.sides.full.text, 'Hello', 'a cancel keeps what was generated');
+    // A retention run leaves the generations on screen; a new generation clears only them.
+    const retention = { answerTokens: 1, fullLogprob: -1, prunedLogprob: -2, delta: -1, deltaPerToken: -1, perToken: [] };
+    s = reducePreview(s, { kind: 'started', run: 3, mode: 'retention', backend: 'tiny' });
+    assert.equal(s.sides.full.text, 'Hello');
+    s = reducePreview(s, { kind: 'retention', run: 3, result: retention });
+    s = reducePreview(s, { kind: 'started', run: 4, mode: 'generate', backend: 'tiny' });
+    assert.deepEqual(s.retention, retention);
+    assert.equal(s.sides.full.text, '');
+    assert.equal(s.error, null);
+  });
+
+  test('generated text folds runs of three or more blank lines, keeps everything else as written', () => {
+    assert.deepEqual(foldBlankLines('a\n\nb'), [{ text: 'a\n\nb' }]);
+    assert.deepEqual(foldBlankLines('\n\n\n\n\nSo the code\n\n\n\n \n\nends'), [{ lineBreaks: 5 }, { text: 'So the code' }, { lineBreaks: 6 }, { text: 'ends' }]);
+    assert.deepEqual(foldBlankLines(''), []);
+    const text = 'x\n\n\n\ny';
+    const pieces = foldBlankLines(text);
+    assert.equal(pieces.map((p) => ('text' in p ? p.text : '\n'.repeat(p.lineBreaks))).join(''), text, 'the folds account for every line break');
   });
 
   test('a saved preview of an older shape restores as empty, a current one without its running flag', () => {

@@ -221,8 +221,8 @@ export class RlDiffList extends LitElement {
   /** One column: kept text as it is, a dropped step's reason before its struck text, a rewrite's edits in place. */
   private unified(step: PanelStep, status: string, drop: PanelDrop | undefined, change: PanelChange | undefined) {
     if (status === 'dropped') return html`<span class="text unified original"><span class="why">${dropWhy(drop)}:</span> <span class="struck">${step.text}</span></span>`;
-    if (!change) return html`<span class="text unified">${step.text}</span>`;
-    return html`<span class="text unified">${change.inline.map((e) => {
+    if (!change) return html`<span class="text unified original">${step.text}</span>`;
+    return html`<span class="text unified original">${change.inline.map((e) => {
       const a = step.text.slice(e.originalStart, e.originalEnd);
       const b = change.text.slice(e.prunedStart, e.prunedEnd);
       if (e.op === 'equal') return a;

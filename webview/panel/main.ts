@@ -113,6 +113,8 @@ class RlPanel extends LitElement {
       font-family: var(--vscode-editor-font-family); border: 1px solid var(--vscode-panel-border, transparent);
     }
     .detail .meta { grid-column: 1 / -1; color: var(--vscode-descriptionForeground); }
+    .detail pre.whole { grid-column: 1 / -1; }
+    .detail pre.dropped { text-decoration: line-through; color: var(--vscode-disabledForeground, var(--vscode-descriptionForeground)); }
     .preview-tag { color: var(--vscode-editorWarning-foreground); }
   `;
 
@@ -509,8 +511,9 @@ class RlPanel extends LitElement {
           <vscode-button secondary icon=${status === 'dropped' ? 'check' : 'circle-slash'} title="Keep or drop this step by hand (Space in the list)" @click=${() => void this.ask({ kind: 'toggleStep', index: this.active })}>${status === 'dropped' ? 'Keep' : 'Drop'}</vscode-button>
           <vscode-button secondary icon=${status === 'pinned' ? 'pinned' : 'pin'} title="Pin: no method may drop it (P in the list)" @click=${() => void this.ask({ kind: 'togglePin', index: this.active })}>${status === 'pinned' ? 'Unpin' : 'Pin'}</vscode-button>
         </div>
-        <pre aria-label="Original text">${step.text}</pre>
-        <pre aria-label="Pruned text">${status === 'dropped' ? '(dropped)' : change ? change.text : step.text}</pre>
+        ${change
+          ? html`<pre aria-label="Original text">${step.text}</pre><pre aria-label="Rewritten text">${change.text}</pre>`
+          : html`<pre class=${`whole ${status}`} aria-label=${`Step text (${STATUS_WORDS[status]})`}>${step.text}</pre>`}
       </div>`;
   }
 }

@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import '@vscode-elements/elements/dist/vscode-icon/index.js';
 import type { PanelGeneration, PanelRetention, PreviewSide } from '../../src/shared/protocol';
 import { formatCount, formatScore } from '../../src/shared/format';
-import { EMPTY_PREVIEW, type PreviewState, type SideState } from './previewState';
+import { EMPTY_PREVIEW, foldBlankLines, type PreviewState, type SideState } from './previewState';
 
 /** Each side's heading, in the order they are shown (left to right, or top to bottom when narrow). */
 const SIDES: readonly { readonly side: PreviewSide; readonly title: string }[] = [
@@ -35,7 +35,7 @@ export class RlPreviewPane extends LitElement {
     .side { min-width: 0; display: flex; flex-direction: column; }
     h4 { margin: 2px 0; font-size: 1em; font-weight: 600; }
     pre {
-      white-space: pre-wrap; overflow-wrap: anywhere; height: 160px; overflow-y: auto; margin: 2px 0; padding: 6px;
+      white-space: pre-wrap; overflow-wrap: anywhere; height: 120px; overflow-y: auto; margin: 2px 0; padding: 6px;
       font-family: var(--vscode-editor-font-family); background: var(--vscode-textCodeBlock-background, var(--vscode-editor-background));
       border: 1px solid var(--vscode-panel-border, var(--vscode-widget-border, transparent));
     }
@@ -43,15 +43,17 @@ export class RlPreviewPane extends LitElement {
     .answer { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .answer b { font-family: var(--vscode-editor-font-family); }
     .none { color: var(--vscode-descriptionForeground); font-style: italic; }
-    .verdict { display: flex; gap: 6px; align-items: center; margin: 6px 0 2px; font-weight: 600; }
-    .verdict.same { color: var(--vscode-testing-iconPassed, var(--vscode-charts-green)); }
-    .verdict.differs { color: var(--vscode-errorForeground); }
-    .verdict.none { color: var(--vscode-editorWarning-foreground, var(--vscode-descriptionForeground)); }
-    .verdict span { color: var(--vscode-foreground); font-weight: normal; }
+    .verdict { margin: 6px 0 2px; }
+    .verdict vscode-icon { vertical-align: -3px; margin-right: 4px; }
+    .verdict b { font-weight: 600; }
+    .verdict.same vscode-icon, .verdict.same b { color: var(--vscode-testing-iconPassed, var(--vscode-charts-green)); }
+    .verdict.differs vscode-icon, .verdict.differs b { color: var(--vscode-errorForeground); }
+    .verdict.none vscode-icon, .verdict.none b { color: var(--vscode-editorWarning-foreground, var(--vscode-descriptionForeground)); }
     .ok { color: var(--vscode-testing-iconPassed, var(--vscode-charts-green)); }
     .bad { color: var(--vscode-errorForeground); }
     .error { color: var(--vscode-errorForeground); }
     .blank { color: var(--vscode-descriptionForeground); font-style: italic; }
+    .fold { color: var(--vscode-descriptionForeground); font-style: italic; font-family: var(--vscode-font-family); }
     details { margin-top: 4px; }
     summary { cursor: pointer; color: var(--vscode-descriptionForeground); }
     summary:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
@@ -87,21 +89,24 @@ export class RlPreviewPane extends LitElement {
       </div>
       ${s.mode ? html`<div class="stats" aria-live="polite" data-field="preview-stats">${s.running ? 'running' : 'done'} on ${s.backend}</div>` : nothing}
       ${s.error ? html`<div class="error" role="alert">${s.error}</div>` : nothing}
-      ${s.mode === 'generate' ? this.renderGenerations(s) : nothing}
+      ${s.generation || (s.mode === 'generate' && s.running) ? this.renderGenerations(s) : nothing}
       ${s.retention ? this.renderRetention(s.retention) : nothing}
     `;
   }
 
-  /** Keeps the newest streamed text of each side in view (a model may open with blank lines). */
-  override updated(): void {
-    if (!this.state.running) return;
-    for (const pre of this.renderRoot.querySelectorAll('pre[data-side]')) pre.scrollTop = pre.scrollHeight;
+  /** While streaming, keeps the newest text of each side in view; once done, shows each from its start. */
+  override updated(changed: Map<string, unknown>): void {
+    if (!changed.has('state')) return;
+    const before = changed.get('state') as PreviewState | undefined;
+    const finished = before?.running === true && !this.state.running;
+    if (!this.state.running && !finished) return;
+    for (const pre of this.renderRoot.querySelectorAll('pre[data-side]')) pre.scrollTop = this.state.running ? pre.scrollHeight : 0;
   }
 
   private renderGenerations(s: PreviewState) {
     return html`
       <div class="pair" data-field="generations">
-        ${SIDES.map(({ side, title }) => this.renderSide(side, title, s.sides[side], s.running))}
+        ${SIDES.map(({ side, title }) => this.renderSide(side, title, s.sides[side], s.running && s.mode === 'generate'))}
       </div>
       ${s.generation ? this.renderVerdict(s.generation) : nothing}`;
   }
@@ -114,8 +119,10 @@ export class RlPreviewPane extends LitElement {
       : `${formatCount(st.tokens)} tokens · ${rate} tokens/s${r ? ` · ${r.finishReason}` : running ? ' · generating' : ''}`;
     return html`<section class="side" data-side=${side} aria-label=${title}>
       <h4>${title}</h4>
-      <pre data-side=${side} data-field=${`generation-${side}`} aria-label=${`Generated text ${title.toLowerCase()}`}>${st.text}</pre>
-      ${st.text.length > 0 && st.text.trim() === '' ? html`<div class="blank">only whitespace so far (${st.text.length} characters)</div>` : nothing}
+      <pre data-side=${side} data-field=${`generation-${side}`} aria-label=${`Generated text ${title.toLowerCase()}`}>${foldBlankLines(st.text).map((p) => 'text' in p
+        ? p.text
+        : html`\n<span class="fold" title="empty lines the model wrote, folded">⋯ ${p.lineBreaks} line breaks ⋯</span>\n`)}</pre>
+      ${st.text.length > 0 && st.text.trim() === '' ? html`<div class="blank">only whitespace${running ? ' so far' : ''} (${st.text.length} characters)</div>` : nothing}
       <div class="stats" data-field=${`stats-${side}`}>${status}</div>
       ${r ? html`<div class="answer" data-field=${`answer-${side}`} title=${r.finalAnswer ?? 'no final answer found in the generated text'}>Answer:
         ${r.finalAnswer !== null ? html`<b>${r.finalAnswer}</b>` : html`<span class="none">none stated</span>`}</div>` : nothing}
@@ -133,7 +140,7 @@ export class RlPreviewPane extends LitElement {
         : ['question', 'none', 'No answer to compare', `${missing}; more max tokens may help`];
     return html`<div data-field="answers">
       <div class="verdict ${cls}" data-field="verdict" data-verdict=${g.verdict} role="status">
-        <vscode-icon name=${icon}></vscode-icon>${head}<span>· ${detail}</span>
+        <vscode-icon name=${icon}></vscode-icon><b>${head}</b> · ${detail}
       </div>
       <div class="stats answer" data-field="trace-answer" title=${g.traceAnswer ?? ''}>The trace's own answer:
         ${g.traceAnswer !== null ? html`<b>${g.traceAnswer}</b>` : html`<span class="none">none stated</span>`}</div>

@@ -9,9 +9,13 @@ export interface SideState {
   readonly result: PanelGenerationSide | null;
 }
 
-/** What the preview pane shows; persisted with the panel's state so it survives hiding. */
+/**
+ * What the preview pane shows; persisted with the panel's state so it survives hiding. The generations
+ * and the retention are kept apart: running one leaves the other's last result on screen.
+ */
 export interface PreviewState {
   readonly run: number;
+  /** The mode of the latest run. */
   readonly mode: 'generate' | 'retention' | null;
   readonly backend: string;
   readonly running: boolean;
@@ -33,8 +37,10 @@ export const EMPTY_PREVIEW: PreviewState = {
 export function reducePreview(state: PreviewState, event: PreviewEvent): PreviewState {
   if (event.kind !== 'started' && event.run !== state.run) return state;
   switch (event.kind) {
-    case 'started':
-      return { ...EMPTY_PREVIEW, run: event.run, mode: event.mode, backend: event.backend, running: true };
+    case 'started': {
+      const next = { ...state, run: event.run, mode: event.mode, backend: event.backend, running: true, error: null };
+      return event.mode === 'generate' ? { ...next, sides: EMPTY_PREVIEW.sides, generation: null } : { ...next, retention: null };
+    }
     case 'chunk': {
       const side = state.sides[event.side];
       return { ...state, sides: { ...state.sides, [event.side]: { ...side, text: side.text + event.text, tokens: event.tokens, seconds: event.seconds } } };
@@ -64,4 +70,24 @@ export function restorePreview(saved: unknown): PreviewState {
   const s = saved as Partial<PreviewState> | undefined;
   if (!s || typeof s !== 'object' || !s.sides?.full || !s.sides.pruned) return EMPTY_PREVIEW;
   return { ...EMPTY_PREVIEW, ...s, running: false };
+}
+
+/** A piece of generated text: text as written, or a run of empty lines folded to its number of line breaks. */
+export type TextPiece = { readonly text: string } | { readonly lineBreaks: number };
+
+/**
+ * Generated text with each run of four or more line breaks (three or more empty lines) folded into one
+ * piece (small models often write dozens of newlines): the words stay in view, and the fold says how
+ * many line breaks it holds.
+ */
+export function foldBlankLines(text: string): TextPiece[] {
+  const pieces: TextPiece[] = [];
+  let last = 0;
+  for (const m of text.matchAll(/\n(?:[^\S\n]*\n){3,}/g)) {
+    if (m.index > last) pieces.push({ text: text.slice(last, m.index) });
+    pieces.push({ lineBreaks: m[0].split('\n').length - 1 });
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) pieces.push({ text: text.slice(last) });
+  return pieces;
 }
