@@ -342,7 +342,7 @@ export const tests = [
     },
   },
   {
-    name: 'side panel: answers after the full and the pruned reasoning side by side; dark, light, high contrast',
+    name: 'side panel: answers after the full and the pruned reasoning side by side, the retention table collapsed, codicons',
     async run({ page, wb, server, root }) {
       useLocalModel(server, root);
       await wb.runCommand('Reasoning Lens: Open Sample Trace');
@@ -439,14 +439,29 @@ export const tests = [
       await again.locator('rl-preview-pane [data-field="retention"]').waitFor({ timeout: 15_000 });
       await again.locator('rl-diff-list .row.dropped').first().waitFor({ timeout: 15_000 }).catch(() => {});
       assert.ok(await again.locator('rl-diff-list .row.dropped').count() > 0, 'the plan is shown again after reopening');
-
+    },
+  },
+  {
+    name: 'side panel: the panel and its answers in the light and high-contrast themes',
+    async run({ page, wb, server, root }) {
+      useLocalModel(server, root);
+      await wb.runCommand('Reasoning Lens: Open Sample Trace');
+      await wb.pick('Codeforces');
+      await page.locator('.tab', { hasText: 'response.md' }).first().waitFor({ timeout: 30_000 });
+      const frame = await panelFor(wb, 'response.md');
+      await frame.locator('rl-preview-pane input[type="number"]').fill('16');
+      await frame.locator('rl-preview-pane input[type="number"]').press('Enter');
+      await frame.locator('rl-preview-pane vscode-button', { hasText: 'Generate Both' }).click();
+      await frame.locator('rl-preview-pane [data-field="verdict"]').waitFor({ timeout: 90_000 });
       for (const theme of ['light', 'hc']) {
         await pickTheme(page, theme);
         const themed = await wb.webviewFrame('rl-panel h2', 30_000);
         await themed.locator('rl-panel h2', { hasText: 'response.md' }).waitFor({ timeout: 30_000 });
+        await themed.evaluate(() => window.scrollTo(0, 0));
         await wb.screenshot(`${theme}-panel`);
         await themed.locator('rl-preview-pane [data-field="verdict"]').scrollIntoViewIfNeeded();
         await wb.screenshot(`${theme}-preview`);
+        assert.equal(await themed.locator('rl-panel').getAttribute('data-csp-violations'), null, 'the CSP blocked something');
       }
       await pickTheme(page, 'dark');
     },

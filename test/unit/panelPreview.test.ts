@@ -142,8 +142,8 @@ describe('generation preview: full and pruned reasoning side by side', () => {
 });
 
 describe('preview runner', () => {
-  const session = (): TraceSession => {
-    const trace = parseTraceText(`${input.prompt}<think>\n${input.fullReasoning}\n</think>\n${input.answer}`);
+  const session = (reasoning = input.fullReasoning): TraceSession => {
+    const trace = parseTraceText(`${input.prompt}<think>\n${reasoning}\n</think>\n${input.answer}`);
     return new TraceSession(trace, segment(trace.reasoning, 'paragraph'), 'paragraph');
   };
 
@@ -174,6 +174,19 @@ describe('preview runner', () => {
 
     await runner.start(s, 'generate', 32, async () => backend);
     assert.equal(backend.generated.length, 5, 'another token limit generates both again');
+  });
+
+  test('nothing dropped: the pruned side reads the full reasoning as written, so it is the full side', async () => {
+    const events: PreviewEvent[] = [];
+    const backend = new CharBackend(byReasoning('\\boxed{41}'));
+    const s = session('STEP1 think  \n\n\nSTEP2 compute 6*7');
+    assert.notEqual(s.prunedReasoning(), s.trace.reasoning, 'the trace must rejoin its steps differently');
+    await new PreviewRunner((e) => events.push(e)).start(s, 'generate', 64, async () => backend);
+    assert.equal(backend.generated.length, 1);
+    const done = events.find((e) => e.kind === 'generated');
+    assert.ok(done?.kind === 'generated');
+    assert.equal(done.result.pruned.reused, 'full');
+    assert.equal(done.result.verdict, 'same');
   });
 });
 
