@@ -189,6 +189,20 @@ export async function clickPick(page, label) {
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
 }
 
+/** Opens the bundled Codeforces sample from the palette. */
+async function openCodeforces(page, wb) {
+  await wb.runCommand('Reasoning Lens: Open Sample Trace');
+  await wb.pick('Codeforces');
+  await page.locator('.tab', { hasText: 'response.md' }).first().waitFor({ timeout: 30_000 });
+}
+
+/** Starts "Generate Both" with at most `maxTokens` tokens per side. */
+export async function generateBoth(frame, maxTokens) {
+  await frame.locator('rl-preview-pane input[type="number"]').fill(String(maxTokens));
+  await frame.locator('rl-preview-pane input[type="number"]').press('Enter');
+  await frame.locator('rl-preview-pane vscode-button', { hasText: 'Generate Both' }).click();
+}
+
 /** Picks `label` in one of the panel's selects (a vscode-single-select: click, then the option). */
 async function choose(frame, field, label) {
   await frame.locator(`rl-panel vscode-single-select[data-field="${field}"]`).click();
@@ -345,9 +359,7 @@ export const tests = [
     name: 'side panel: answers after the full and the pruned reasoning side by side, the retention table collapsed, codicons',
     async run({ page, wb, server, root }) {
       useLocalModel(server, root);
-      await wb.runCommand('Reasoning Lens: Open Sample Trace');
-      await wb.pick('Codeforces');
-      await page.locator('.tab', { hasText: 'response.md' }).first().waitFor({ timeout: 30_000 });
+      await openCodeforces(page, wb);
       const frame = await panelFor(wb, 'response.md');
       await frame.locator('rl-panel vscode-button[data-command="reset"]').click();
 
@@ -380,9 +392,7 @@ export const tests = [
       // Make room, as a person would: a side bar wide enough for the two generations side by side.
       await sideBarWidth(page, 640);
       // A short generation: enough to see both sides stream (the machine may be slow).
-      await frame.locator('rl-preview-pane input[type="number"]').fill('40');
-      await frame.locator('rl-preview-pane input[type="number"]').press('Enter');
-      await frame.locator('rl-preview-pane vscode-button', { hasText: 'Generate Both' }).click();
+      await generateBoth(frame, 40);
       const full = frame.locator('rl-preview-pane pre[data-field="generation-full"]');
       const pruned = frame.locator('rl-preview-pane pre[data-field="generation-pruned"]');
       await full.waitFor({ timeout: 60_000 });
@@ -445,13 +455,9 @@ export const tests = [
     name: 'side panel: the panel and its answers in the light and high-contrast themes',
     async run({ page, wb, server, root }) {
       useLocalModel(server, root);
-      await wb.runCommand('Reasoning Lens: Open Sample Trace');
-      await wb.pick('Codeforces');
-      await page.locator('.tab', { hasText: 'response.md' }).first().waitFor({ timeout: 30_000 });
+      await openCodeforces(page, wb);
       const frame = await panelFor(wb, 'response.md');
-      await frame.locator('rl-preview-pane input[type="number"]').fill('16');
-      await frame.locator('rl-preview-pane input[type="number"]').press('Enter');
-      await frame.locator('rl-preview-pane vscode-button', { hasText: 'Generate Both' }).click();
+      await generateBoth(frame, 16);
       await frame.locator('rl-preview-pane [data-field="verdict"]').waitFor({ timeout: 90_000 });
       for (const theme of ['light', 'hc']) {
         await pickTheme(page, theme);
@@ -469,9 +475,7 @@ export const tests = [
   {
     name: 'side panel: Move Side Panel… puts it in the bottom panel, and back',
     async run({ page, wb }) {
-      await wb.runCommand('Reasoning Lens: Open Sample Trace');
-      await wb.pick('Codeforces');
-      await page.locator('.tab', { hasText: 'response.md' }).first().waitFor({ timeout: 30_000 });
+      await openCodeforces(page, wb);
       await panelFor(wb, 'response.md');
       assert.equal(await panelPart(page, 'auxiliarybar'), 'auxiliarybar');
       await wb.runCommand('Reasoning Lens: Move Side Panel…');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clickPick, pickTheme, sideBarWidth, useLocalModel } from './sidepanel.ui.mjs';
+import { clickPick, generateBoth, pickTheme, sideBarWidth, useLocalModel } from './sidepanel.ui.mjs';
 
 const UPDATE = process.env.RL_UPDATE_WALKTHROUGH === '1';
 const WALKTHROUGH = 'Get Started with Reasoning Lens';
@@ -94,9 +94,7 @@ async function captureWalkthrough({ page, wb, server, root }, theme, dir) {
   const frame = await wb.webviewFrame('rl-panel h2', 60_000);
   await frame.locator('rl-panel h2', { hasText: 'response.md' }).waitFor({ timeout: 30_000 });
   await sideBarWidth(page, 560);
-  await frame.locator('rl-preview-pane input[type="number"]').fill('48');
-  await frame.locator('rl-preview-pane input[type="number"]').press('Enter');
-  await frame.locator('rl-preview-pane vscode-button', { hasText: 'Generate Both' }).click();
+  await generateBoth(frame, 48);
   await frame.locator('rl-preview-pane [data-field="verdict"]').waitFor({ timeout: 120_000 });
   await wb.runCommand('View: Toggle Maximized Secondary Side Bar');
   await page.waitForTimeout(800);
