@@ -287,10 +287,10 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
 
 /**
  * Opens VS Code's own "Move View" picker for the panel (new panel entry, primary or secondary side bar,
- * or next to another view): the workbench remembers the place, as after a drag.
+ * or next to another view): the workbench remembers the place, as after a drag. The view is named, not
+ * focused first: focusing the webview while the picker opens would close the picker.
  */
 async function movePanel(): Promise<void> {
-  await vscode.commands.executeCommand(`${PanelViewId}.focus`);
   try {
     await vscode.commands.executeCommand('workbench.action.moveFocusedView', PanelViewId);
   } catch {
