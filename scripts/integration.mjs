@@ -33,14 +33,18 @@ async function runPass({ restricted }) {
   cpSync(join(root, 'media/samples'), workspace, { recursive: true });
   let server;
   let browser;
+  // Traces are not scored by the model as they open, unless a test turns it on (its own tests do):
+  // other tests then see the state they set up, not a background pass racing them.
+  const quiet = { 'reasoningLens.scoreOnOpen.maxTokens': 0 };
   try {
     server = await startCodeServer({
       scratch,
       smokeTestDriver: true,
+      settings: quiet,
       ...(restricted ? {
         workspaceTrust: true,
         env: { RL_TEST_GREP: 'Restricted Mode', RL_TEST_RESULT: resultFile },
-        settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open' },
+        settings: { ...quiet, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open' },
       } : {}),
     });
     const remote = (p) => `vscode-remote://${server.host}:${server.port}${p}`;

@@ -4,7 +4,7 @@ import { SessionManager } from './services/sessionManager';
 import { BackendService } from './services/backendService';
 import { ScoringService } from './services/scoringService';
 import { PruneSettingsStore } from './services/pruneSettings';
-import { HeatMetricStore } from './services/heatMetric';
+import { SettingsStore } from './services/settingsStore';
 import { SidePanelProvider } from './panel/sidePanel';
 import { CompareProvider } from './panel/compare';
 import { DatasetEditorProvider } from './dataset/datasetEditor';
@@ -30,14 +30,15 @@ export function activate(extension: vscode.ExtensionContext): void {
   extension.subscriptions.push(log);
   const backends = BackendService.create(extension, log);
   const sessions = SessionManager.create(extension, log);
+  const scoring = ScoringService.create(extension, backends, sessions, log);
   const ctx: LensContext = {
     extension,
     log,
     backends,
     sessions,
-    scoring: ScoringService.create(extension, backends, sessions, log),
+    scoring,
     pruneSettings: PruneSettingsStore.create(extension),
-    heatMetric: HeatMetricStore.create(extension),
+    settings: SettingsStore.create(extension, (session) => scoring.isScoring(session)),
   };
   for (const feature of FEATURES) feature.register(ctx);
   log.info(`activated (${vscode.env.appName} ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`);

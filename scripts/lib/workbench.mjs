@@ -39,6 +39,14 @@ export class Workbench {
     }
   }
 
+  /**
+   * Waits for the quick pick or input box whose title or message holds `text`: right after a palette
+   * command the palette's own input is still on screen, and typing into it would go astray.
+   */
+  async quickInput(text) {
+    await this.page.locator('.quick-input-widget', { hasText: text }).first().waitFor({ timeout: 15_000 });
+  }
+
   /** Picks an item in an open quick pick by (part of) its label. */
   async pick(text) {
     const page = this.page;
@@ -63,6 +71,39 @@ export class Workbench {
       await this.page.waitForTimeout(250);
     }
     throw new Error(`no webview frame with ${selector} within ${timeout} ms`);
+  }
+
+  /** Opens a workspace file with Quick Open (Ctrl+P), as a person would, and waits for its tab. */
+  async openFile(name) {
+    const page = this.page;
+    await page.keyboard.press('Control+P');
+    await this.pick(name);
+    await page.locator('.tab', { hasText: name }).first().waitFor({ timeout: 30_000 });
+  }
+
+  /**
+   * Switches the colour theme with Ctrl+K Ctrl+T (typing the command's title in the palette can land
+   * on "Browse Color Themes in Marketplace", which needs the network); waits for the workbench class
+   * of the theme kind (`vs`, `vs-dark`, `hc-black`, `hc-light`) when given.
+   */
+  async theme(label, kindClass) {
+    const page = this.page;
+    await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
+    await this.pick(label);
+    if (kindClass) await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), kindClass, { timeout: 15_000 });
+    await page.waitForTimeout(500);
+  }
+
+  /** Hovers the status-bar item whose text matches `text` and returns its tooltip (a hover widget). */
+  async statusTooltip(text, contains) {
+    const page = this.page;
+    const item = page.locator('.statusbar-item', { hasText: text }).first();
+    await item.hover();
+    const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: contains }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    return hover;
   }
 
   async screenshot(name) {

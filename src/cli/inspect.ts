@@ -1,10 +1,12 @@
 /**
  * `reasoning-lens inspect <file|folder>…`: reads traces and prints, per trace, its id, format, source,
  * step count, characters, tokens (when the file has logprobs), truncation, final answer and warnings.
+ * Streams: each trace is printed as it is read and then let go, so memory does not grow with the input.
  */
 import { segment } from '../core/steps';
 import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
-import { readTraces, type SourceLocation, type Trace, type TraceError } from '../core/trace/index';
+import type { SourceLocation, Trace, TraceError } from '../core/trace/index';
+import { traceItems } from '../core/trace/read';
 import type { SegmentationMode } from '../core/types';
 import { ArgError, describeOptions, parseArgs } from './args';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io';
@@ -95,13 +97,14 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const mode = (options.segment ?? DEFAULT_SEGMENTATION) as SegmentationMode;
   let count = 0;
   for (const path of positionals) {
-    const result = await readTraces(path, parse);
-    for (const trace of result.traces) {
-      const d = describe(trace, mode);
+    for await (const item of traceItems(path, parse)) {
+      if (item.kind === 'error') io.stderr(`${formatError(item.error)}\n`);
+      if (item.kind !== 'trace') continue;
+      const d = describe(item.trace, mode);
       io.stdout(options.json ? `${JSON.stringify(d.json)}\n` : d.text);
+      await io.drain?.();
       count++;
     }
-    for (const e of result.errors) io.stderr(`${formatError(e)}\n`);
   }
   if (!options.json) io.stderr(`${count} trace${count === 1 ? '' : 's'}\n`);
   return count > 0 ? EXIT_OK : EXIT_FAILURE;

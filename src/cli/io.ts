@@ -2,6 +2,11 @@
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /**
+   * Resolves once stdout has taken what was written (a pipe to a slow reader buffers writes in this
+   * process): streaming commands await it after each trace so that memory stays bounded.
+   */
+  readonly drain?: () => Promise<void>;
 }
 
 /** A subcommand: `run` gets the arguments after the command name and returns the exit code. */

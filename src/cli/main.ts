@@ -49,8 +49,17 @@ function writeStdout(s: string): void {
   process.stdout.write(s);
 }
 
+/** Bytes stdout may hold for a slow reader before a streaming command waits for it. */
+const STDOUT_BUFFER = 1 << 20;
+
+/** Waits while stdout holds more than {@link STDOUT_BUFFER} bytes (pipes are asynchronous in Node). */
+function drainStdout(): Promise<void> {
+  if (process.stdout.writableLength <= STDOUT_BUFFER) return Promise.resolve();
+  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: readonly string[], io: CliIo = { stdout: writeStdout, stderr: (s) => process.stderr.write(s) }): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = { stdout: writeStdout, stderr: (s) => process.stderr.write(s), drain: drainStdout }): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name ? io.stdout : io.stderr)(usage());

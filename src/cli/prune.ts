@@ -5,25 +5,22 @@
  * Resumable (a checkpoint beside the output), progress on stderr, totals at the end.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { assertNotSource, checkOutput, writeFileAtomic } from '../core/export/atomicWrite';
-import { emptyTotals, exportRecord, exportSource, filePruner, sourceKind, type ExportTotals, type TraceOutcome, type TracePruner } from '../core/export/dataset';
-import { prunedReasoningText, type ExportFormat } from '../core/export/serialize';
-import { PICKABLE_METHODS, pruneMethod, type Budget, type PruneMethodId } from '../core/prune';
+import { emptyTotals, exportSource, filePruner, pruneTracesAsync, sourceKind, writeRecord, type AsyncTracePruner, type ExportTotals, type WriteOptions } from '../core/export/dataset';
+import type { ExportFormat, TruncatedPolicy } from '../core/export/serialize';
+import { METHOD, PICKABLE_METHODS, parseMethodChain, pruneMethod } from '../core/prune';
 import { formatBudget, parseBudget } from '../core/prune/budgetText';
-import { TraceSession } from '../core/session';
-import { segment } from '../core/steps';
 import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
-import { readTraces } from '../core/trace';
 import { listTraceSources } from '../core/trace/read';
-import type { ParseOptions, Trace } from '../core/trace/types';
 import { findEmbeddedModel } from '../model/onnx/modelFolder';
 import type { SegmentationMode } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
 import { InProcessOnnxBackend } from '../model/onnx/local';
+import { OnnxBackend } from '../model/onnx/client';
 import { OpenAIBackend } from '../model/openai';
-import { PruneInputError, runPrune } from '../pipeline/pruneRunner';
+import { backendPruner } from '../pipeline/pruneRunner';
 import { ArgError, describeOptions, parseOneInput } from './args';
 import { isLoopbackHost } from './serveGuard';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
@@ -31,16 +28,27 @@ import { commandScope, OutputExistsError, runJsonlPipeline, type PipelineOptions
 import { recordTask } from './workerTask';
 import { FIELD_OPTION_SPECS, readOptionsFrom } from './readOptions';
 import { formatCount } from '../shared/format';
+import { isAbortError } from '../core/cancel';
+
+/** A chain of a rule-based method and a budgeted one, as the help and errors show it. */
+const CHAIN_EXAMPLE = `${METHOD.loops},${METHOD.asap}`;
+
+/** The local model's watchdog (`prune` and `score`). */
+export const WATCHDOG_OPTION_SPEC = {
+  watchdog: { type: 'string', description: 'fail and restart a local model process that reports no progress for this many seconds (default 120; 0 = off)' },
+} as const;
 
 const specs = {
   ...FIELD_OPTION_SPECS,
-  method: { type: 'string', short: 'm', choices: PICKABLE_METHODS.map((m) => m.id), description: 'pruning method' },
-  budget: { type: 'string', short: 'b', description: 'kept share: 0.8, 80%, 1024 tokens, or auto (difficulty-aware); default 0.8' },
+  ...WATCHDOG_OPTION_SPEC,
+  method: { type: 'string', short: 'm', description: `pruning method (${PICKABLE_METHODS.map((m) => m.id).join(', ')}), or a chain run in order such as ${CHAIN_EXAMPLE}` },
+  budget: { type: 'string', short: 'b', description: `kept share: 0.8, 80%, 1024 tokens, or auto (difficulty-aware); default 80% for budgeted methods; rule-based methods (${PICKABLE_METHODS.filter((m) => !m.budgeted).map((m) => m.id).join(', ')}) apply their whole rule unless it is given` },
   model: { type: 'string', description: 'score with a local model: an ONNX folder (HF / Optimum layout) or a .gguf file' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
   'allow-http-key': { type: 'boolean', description: 'send the API key to plain-http endpoints that are not on this machine (default: https or loopback only)' },
   format: { type: 'string', choices: ['same', 'sft'], description: 'output: the source format (default) or SFT chat rows' },
+  truncated: { type: 'string', choices: ['skip', 'keep'], description: 'SFT rows of traces cut off before their reasoning ended: leave out (default) or keep as cut off (never closed with </think>)' },
   segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: auto)' },
   'skip-placeholders': { type: 'boolean', description: 'write [SKIP] in place of each dropped step (step-entropy format)' },
   output: { type: 'string', short: 'o', description: 'output file (required; a folder for a folder input in the same format)' },
@@ -72,11 +80,11 @@ function assertKeySafe(endpoints: readonly string[], allowHttp: boolean): void {
 }
 
 /** Backend from `--model` / `--endpoint` (undefined: scores come from the file's logprobs). */
-export function backendFromOptions(options: { model?: string; endpoint?: string; 'endpoint-model'?: string; 'allow-http-key'?: boolean }): ScoringBackend | undefined {
+export function backendFromOptions(options: { model?: string; endpoint?: string; 'endpoint-model'?: string; 'allow-http-key'?: boolean; watchdog?: string }): ScoringBackend | undefined {
   if (options.model && options.endpoint) throw new ArgError('give --model or --endpoint, not both');
   if (options.model) {
     if (!existsSync(options.model)) throw new ArgError(`--model ${options.model}: no such folder or .gguf file`);
-    return new InProcessOnnxBackend(resolve(options.model));
+    return localBackend(resolve(options.model), options);
   }
   if (options.endpoint) {
     const endpoints = options.endpoint.split(',').map((s) => s.trim()).filter(Boolean);
@@ -91,9 +99,22 @@ export function backendFromOptions(options: { model?: string; endpoint?: string;
 }
 
 /** The embedded default model (media/models/reasoning-lens-tiny beside the CLI), when it is built. */
-export function embeddedBackend(): ScoringBackend | undefined {
+export function embeddedBackend(options: { watchdog?: string } = {}): ScoringBackend | undefined {
   const dir = findEmbeddedModel(__dirname) ?? findEmbeddedModel(process.cwd());
-  return dir ? new InProcessOnnxBackend(dir) : undefined;
+  return dir ? localBackend(dir, options) : undefined;
+}
+
+/**
+ * A local model (ONNX folder or GGUF file) in its own process, like the editor's: Ctrl-C stops it within
+ * a second and the watchdog (`--watchdog`) fails and restarts a process that stops reporting progress.
+ * In process only where the model worker bundle is missing (a CLI bundled without it).
+ */
+function localBackend(modelDir: string, options: { watchdog?: string }): ScoringBackend {
+  const seconds = options.watchdog !== undefined ? Number(options.watchdog) : undefined;
+  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds >= 0)) throw new ArgError('--watchdog takes a number of seconds ≥ 0 (0 = off)');
+  const workerPath = [process.env.RL_MODEL_WORKER, join(__dirname, 'onnxWorker.js')].find((p): p is string => !!p && existsSync(p));
+  if (!workerPath) return new InProcessOnnxBackend(modelDir);
+  return new OnnxBackend({ modelDir, workerPath, watchdogMs: seconds === undefined ? undefined : seconds * 1000 });
 }
 
 /**
@@ -114,7 +135,9 @@ export async function runJsonlCommand(command: 'prune' | 'score', options: Omit<
 /** Prints the totals block shared by `prune` and `score`. */
 export function printTotals(io: CliIo, command: string, totals: ExportTotals, extra: { resumed?: number; seconds?: number; processed?: number; workers?: number; tokens?: boolean } = {}): void {
   const n = formatCount;
-  const lines = [`${command}: ${n(totals.records)} records, ${n(totals.traces)} traces, ${n(totals.pruned)} ${command === 'score' ? 'scored' : 'pruned'}, ${n(totals.skipped.length)} skipped`];
+  const done = command === 'score' ? 'scored' : 'pruned';
+  const leftOut = totals.leftOut ?? [];
+  const lines = [`${command}: ${n(totals.records)} records, ${n(totals.traces)} traces, ${n(totals.pruned)} ${done}, ${n(totals.skipped.length)} not ${done}${leftOut.length ? `, ${n(leftOut.length)} left out` : ''}`];
   if (extra.tokens !== false && totals.tokensBefore) {
     lines.push(`tokens: ${n(totals.tokensBefore)} → ${n(totals.tokensAfter)} (${((totals.tokensAfter / totals.tokensBefore) * 100).toFixed(1)}% kept)`);
   }
@@ -122,58 +145,46 @@ export function printTotals(io: CliIo, command: string, totals: ExportTotals, ex
   if (extra.seconds !== undefined && extra.processed !== undefined) {
     lines.push(`time: ${extra.seconds.toFixed(2)} s for ${n(extra.processed)} records (${n(Math.round(extra.processed / Math.max(extra.seconds, 1e-9)))}/s${extra.workers ? `, ${extra.workers} worker threads` : ''})`);
   }
-  // Group skip reasons so 10,000 identical reasons print as one line.
+  if (command === 'prune' && totals.skipped.length) lines.push(`not pruned (written as they were, or unpruned as SFT rows):`);
+  lines.push(...groupedReasons(`not ${done}`, totals.skipped), ...groupedReasons('left out', leftOut), ...groupedReasons('budget not met', totals.unmet ?? []));
+  for (const note of totals.notes) lines.push(`note: ${note}`);
+  io.stderr(`${lines.join('\n')}\n`);
+}
+
+/** One line per reason (10,000 identical reasons print as one), most frequent first. */
+function groupedReasons(label: string, list: readonly { reason: string; where: string }[]): string[] {
   const byReason = new Map<string, { count: number; first: string }>();
-  for (const s of totals.skipped) {
+  for (const s of list) {
     const key = s.reason.replace(/^line \d+: /, '');
     const e = byReason.get(key);
     if (e) e.count++;
     else byReason.set(key, { count: 1, first: s.where });
   }
-  for (const [reason, { count, first }] of [...byReason].sort((a, b) => b[1].count - a[1].count).slice(0, 20)) {
-    lines.push(`  skipped ${n(count)} × ${reason} (first: ${first})`);
-  }
-  for (const note of totals.notes) lines.push(`note: ${note}`);
-  io.stderr(`${lines.join('\n')}\n`);
-}
-
-/** Key that identifies a trace across two readers (ids differ between `readTraces` and `exportSource`). */
-function traceKey(t: Trace): string {
-  return `${t.prompt}\u0000${t.reasoning}`;
-}
-
-/** Prunes one trace with a model (scores first, then the method). */
-async function pruneWithModel(trace: Trace, method: PruneMethodId, budget: Budget, segmentation: SegmentationMode, backend: ScoringBackend, placeholder: boolean): Promise<TraceOutcome> {
-  if (!trace.reasoning.trim()) return { ok: false, reason: 'empty reasoning' };
-  const steps = segment(trace.reasoning, segmentation, trace.chunks);
-  const session = new TraceSession(trace, steps, segmentation);
-  try {
-    const plan = await runPrune(session, method, budget, { backend });
-    const reasoning = prunedReasoningText(trace.reasoning, steps.map((s) => s.text), plan, { placeholder });
-    const totals = session.totals();
-    const applied = plan.budget;
-    return { ok: true, reasoning, plan, tokensBefore: applied?.before ?? totals.before, tokensAfter: applied?.after ?? totals.after };
-  } catch (error) {
-    if (error instanceof PruneInputError) return { ok: false, reason: error.message };
-    throw error;
-  }
+  return [...byReason].sort((a, b) => b[1].count - a[1].count).slice(0, 20)
+    .map(([reason, { count, first }]) => `  ${label} ${formatCount(count)} × ${reason} (first: ${first})`);
 }
 
 /**
  * A folder of sources (Thought-Anchors problems, prompt/response folders, trace files, mixed): with
  * `sft`, one JSONL file of rows from every source; with `same`, `out` is a folder that mirrors the
- * input, each source exported in its own format. A source that cannot be exported is a skip, not a stop.
+ * input, each source exported in its own format (a prompt/response folder keeps its `prompt.md`, a
+ * Thought-Anchors problem its `problem.json`; `chunks_labeled.json` is not copied, its offsets describe
+ * the unpruned text). A file that cannot be read as a trace is copied as it was, with the reason.
  */
-async function pruneFolder(input: string, out: string, pruner: TracePruner, format: ExportFormat, totals: ExportTotals, parse: ParseOptions): Promise<void> {
+async function pruneFolder(input: string, out: string, pruner: AsyncTracePruner, write: WriteOptions, totals: ExportTotals, signal: AbortSignal): Promise<void> {
   const { sources } = await listTraceSources(input);
+  const options = { parse: write.parse, truncated: write.truncated, signal };
   const skip = (path: string, error: unknown): void => {
-    totals.skipped.push({ id: '?', where: path, reason: error instanceof Error ? error.message : String(error) });
+    // Ctrl-C stops the run; it is not a source that could not be exported.
+    if (isAbortError(error)) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    (write.format === 'sft' ? totals.leftOut : totals.skipped).push({ id: '?', where: path, reason });
   };
-  if (format === 'sft') {
+  if (write.format === 'sft') {
     async function* rows(): AsyncGenerator<string> {
       for (const source of sources) {
         try {
-          yield* exportSource(source.path, pruner, 'sft', totals, { parse });
+          yield* exportSource(source.path, pruner, 'sft', totals, options);
         } catch (error) {
           skip(source.path, error);
         }
@@ -185,14 +196,15 @@ async function pruneFolder(input: string, out: string, pruner: TracePruner, form
   for (const source of sources) {
     const rel = relative(input, source.path);
     const target = source.kind === 'thought-anchors' ? join(out, rel, 'base_solution.json') : source.kind === 'prompt-response' ? join(out, rel, 'response.md') : join(out, rel);
+    await mkdir(dirname(target), { recursive: true });
     try {
-      const chunks: string[] = [];
-      for await (const chunk of exportSource(source.path, pruner, 'same', totals, { parse })) chunks.push(chunk);
-      if (!chunks.length) continue;
-      await mkdir(dirname(target), { recursive: true });
-      await writeFileAtomic(target, chunks);
+      // Streamed into the file as it is exported (a large source is never held whole).
+      await writeFileAtomic(target, exportSource(source.path, pruner, 'same', totals, options));
+      const companion = source.kind === 'thought-anchors' ? 'problem.json' : source.kind === 'prompt-response' ? 'prompt.md' : undefined;
+      if (companion && existsSync(join(source.path, companion))) await copyFile(join(source.path, companion), join(out, rel, companion));
     } catch (error) {
       skip(source.path, error);
+      if (source.kind === 'file') await copyFile(source.path, target);
     }
   }
 }
@@ -203,46 +215,59 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
     const parsed = parseOneInput(argv, specs, USAGE, io.stdout);
     if (!parsed) return EXIT_OK;
     const { options, input } = parsed;
-    if (!options.method) throw new ArgError(`missing --method (one of ${PICKABLE_METHODS.map((m) => m.id).join(', ')})`);
+    if (!options.method) throw new ArgError(`missing --method (one of ${PICKABLE_METHODS.map((m) => m.id).join(', ')}, or a chain such as ${CHAIN_EXAMPLE})`);
     if (!options.output) throw new ArgError('missing -o OUT (the output file)');
+    const chain = parseMethodChain(options.method);
+    if (!chain.ok) throw new ArgError(`--method: ${chain.message}`);
+    // Budgeted methods default to ASAP's 80%; a budget given explicitly also caps rule-based methods.
     const parsedBudget = parseBudget(options.budget ?? '0.8');
     if (!parsedBudget.ok) throw new ArgError(`--budget: ${parsedBudget.message}`);
+    const ruleBudget = options.budget !== undefined;
     const workers = options.workers !== undefined ? Number(options.workers) : undefined;
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new ArgError('--workers takes a whole number ≥ 0');
+    if (options.truncated !== undefined && options.format !== 'sft') throw new ArgError('--truncated applies to --format sft (in the source\'s format a truncated trace is pruned in place and stays unterminated)');
     if (!existsSync(input)) {
       io.stderr(`reasoning-lens prune: ${input}: no such file or folder\n`);
       return EXIT_FAILURE;
     }
-    const method = options.method as PruneMethodId;
+    const { method, then } = chain;
+    const methods = [method, ...then];
     const budget = parsedBudget.budget;
     const format = (options.format ?? 'same') as ExportFormat;
+    const truncated = (options.truncated ?? 'skip') as TruncatedPolicy;
     const segmentation = (options.segment ?? DEFAULT_SEGMENTATION) as SegmentationMode;
     const placeholder = options['skip-placeholders'] ?? false;
     // `--format` is prune's output format; only delimiters and fields say how the input is read.
     const parse = readOptionsFrom({ ...(options['reasoning-tags'] !== undefined ? { 'reasoning-tags': options['reasoning-tags'] } : {}), ...(options.field ? { field: options.field } : {}) });
+    const write: WriteOptions = { format, truncated, parse };
     backend = hold(backendFromOptions(options));
-    if (!backend && pruneMethod(method).needs.model) {
-      throw new ArgError(`--method ${method} calls a model for every step: give --model DIR or --endpoint URL`);
+    const modelMethod = methods.find((m) => pruneMethod(m).needs.model);
+    if (!backend && modelMethod) {
+      throw new ArgError(`--method ${modelMethod} calls a model for every step: give --model DIR or --endpoint URL`);
     }
     const kind = await sourceKind(input);
     // A folder pruned in its own format is written to a folder that mirrors it; everything else to one file.
     const mirror = kind.kind === 'folder' && format === 'same';
     if (mirror) await assertNotSource(input, options.output);
     const target = mirror ? { exists: existsSync(options.output) } : await checkOutput(input, options.output, options.force ? { force: true } : {});
-    io.stderr(`prune: ${input} with ${pruneMethod(method).label}, budget ${formatBudget(budget)}, ${backend ? `scores from ${backend.describe().name}` : 'scores from the file\'s logprobs'}\n`);
+    const budgetWords = methods.some((m) => pruneMethod(m).budgeted) || ruleBudget ? `budget ${formatBudget(budget)}` : 'no budget (the rule decides)';
+    io.stderr(`prune: ${input} with ${methods.map((m) => pruneMethod(m).label).join(', then ')}, ${budgetWords}, ${backend ? `scores from ${backend.describe().name}` : 'scores from the file\'s logprobs'}\n`);
+    const methodOptions = { method, then, budget, ruleBudget, segmentation, placeholder };
+    const pruner: AsyncTracePruner = backend ? backendPruner({ ...methodOptions, backend, signal }) : filePruner(methodOptions);
 
     if (kind.kind === 'jsonl') {
-      const b = backend;
-      const asyncTask = b
-        ? recordTask(input, parse, async ({ value, traces }, totals) => {
-            const outcomes = new Map<Trace, TraceOutcome>();
-            for (const t of traces) outcomes.set(t, await pruneWithModel(t, method, budget, segmentation, b, placeholder));
-            return exportRecord(value, traces, (t) => outcomes.get(t)!, format, totals).map((r) => `${JSON.stringify(r)}\n`).join('');
-          })
+      const asyncTask = backend
+        ? recordTask(input, parse, async ({ text, value, traces }, totals) =>
+            writeRecord(text, value, traces, await pruneTracesAsync(traces, pruner, write), write, totals).map((l) => `${l}\n`).join(''),
+          write)
         : undefined;
       return await runJsonlCommand('prune', {
         input, output: options.output, io, signal,
-        config: { kind: 'prune', file: input, method, budget, segmentation, format, placeholder, ...(Object.keys(parse).length ? { parse } : {}) },
+        // The checkpoint compares this config as JSON: options that do not apply stay out of it.
+        config: {
+          kind: 'prune', file: input, method, ...(then.length ? { then } : {}), budget, ...(ruleBudget ? { ruleBudget: true } : {}), segmentation, format,
+          ...(format === 'sft' ? { truncated } : {}), placeholder, ...(Object.keys(parse).length ? { parse } : {}),
+        },
         ...(workers !== undefined ? { workers } : {}),
         ...(asyncTask ? { asyncTask } : {}),
         ...(options.force ? { force: true } : {}),
@@ -253,15 +278,12 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (target.exists && !options.force) throw new OutputExistsError(`${options.output} already exists; use --force to overwrite it`);
     const totals = emptyTotals();
     const started = Date.now();
-    let pruner: TracePruner = filePruner({ method, budget, segmentation, placeholder });
-    if (backend) {
-      const outcomes = new Map<string, TraceOutcome>();
-      for (const t of (await readTraces(input, parse)).traces) outcomes.set(traceKey(t), await pruneWithModel(t, method, budget, segmentation, backend, placeholder));
-      pruner = (t) => outcomes.get(traceKey(t)) ?? { ok: false, reason: 'trace not found when re-reading the source' };
-    }
-    // Nothing pruned: nothing written (no empty file, and an existing output is left as it was).
-    if (kind.kind === 'folder') await pruneFolder(input, options.output, pruner, format, totals, parse);
-    else await writeFileAtomic(options.output, exportSource(input, pruner, format, totals, { parse }), { keep: () => totals.pruned > 0 });
+    // Nothing pruned: nothing written (no empty file or copy, and an existing output is left as it was).
+    if (mirror) {
+      await pruneFolder(input, options.output, pruner, write, totals, signal);
+      if (totals.pruned === 0 && !target.exists) await rm(options.output, { recursive: true, force: true });
+    } else if (kind.kind === 'folder') await pruneFolder(input, options.output, pruner, write, totals, signal);
+    else await writeFileAtomic(options.output, exportSource(input, pruner, format, totals, { parse: write.parse, truncated, signal }), { keep: () => totals.pruned > 0 });
     printTotals(io, 'prune', totals, { seconds: (Date.now() - started) / 1000, processed: totals.records });
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
   });

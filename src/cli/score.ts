@@ -8,22 +8,23 @@ import { existsSync } from 'node:fs';
 import { fileStepScores, emptyTotals, sourceKind, type ExportTotals } from '../core/export/dataset';
 import { segment } from '../core/steps';
 import { DEFAULT_SEGMENTATION, SEGMENTATION_MODES } from '../shared/vocabulary';
-import { indexJsonl, readTraces } from '../core/trace';
+import { traceItems } from '../core/trace/read';
 import type { ParseOptions, Trace } from '../core/trace/types';
-import type { SegmentationMode, StepScores } from '../core/types';
+import type { SegmentationMode } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
-import { scoreTraceTokens } from '../pipeline/scoreTrace';
+import { scoreTraceTokens, windowWarning } from '../pipeline/scoreTrace';
 import { stepScoresFromTable } from '../core/tokenTable';
 import { checkOutput } from '../core/export/atomicWrite';
 import { ArgError, describeOptions, parseOneInput } from './args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
-import { backendFromOptions, embeddedBackend, printTotals, runJsonlCommand } from './prune';
+import { backendFromOptions, embeddedBackend, printTotals, runJsonlCommand, WATCHDOG_OPTION_SPEC } from './prune';
 import { READ_OPTION_SPECS, readOptionsFrom } from './readOptions';
 import { commandScope } from './workerPool';
 import { recordTask, scoreRow, type ScoreRow } from './workerTask';
 
 const specs = {
   ...READ_OPTION_SPECS,
+  ...WATCHDOG_OPTION_SPEC,
   model: { type: 'string', description: 'score with a local model: an ONNX folder (HF / Optimum layout) or a .gguf file' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
@@ -38,12 +39,21 @@ const specs = {
 
 const USAGE = `usage: reasoning-lens score <file|folder> [--model DIR|FILE.gguf | --endpoint URLS --endpoint-model NAME] [--segment MODE] [--json] [-o out.jsonl]\n${describeOptions(specs)}\n`;
 
-/** Scores of one trace: from the backend, or from the file's logprobs (undefined when it has none). */
-async function scoresOf(trace: Trace, segmentation: SegmentationMode, backend: ScoringBackend | undefined): Promise<readonly StepScores[] | undefined> {
+/**
+ * The score row of one trace: from the backend, or from the file's logprobs (scores undefined when it
+ * has none). A trace longer than the model's context is said so on stderr and in the row.
+ */
+async function scoredRow(trace: Trace, segmentation: SegmentationMode, backend: ScoringBackend | undefined, io: CliIo, signal?: AbortSignal): Promise<{ row: ScoreRow; scored: boolean }> {
   const steps = segment(trace.reasoning, segmentation, trace.chunks);
-  if (!backend) return fileStepScores(trace, steps);
-  const table = await scoreTraceTokens(trace, backend);
-  return stepScoresFromTable(table, steps).scores.steps;
+  if (!backend) {
+    const scores = fileStepScores(trace, steps);
+    return { row: scoreRow(trace, segmentation, scores, 'file'), scored: !!scores };
+  }
+  const table = await scoreTraceTokens(trace, backend, signal ? { signal } : {});
+  const warning = windowWarning(table);
+  if (warning) io.stderr(`warning: ${trace.id} (${trace.source.file}${trace.source.line !== undefined ? `:${trace.source.line}` : ''}): ${warning}\n`);
+  const window = table.window ? { size: table.window.size, overlap: table.window.overlap, fromToken: table.window.from, fromChar: table.starts[table.window.from] ?? 0 } : undefined;
+  return { row: scoreRow(trace, segmentation, stepScoresFromTable(table, steps).scores.steps, backend.describe().id, window), scored: true };
 }
 
 /** True when a trace carries token logprobs of its reasoning. */
@@ -51,15 +61,16 @@ function hasReasoningLogprobs(trace: Trace): boolean {
   return !!trace.logprobs?.some((t) => t.region === 'reasoning' && t.start >= 0);
 }
 
-/** True when any of the first records of a JSONL dataset has reasoning logprobs (decides file scores vs the embedded model). */
+/** True when any of the first traces of a JSONL dataset has reasoning logprobs (decides file scores vs the embedded model). */
 async function jsonlHasLogprobs(path: string, parse: ParseOptions): Promise<boolean> {
-  const index = await indexJsonl(path, {});
-  try {
-    for (let i = 0; i < Math.min(index.count, 16); i++) if (index.readTraces(i, parse).traces.some(hasReasoningLogprobs)) return true;
-    return false;
-  } finally {
-    index.close();
+  let seen = 0;
+  // Stops after 16 traces: the rest of the file is never read.
+  for await (const item of traceItems(path, parse)) {
+    if (item.kind !== 'trace') continue;
+    if (hasReasoningLogprobs(item.trace)) return true;
+    if (++seen >= 16) break;
   }
+  return false;
 }
 
 function fmt(x: number | undefined, digits = 2): string {
@@ -94,8 +105,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
       const kind = await sourceKind(input);
       if (kind.kind !== 'jsonl') throw new ArgError('-o needs a JSONL dataset (for other inputs, omit -o and redirect --json output)');
       // No model named and no logprobs in the file: score with the embedded model, like the editor.
-      if (!backend && !(await jsonlHasLogprobs(input, parse))) backend = hold(embeddedBackend());
-      const scoredBy = backend ? backend.describe().id : 'file';
+      if (!backend && !(await jsonlHasLogprobs(input, parse))) backend = hold(embeddedBackend(options));
       const b = backend;
       const asyncTask = b
         ? recordTask(input, parse, async ({ traces, line }, totals) => {
@@ -108,7 +118,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
                 continue;
               }
               totals.pruned++;
-              output += `${JSON.stringify(scoreRow(t, segmentation, await scoresOf(t, segmentation, b), scoredBy))}\n`;
+              output += `${JSON.stringify((await scoredRow(t, segmentation, b, io, signal)).row)}\n`;
             }
             return output;
           })
@@ -122,11 +132,13 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
       });
     }
 
-    const read = await readTraces(input, parse);
+    // Streams: each trace is scored, printed and let go, so memory does not grow with the input.
     const totals: ExportTotals = emptyTotals();
-    for (const e of read.errors) totals.skipped.push({ id: '?', where: e.source.file, reason: e.message });
     // Without --model / --endpoint: the file's logprobs where a trace has them, else the embedded model (like the editor).
-    for (const trace of read.traces) {
+    for await (const item of traceItems(input, { ...parse, cancellation: signal })) {
+      if (item.kind === 'error') totals.skipped.push({ id: '?', where: item.error.source.file, reason: item.error.message });
+      if (item.kind !== 'trace') continue;
+      const trace = item.trace;
       totals.records++;
       totals.traces++;
       if (!trace.reasoning.trim()) {
@@ -134,15 +146,15 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
         continue;
       }
       let by = backend;
-      if (!by && !hasReasoningLogprobs(trace)) by = fallback ??= hold(embeddedBackend());
-      const scores = await scoresOf(trace, segmentation, by);
-      if (!scores) {
+      if (!by && !hasReasoningLogprobs(trace)) by = fallback ??= hold(embeddedBackend(options));
+      const { scored, row } = await scoredRow(trace, segmentation, by, io, signal);
+      if (!scored) {
         totals.skipped.push({ id: trace.id, where: trace.source.file, reason: 'no logprobs in the file and the embedded model is not built: give --model DIR or --endpoint URL to score it' });
         continue;
       }
       totals.pruned++;
-      const row = scoreRow(trace, segmentation, scores, by ? by.describe().id : 'file');
       io.stdout(options.json ? `${JSON.stringify(row)}\n` : table(row));
+      await io.drain?.();
     }
     printTotals(io, 'score', totals, { tokens: false });
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;

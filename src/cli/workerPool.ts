@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { addTotals, emptyTotals, type ExportTotals } from '../core/export/dataset';
-import { CancelledError, indexJsonl } from '../core/trace/jsonlIndex';
+import { CancelledError, scanJsonl } from '../core/trace/jsonlIndex';
 import { makeTask, type TaskBatch, type TaskConfig, type TaskResult } from './workerTask';
 import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from './io';
 import { ArgError } from './args';
@@ -187,8 +187,9 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
   const batchSize = options.batchSize ?? 64;
   const progress = new Progress(options.io, options.isTty, options.config.kind === 'prune' ? 'traces' : 'traces scored');
   let processed = 0;
-  /** Records in the input (known once it is indexed). */
-  let recordCount = 0;
+  /** Input bytes up to the end of the last record written (progress is by bytes: the input is streamed, never counted first). */
+  let bytesDone = 0;
+  const batchEnds = new Map<number, number>();
   let lastCheckpoint = Date.now();
 
   const checkpoint = (complete: boolean): void => {
@@ -209,6 +210,8 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
       }
       recordsDone += r.records;
       processed += r.records;
+      bytesDone = batchEnds.get(r.seq) ?? bytesDone;
+      batchEnds.delete(r.seq);
       addTotals(totals, r.totals);
       options.onProgress?.(recordsDone);
       if (Date.now() - lastCheckpoint > 1000) {
@@ -216,7 +219,7 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
         lastCheckpoint = Date.now();
       }
     }
-    progress.update(recordCount ? (resumed + processed) / recordCount : 1, processed);
+    progress.update(info.size ? bytesDone / info.size : 1, processed);
   };
 
   let inFlight = 0;
@@ -230,7 +233,9 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
   const idle: Worker[] = [];
   const queue: TaskBatch[] = [];
   for (let i = 0; i < workerCount; i++) {
-    const w = new Worker(workerScript!, { workerData: options.config });
+    // A small young generation per worker: V8's default (48 MB a thread) is what made the peak grow
+    // with the thread count; collections of these short-lived records stay cheap (npm run bench -- memory).
+    const w = new Worker(workerScript!, { workerData: options.config, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     w.on('message', (msg: { ok: true; result: TaskResult } | { ok: false; seq: number; message: string }) => {
       inFlight--;
       if (msg.ok) pending.set(msg.result.seq, msg.result);
@@ -284,6 +289,7 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
     const flushBatch = async (): Promise<void> => {
       if (!starts.length) return;
       const batch: TaskBatch = { seq: seq++, offset: batchOffset, length: ends[ends.length - 1]!, starts, ends, lineNumbers: numbers };
+      batchEnds.set(batch.seq, batch.offset + batch.length);
       starts = [];
       ends = [];
       numbers = [];
@@ -291,29 +297,27 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
       if (workerCount) await waitForRoom();
     };
     const aborted = (): boolean => options.signal?.aborted === true;
-    // Record boundaries from the streaming JSONL index (blank lines skipped, BOM and CRLF handled):
-    // no decoding on this thread; workers read their byte ranges themselves.
-    // Interrupted while indexing: fall through to the "interrupted, run again to resume" path below.
-    const index = await indexJsonl(input, options.signal ? { cancellation: options.signal } : {}).catch((e: unknown) => {
-      if (e instanceof CancelledError) return undefined;
-      throw e;
-    });
-    if (index) {
-      try {
-        recordCount = index.count;
+    // Record boundaries streamed chunk by chunk (blank lines skipped, BOM and CRLF handled): no decoding
+    // and no index on this thread, so memory does not grow with the input; workers read their byte ranges.
+    let seen = 0;
+    try {
+      for await (const chunk of scanJsonl(input, options.signal ? { cancellation: options.signal } : {})) {
         // A resumed run restored the first run's totals, which already list these.
-        if (resumed === 0) for (const e of index.errors) totals.skipped.push({ id: `line ${e.source.line ?? '?'}`, where: input, reason: e.message });
-        for (let i = resumed; i < index.count && !failure && !aborted(); i++) {
-          const start = index.offsetOf(i);
-          if (!starts.length) batchOffset = start;
-          starts.push(start - batchOffset);
-          ends.push(start + index.lengthOf(i) - batchOffset);
-          numbers.push(index.lineOf(i));
+        if (resumed === 0) for (const e of chunk.errors) totals.skipped.push({ id: `line ${e.source.line ?? '?'}`, where: input, reason: e.message });
+        for (const r of chunk.records) {
+          if (failure || aborted()) break;
+          if (seen++ < resumed) continue;
+          if (!starts.length) batchOffset = r.offset;
+          starts.push(r.offset - batchOffset);
+          ends.push(r.offset + r.length - batchOffset);
+          numbers.push(r.line);
           if (starts.length >= batchSize || ends[ends.length - 1]! > 8 << 20) await flushBatch();
         }
-      } finally {
-        index.close();
+        if (failure || aborted()) break;
       }
+    } catch (e) {
+      // Interrupted while reading: fall through to the "interrupted, run again to resume" path below.
+      if (!(e instanceof CancelledError)) throw e;
     }
     if (!failure && !aborted()) await flushBatch();
     while (!failure && (inFlight > 0 || queue.length > 0)) await new Promise<void>((r) => (wake = r));
@@ -335,8 +339,9 @@ export async function runJsonlPipeline(options: PipelineOptions): Promise<Pipeli
   } finally {
     closeSync(fd);
     await Promise.all(pool.map((w) => w.terminate()));
-    // A run that wrote nothing leaves no new empty file (nor its checkpoint) behind.
-    if (created && outputBytes === 0) {
+    // A run that pruned nothing leaves no new file (an empty one, or a copy of the input whose
+    // records all passed through) nor its checkpoint behind.
+    if (created && (outputBytes === 0 || totals.pruned === 0)) {
       rmSync(output, { force: true });
       rmSync(checkpointPath(output), { force: true });
     }
@@ -394,8 +399,8 @@ export async function commandScope(command: string, usage: string, io: CliIo, bo
  */
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const onSignal = (): void => {
-    controller.abort();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    controller.abort(new AbortError(`interrupted (${signal})`));
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   };

@@ -4,8 +4,8 @@
  * `--workers 0` or when no worker bundle is found, on the main thread. No I/O here.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { emptyTotals, exportJsonlLine, fileStepScores, filePruner, type ExportTotals, type SkippedTrace } from '../core/export/dataset';
-import type { ExportFormat } from '../core/export/serialize';
+import { emptyTotals, exportJsonlLine, fastChatTraces, fileStepScores, filePruner, passRecord, type ExportTotals, type SkippedTrace, type WriteOptions } from '../core/export/dataset';
+import type { ExportFormat, TruncatedPolicy } from '../core/export/serialize';
 import type { Budget } from '../core/prune/budget';
 import type { PruneMethodId } from '../core/prune/plan';
 import { segment } from '../core/steps';
@@ -19,9 +19,15 @@ export type TaskConfig =
       readonly kind: 'prune';
       readonly file: string;
       readonly method: PruneMethodId;
+      /** Methods run after `method` on the steps it kept. */
+      readonly then?: readonly PruneMethodId[];
       readonly budget: Budget;
+      /** Rule-based methods stop at the budget too (it was given explicitly). */
+      readonly ruleBudget?: boolean;
       readonly segmentation: SegmentationMode;
       readonly format: ExportFormat;
+      /** SFT rows of truncated traces: left out (default) or kept. */
+      readonly truncated?: TruncatedPolicy;
       readonly placeholder: boolean;
       /** How records are read (field mapping, delimiters); structured-clone safe. */
       readonly parse?: ParseOptions;
@@ -86,18 +92,30 @@ export interface ScoreRow {
   readonly source: string;
   readonly format: string;
   readonly scoredBy: string;
-  readonly steps: readonly (StepScores & { readonly text: string })[];
+  /**
+   * Present when the trace was longer than the model's context: tokens from reasoning token `fromToken`
+   * (character `fromChar`) on were scored in windows of `size` tokens with at least `overlap` tokens of
+   * left context; the steps they touch have `windowed: true`.
+   */
+  readonly window?: { readonly size: number; readonly overlap: number; readonly fromToken: number; readonly fromChar: number } | undefined;
+  readonly steps: readonly (StepScores & { readonly text: string; readonly windowed?: true | undefined })[];
 }
 
 /** The per-step scores of a trace as a `score` output row (undefined scores when the file has no logprobs). */
-export function scoreRow(trace: Trace, segmentation: SegmentationMode, scores: readonly StepScores[] | undefined, scoredBy: string): ScoreRow {
+export function scoreRow(trace: Trace, segmentation: SegmentationMode, scores: readonly StepScores[] | undefined, scoredBy: string, window?: ScoreRow['window']): ScoreRow {
   const steps = segment(trace.reasoning, segmentation, trace.chunks);
   return {
     id: trace.id,
     source: `${trace.source.file}${trace.source.line !== undefined ? `:${trace.source.line}` : ''}`,
     format: trace.format,
     scoredBy,
-    steps: steps.map((s, i) => ({ ...(scores?.[i] ?? { index: i, tokens: 0 }), index: i, text: s.text.length > 120 ? `${s.text.slice(0, 119)}…` : s.text })),
+    window,
+    steps: steps.map((s, i) => ({
+      ...(scores?.[i] ?? { index: i, tokens: 0 }),
+      index: i,
+      text: s.text.length > 120 ? `${s.text.slice(0, 119)}…` : s.text,
+      windowed: window && s.end > window.fromChar ? (true as const) : undefined,
+    })),
   };
 }
 
@@ -105,13 +123,14 @@ export function scoreRow(trace: Trace, segmentation: SegmentationMode, scores: r
 export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
   const reader = batchReader(config.file);
   if (config.kind === 'prune') {
-    const prune = filePruner({ method: config.method, budget: config.budget, segmentation: config.segmentation, placeholder: config.placeholder });
+    const prune = filePruner(config);
+    const write = writeOptions(config);
     return (batch) => {
       const totals = emptyTotals();
       let output = '';
       const lines = reader.read(batch);
       lines.forEach((line, k) => {
-        for (const out of exportJsonlLine(line, { file: config.file, line: batch.lineNumbers[k]! }, prune, config.format, totals, config.parse ?? {})) output += `${out}\n`;
+        for (const out of exportJsonlLine(line, { file: config.file, line: batch.lineNumbers[k]! }, prune, write, totals)) output += `${out}\n`;
       });
       return { seq: batch.seq, output, records: lines.length, totals };
     };
@@ -128,7 +147,10 @@ export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
       };
       const parsed = safeParseJson(line);
       if (!parsed.ok) return skip(`not JSON: ${parsed.message}`);
-      const res = parseTraceRecord(parsed.value, config.parse ?? {}, { file: config.file, line: lineNo, jsonPath: '$' }, `L${lineNo}`);
+      const source = { file: config.file, line: lineNo, jsonPath: '$' };
+      // The same fast path as prune's for chat completions with logprobs (falls back to the general parser).
+      const fast = fastChatTraces(parsed.value, source, `L${lineNo}`, config.parse ?? {});
+      const res = fast ? { traces: fast, errors: [] } : parseTraceRecord(parsed.value, config.parse ?? {}, source, `L${lineNo}`);
       if (!res.traces.length) return skip(res.errors[0]?.message ?? 'no trace in this record');
       for (const trace of res.traces) {
         totals.traces++;
@@ -146,15 +168,22 @@ export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
   };
 }
 
+/** How a prune task writes records. */
+function writeOptions(config: Extract<TaskConfig, { kind: 'prune' }>): WriteOptions {
+  return { format: config.format, truncated: config.truncated, parse: config.parse };
+}
+
 /**
  * The model-bound task of `prune` and `score` (a backend cannot cross threads, so each batch runs on
- * the main thread): reads the batch's records, counts an unreadable or trace-less one as a skipped
- * record, and hands each readable one to `perRecord`, which returns its output text (whole lines).
+ * the main thread): reads the batch's records and hands each readable one to `perRecord`, which
+ * returns its output text (whole lines). A record without a trace is written as it was when `write`
+ * says the output is in the source's format (prune), else counted as left out.
  */
 export function recordTask(
   input: string,
   parse: ParseOptions,
-  perRecord: (record: { value: unknown; traces: readonly Trace[]; line: number }, totals: ExportTotals) => Promise<string>,
+  perRecord: (record: { text: string; value: unknown; traces: readonly Trace[]; line: number }, totals: ExportTotals) => Promise<string>,
+  write?: WriteOptions,
 ): (batch: TaskBatch) => Promise<TaskResult> {
   const reader = batchReader(input);
   return async (batch) => {
@@ -166,11 +195,16 @@ export function recordTask(
       const parsed = safeParseJson(text);
       const res = parsed.ok ? parseTraceRecord(parsed.value, parse, { file: input, line, jsonPath: '$' }, `L${line}`) : undefined;
       if (!parsed.ok || !res?.traces.length) {
-        totals.records++;
-        totals.skipped.push({ id: `L${line}`, where: `${input}:${line}`, reason: !parsed.ok ? `not JSON: ${parsed.message}` : res?.errors[0]?.message ?? 'no trace' });
+        const reason = !parsed.ok ? `not JSON: ${parsed.message}` : res?.errors[0]?.message ?? 'no trace';
+        if (write) {
+          for (const out of passRecord(text, `L${line}`, `${input}:${line}`, reason, write, totals)) output += `${out}\n`;
+        } else {
+          totals.records++;
+          totals.skipped.push({ id: `L${line}`, where: `${input}:${line}`, reason });
+        }
         continue;
       }
-      output += await perRecord({ value: parsed.value, traces: res.traces, line }, totals);
+      output += await perRecord({ text, value: parsed.value, traces: res.traces, line }, totals);
     }
     return { seq: batch.seq, output, records: lines.length, totals };
   };

@@ -22,7 +22,11 @@ export const CommandIds = {
   nextSurprisingStep: 'reasoningLens.nextSurprisingStep',
   previousSurprisingStep: 'reasoningLens.previousSurprisingStep',
   switchMetric: 'reasoningLens.switchMetric',
+  toggleTokenView: 'reasoningLens.toggleTokenView',
+  setSegmentation: 'reasoningLens.setSegmentation',
   scoreTrace: 'reasoningLens.scoreTrace',
+  /** Stops the background scoring of a trace that was opened (the status-bar item's click). */
+  cancelScoring: 'reasoningLens.cancelScoring',
   selectBackend: 'reasoningLens.selectBackend',
   setEndpointApiKey: 'reasoningLens.setEndpointApiKey',
   pickModelFolder: 'reasoningLens.pickModelFolder',
@@ -41,6 +45,8 @@ export const CommandIds = {
   redoPruning: 'reasoningLens.redoPruning',
   whyDropped: 'reasoningLens.whyDropped',
   checkDangling: 'reasoningLens.checkDanglingReferences',
+  /** The quick fix of a dangling-reference diagnostic (arguments: document URI, source steps). */
+  keepSourceSteps: 'reasoningLens.keepSourceSteps',
   exportPruned: 'reasoningLens.exportPruned',
   /** Internal: the active plan, undo state and settings (tests and diagnostics). */
   describePruning: 'reasoningLens.internal.describePruning',

@@ -7,11 +7,13 @@ import { registerCommand } from './registerCommand';
 import { own, type LensContext } from '../services/context';
 import type { OpenTrace } from '../services/sessionManager';
 import { parseOptionsFor, readSettings } from '../services/config';
-import { isCheapMethod, pruneMethod } from '../core/prune';
-import { safeParseJson } from '../core/trace';
+import { pruneMethod } from '../core/prune';
+import { formatBudget } from '../core/prune/budgetText';
 import { checkOutput, writeFileAtomic } from '../core/export/atomicWrite';
-import { emptyTotals, exportSource, filePruner, sourceKind, type ExportTotals } from '../core/export/dataset';
-import { prunedReasoningText, replaceReasoningInRecord, replaceReasoningInText, sftRecord, type ExportFormat } from '../core/export/serialize';
+import { emptyTotals, exportSource, exportTrace, filePruner, planOutcome, sourceKind, type AsyncTracePruner, type ExportTotals } from '../core/export/dataset';
+import type { ExportFormat } from '../core/export/serialize';
+import type { ScoringBackend } from '../model/backend';
+import { backendPruner } from '../pipeline/pruneRunner';
 import { formatCount } from '../shared/format';
 import { withCancellableProgress } from '../services/progress';
 
@@ -88,8 +90,9 @@ export class ExportCommand extends Disposable {
       if (!picked) return undefined;
       target = picked.fsPath;
     }
-    // The source under any name is refused; a dangling symlink is replaced by the atomic write, never followed.
-    await checkOutput(source, target, { force: true });
+    // The source under any name is refused; a dangling symlink is replaced by the atomic write, never
+    // followed; a folder typed in the save dialog that does not exist yet is created.
+    await checkOutput(source, target, { force: true, createFolder: true });
     if (existsSync(target) && !args.overwrite) {
       const answer = await vscode.window.showWarningMessage(`${basename(target)} already exists. Replace it with the pruned export?`, { modal: true }, 'Replace');
       if (answer !== 'Replace') return undefined;
@@ -100,8 +103,8 @@ export class ExportCommand extends Disposable {
         title: `Exporting pruned ${scope === 'trace' ? 'trace' : 'traces'} to ${basename(target)}`,
         message: (records, total) => `${formatCount(records)} / ${formatCount(total)} records`,
       },
-      (report, signal) => {
-        const content = scope === 'trace' ? this.traceContent(doc, kind.kind, format, placeholders, totals) : this.datasetContent(doc, source, format, placeholders, totals, signal, report);
+      async (report, signal) => {
+        const content = scope === 'trace' ? await this.traceContent(doc, format, placeholders, totals) : await this.datasetContent(doc, source, format, placeholders, totals, signal, report);
         return writeFileAtomic(target, content, { signal });
       },
     );
@@ -112,42 +115,38 @@ export class ExportCommand extends Disposable {
 
   private async pickScope(doc: OpenTrace): Promise<'trace' | 'dataset' | undefined> {
     const { method, budget } = this.ctx.pruneSettings.current;
+    const info = pruneMethod(method);
+    const scores = info.needs.scores === 'none' && !info.needs.model ? '' : ` (scores from the file's logprobs, else ${this.ctx.backends.label()})`;
     const pick = await vscode.window.showQuickPick(
       [
         { label: 'Current trace', description: `${doc.summary.name}, with its plan (${doc.session.plan.kept.length}/${doc.session.steps.length} steps kept)`, value: 'trace' as const },
-        { label: 'Whole dataset', description: `every trace pruned with ${method}, budget ${budget.kind === 'ratio' ? `${Math.round(budget.ratio * 100)}%` : budget.kind === 'tokens' ? `${budget.tokens} tokens` : 'auto'} (scores from the file's logprobs)`, value: 'dataset' as const },
+        { label: 'Whole dataset', description: `every trace pruned with ${method}${info.budgeted ? `, budget ${formatBudget(budget)}` : ''}${scores}`, value: 'dataset' as const },
       ],
       { title: 'Reasoning Lens: Export What?' },
     );
     return pick?.value;
   }
 
-  /** The active trace serialized with its effective plan (the open document's text, unsaved edits included). */
-  private traceContent(doc: OpenTrace, kind: string, format: ExportFormat, placeholders: boolean, totals: ExportTotals): string {
+  /** The active trace with its effective plan, in its source's format (its record edited in place) or as one SFT row. */
+  private async traceContent(doc: OpenTrace, format: ExportFormat, placeholders: boolean, totals: ExportTotals): Promise<string> {
     const s = doc.session;
-    const texts = s.steps.map((x) => x.text);
-    const reasoning = prunedReasoningText(s.trace.reasoning, texts, s.plan, { placeholder: placeholders });
+    if (!s.trace.reasoning.trim()) throw new Error(`Nothing to export: ${doc.summary.name} has no reasoning section.`);
     const t = s.totals();
-    totals.records = 1;
-    totals.traces = 1;
-    totals.pruned = 1;
-    totals.tokensBefore = t.before;
-    totals.tokensAfter = t.after;
-    if (format === 'sft') return `${JSON.stringify(sftRecord(s.trace, reasoning))}\n`;
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === doc.uri.toString());
-    const text = document?.getText() ?? '';
-    if (doc.session.trace.format === 'think-text' || doc.session.trace.format === 'chat-template') {
-      return replaceReasoningInText(text, s.trace, reasoning);
-    }
-    const record = kind === 'jsonl' ? text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length) : text;
-    const parsed = safeParseJson(record.replace(/^\uFEFF/, ''));
-    if (!parsed.ok) throw new Error(`cannot re-read ${doc.summary.name} as JSON (${parsed.message}); export as SFT instead`);
-    const replaced = replaceReasoningInRecord(parsed.value, [{ trace: s.trace, reasoning }]);
-    if (replaced.missing.length) throw new Error('the reasoning is not stored verbatim in this record, so it cannot be replaced in place; export as SFT instead');
-    return kind === 'jsonl' ? `${JSON.stringify(replaced.record)}\n` : `${JSON.stringify(replaced.record, null, 2)}\n`;
+    const outcome = planOutcome(s.trace, s.steps, s.plan, { before: t.before, after: t.after }, placeholders);
+    // A text file open in the editor is exported as the editor holds it (unsaved edits included).
+    const document = doc.uri.scheme === 'file' ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === doc.uri.toString()) : undefined;
+    // Written with the field mapping of the file it was read from (a trace view's URI is not that file).
+    const text = await exportTrace(s.trace, outcome, { format, parse: parseOptionsFor(vscode.Uri.file(s.trace.source.file)) }, totals, document?.getText());
+    if (!outcome.ok) throw new Error(`Nothing to export: ${outcome.reason}.`);
+    return text;
   }
 
-  private datasetContent(
+  /**
+   * Every trace of the dataset pruned with the workspace's method and budget: scores from the file's
+   * logprobs where a trace has them, else from the configured backend (local model or endpoint), with
+   * progress and cancellation.
+   */
+  private async datasetContent(
     doc: OpenTrace,
     source: string,
     format: ExportFormat,
@@ -155,21 +154,37 @@ export class ExportCommand extends Disposable {
     totals: ExportTotals,
     signal: AbortSignal,
     onProgress: (records: number, total: number) => void,
-  ): AsyncIterable<string> {
+  ): Promise<AsyncIterable<string>> {
     const { method, budget } = this.ctx.pruneSettings.current;
-    if (!isCheapMethod(method)) {
-      throw new Error(`${pruneMethod(method).label} calls the model for every step; prune a whole dataset with it from the command line: reasoning-lens prune ${basename(source)} --method ${method} --model DIR -o out.jsonl`);
+    const info = pruneMethod(method);
+    const segmentation = readSettings(doc.uri).segmentation;
+    let backend: ScoringBackend | undefined;
+    if (info.needs.scores !== 'none' || info.needs.model) {
+      try {
+        backend = await this.ctx.backends.backend();
+      } catch (error) {
+        // Without a backend, traces with logprobs in the file are still pruned; the others say why not.
+        if (info.needs.model) throw error;
+        totals.notes.push(`no scoring backend (${error instanceof Error ? error.message : String(error)}): only traces with logprobs in the file are pruned`);
+      }
     }
-    const pruner = filePruner({ method, budget, segmentation: readSettings(doc.uri).segmentation, placeholder: placeholders });
-    return exportSource(source, pruner, format, totals, { signal, onProgress, parse: parseOptionsFor(doc.uri) });
+    const options = { method, budget, segmentation, placeholder: placeholders };
+    const pruner: AsyncTracePruner = backend
+      ? backendPruner({ ...options, backend, cache: this.ctx.scoring.cache, signal, preferFileScores: true })
+      : filePruner(options);
+    // Read (and so written) with the field mapping set for the source file, whichever view is active.
+    return exportSource(source, pruner, format, totals, { signal, onProgress, parse: parseOptionsFor(vscode.Uri.file(source)) });
   }
 
   private report(target: string, totals: ExportTotals): void {
     const saved = totals.tokensBefore ? ` ${formatCount(totals.tokensBefore)} → ${formatCount(totals.tokensAfter)} tokens.` : '';
-    const skipped = totals.skipped.length ? ` ${totals.skipped.length} skipped (see the log).` : '';
-    for (const s of totals.skipped.slice(0, 200)) this.ctx.log.warn(`export skipped ${s.where}: ${s.reason}`);
+    const unpruned = totals.skipped.length ? ` ${formatCount(totals.skipped.length)} written unpruned (see the log).` : '';
+    const leftOut = totals.leftOut.length ? ` ${formatCount(totals.leftOut.length)} left out (see the log).` : '';
+    for (const s of totals.skipped.slice(0, 200)) this.ctx.log.warn(`export: not pruned ${s.where}: ${s.reason}`);
+    for (const s of totals.leftOut.slice(0, 200)) this.ctx.log.warn(`export: left out ${s.where}: ${s.reason}`);
+    for (const s of totals.unmet.slice(0, 200)) this.ctx.log.info(`export: budget not met ${s.where}: ${s.reason}`);
     for (const n of totals.notes) this.ctx.log.info(`export: ${n}`);
-    void vscode.window.showInformationMessage(`Exported ${totals.pruned} pruned trace${totals.pruned === 1 ? '' : 's'} to ${basename(target)}.${saved}${skipped}`, 'Open').then((choice) => {
+    void vscode.window.showInformationMessage(`Exported ${formatCount(totals.pruned)} pruned trace${totals.pruned === 1 ? '' : 's'} to ${basename(target)}.${saved}${unpruned}${leftOut}`, 'Open').then((choice) => {
       if (choice) void vscode.window.showTextDocument(vscode.Uri.file(target));
     });
   }

@@ -3,19 +3,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommandIds } from './commandIds';
 import { registerCommand } from './registerCommand';
-import { SettingsSection, readSettings } from '../services/config';
+import { readSettings } from '../services/config';
 import { ApiKeySecret } from '../services/backendService';
 import type { LensContext } from '../services/context';
 
 /**
- * Scoring and what scores: "Score Trace" (the active trace, through the score cache), and "Select
- * Backend…", "Set Endpoint API Key" and "Pick Model Folder…", which only write user settings and
- * secret storage; `BackendService` rebuilds the backend when those change.
+ * Scoring and what scores: "Score Trace" (the active trace, through the score cache), "Cancel
+ * Background Scoring" (a trace scored as it opened), and "Select
+ * Backend…", "Set Endpoint API Key" and "Pick Model Folder…", which write settings through the
+ * settings store (user settings, or the workspace where the user keeps that setting) and secret
+ * storage; `BackendService` rebuilds the backend when those change.
  */
 export const ModelCommands = {
   register(ctx: LensContext): void {
     ctx.extension.subscriptions.push(
       registerCommand(CommandIds.scoreTrace, ctx.log, () => scoreTrace(ctx)),
+      registerCommand(CommandIds.cancelScoring, ctx.log, () => cancelScoring(ctx)),
       registerCommand(CommandIds.selectBackend, ctx.log, (choice?: unknown) => selectBackend(ctx, choice)),
       registerCommand(CommandIds.setEndpointApiKey, ctx.log, () => setApiKey(ctx)),
       registerCommand(CommandIds.pickModelFolder, ctx.log, () => pickModelFolder(ctx)),
@@ -33,6 +36,17 @@ async function scoreTrace(ctx: LensContext): Promise<boolean> {
   return ctx.scoring.scoreWithBackend(doc);
 }
 
+/** The background-scoring status item's click: stops scoring the trace that was opened. */
+function cancelScoring(ctx: LensContext): boolean {
+  const job = ctx.scoring.background;
+  if (!ctx.scoring.cancelBackground()) {
+    void vscode.window.setStatusBarMessage('Reasoning Lens: nothing is being scored in the background', 3000);
+    return false;
+  }
+  void vscode.window.setStatusBarMessage(`Reasoning Lens: stopped scoring ${job?.doc.summary.name ?? 'the trace'}; "Score Trace" scores it when you want`, 5000);
+  return true;
+}
+
 async function selectBackend(ctx: LensContext, choice: unknown): Promise<string | undefined> {
   const options = [
     { label: '$(vm) Local model', value: 'local', detail: `The embedded model or the folder in reasoningLens.model.path, in a separate process (${ctx.backends.modelDir()}).` },
@@ -47,7 +61,7 @@ async function selectBackend(ctx: LensContext, choice: unknown): Promise<string 
     value = picked?.value;
   }
   if (!value) return undefined;
-  await vscode.workspace.getConfiguration(SettingsSection).update('backend', value, vscode.ConfigurationTarget.Global);
+  await ctx.settings.update('backend', value);
   if (value === 'endpoint' && readSettings().endpoints.length === 0) {
     const open = await vscode.window.showInformationMessage('Add the endpoint base URLs to the user setting reasoningLens.endpoints.', 'Open Settings');
     if (open) await vscode.commands.executeCommand('workbench.action.openSettings', 'reasoningLens.endpoint');
@@ -84,7 +98,7 @@ async function pickModelFolder(ctx: LensContext): Promise<string | undefined> {
   if (!existsSync(join(dir, 'onnx'))) missing.push('onnx/');
   if (missing.length) throw new Error(`${dir} is not a model folder in the Hugging Face / Optimum layout: missing ${missing.join(', ')}.`);
   ctx.backends.markPickedByUser();
-  await vscode.workspace.getConfiguration(SettingsSection).update('model.path', dir, vscode.ConfigurationTarget.Global);
-  if (readSettings().backend !== 'local') await vscode.workspace.getConfiguration(SettingsSection).update('backend', 'local', vscode.ConfigurationTarget.Global);
+  await ctx.settings.update('model.path', dir);
+  if (readSettings().backend !== 'local') await ctx.settings.update('backend', 'local');
   return dir;
 }

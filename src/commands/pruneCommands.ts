@@ -2,13 +2,14 @@ import * as vscode from 'vscode';
 import { Disposable } from '../util/disposable';
 import { CommandIds } from './commandIds';
 import { registerCommand } from './registerCommand';
-import { PICKABLE_METHODS, PRUNE_METHODS, findDanglingReferences, isCheapMethod, isPruneMethodId, makePlan, pruneMethod, type Budget, type DanglingReference, type PruneMethodId, type PrunePlan } from '../core/prune';
+import { PICKABLE_METHODS, PRUNE_METHODS, isCheapMethod, isPruneMethodId, makePlan, pruneMethod, type Budget, type DanglingReference, type PruneMethodId, type PrunePlan } from '../core/prune';
 import { formatBudget, parseBudget } from '../core/prune/budgetText';
-import { explainStep, PruneInputError, type StepDecision } from '../core/prune/run';
+import { budgetShortfall, explainStep, PruneInputError, type StepDecision } from '../core/prune/run';
+import { farFromBudget } from './budgetReport';
 import { previewPrune, runPrune } from '../pipeline/pruneRunner';
-import type { OpenTrace } from '../services/sessionManager';
+import { stepOnLine, type OpenTrace } from '../services/sessionManager';
 import { own, type LensContext } from '../services/context';
-import { formatCount } from '../shared/format';
+import { formatCount, formatTokens } from '../shared/format';
 import { withCancellableProgress } from '../services/progress';
 import { readSettings } from '../services/config';
 
@@ -23,8 +24,12 @@ export interface PruningDescription {
   readonly canRedo: boolean;
   readonly undoLabel?: string;
   readonly tokens?: { readonly before: number; readonly after: number; readonly estimated: boolean };
-  /** Dangling references of the active plan (the last automatic check). */
+  /** Dangling references of the active plan. */
   readonly dangling: readonly DanglingReference[];
+  /** Why the active plan ends far from its budget, when it does (the warning a prune shows). */
+  readonly budgetWarning?: string;
+  /** What the last "Set Budget…" said it changed. */
+  readonly budgetReport?: string;
 }
 
 /** Options of "Prune with…" when called with arguments (tests, the side panel, keybindings). */
@@ -40,14 +45,18 @@ const CONTEXT_CAN_UNDO = 'reasoningLens.prune.canUndo';
 const CONTEXT_CAN_REDO = 'reasoningLens.prune.canRedo';
 
 /**
- * The pruning palette commands: Prune with…, Set Budget…, Reset / Undo / Redo Pruning, Why Was This
- * Step Dropped?, Check Dangling References (also run after every prune), plus an internal describe
- * command. All act on `SessionManager.active`; the method and budget live in `PruneSettingsStore`.
+ * The pruning palette commands: Prune with…, Set Budget… (re-prunes the active trace), Reset / Undo /
+ * Redo Pruning, Why Was This Step Dropped?, Check Dangling References, Keep Source Steps (the quick
+ * fix of a dangling-reference diagnostic), plus an internal describe command. All act on
+ * `SessionManager.active` (or the document a gutter menu or quick fix names); the method and budget
+ * live in `PruneSettingsStore`. Dangling references are Problems (src/editor/danglingDiagnostics.ts),
+ * never a toast after a prune.
  */
 export class PruneCommands extends Disposable {
-  /** Last dangling check per session, so the same warning is not repeated for the same plan. */
-  private readonly lastCheck = new WeakMap<object, string>();
-  private danglingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What the last "Set Budget…" said it changed (tests and diagnostics). */
+  private lastBudgetReport: string | undefined;
+  /** The status-bar message about the last prune (a newer one replaces it). */
+  private statusMessage: vscode.Disposable | undefined;
 
   static register(ctx: LensContext): PruneCommands {
     return own(ctx.extension, new PruneCommands(ctx));
@@ -65,17 +74,14 @@ export class PruneCommands extends Disposable {
     reg(CommandIds.redoPruning, () => this.withActive((doc) => this.undoRedo(doc, 'redo')));
     reg(CommandIds.whyDropped, (index?: unknown) => this.whyDropped(index));
     reg(CommandIds.checkDangling, (keep?: unknown) => this.checkDangling(keep));
+    reg(CommandIds.keepSourceSteps, (uri?: unknown, steps?: unknown) => this.keepSourceSteps(uri, steps));
     reg(CommandIds.describePruning, () => this.describe());
     this._register(ctx.sessions.onDidChangeActive(() => this.updateContext()));
     this._register(
-      ctx.sessions.onDidChangeSession(({ session, change }) => {
-        if (session !== this.ctx.sessions.active) return;
-        this.updateContext();
-        // Every prune (from the palette or the side panel) is followed by a dangling-reference check.
-        if (change === 'plan') this.scheduleDanglingCheck();
+      ctx.sessions.onDidChangeSession(({ session }) => {
+        if (session === this.ctx.sessions.active) this.updateContext();
       }),
     );
-    this._register({ dispose: () => clearTimeout(this.danglingTimer) });
     this.updateContext();
   }
 
@@ -112,11 +118,36 @@ export class PruneCommands extends Disposable {
     if (!plan) return undefined;
     doc.session.applyPlan(plan, `${pruneMethod(method).label}, budget ${formatBudget(budget)}`);
     const b = plan.budget;
-    if (!fromArgs && b) {
+    if (b) {
       const note = plan.notes?.length ? ` ${plan.notes.join('; ')}.` : '';
-      void vscode.window.setStatusBarMessage(`Reasoning Lens: ${plan.dropped.length} of ${plan.stepCount} steps dropped, ${formatCount(b.before)} → ${formatCount(b.after)} tokens${b.met ? '' : ' (budget not met: only pinned steps left)'}.${note}`, 8000);
+      this.flash(`Reasoning Lens: ${plan.dropped.length} of ${plan.stepCount} steps dropped, ${formatCount(b.before)} → ${formatCount(b.after)} tokens${b.met ? '' : ` (budget not met: ${budgetShortfall(plan)})`}.${note}`);
     }
+    this.warnIfFarFromBudget(doc, plan, budget);
     return plan;
+  }
+
+  /** Shows `text` in the status bar for a few seconds, replacing the previous prune's message. */
+  private flash(text: string): void {
+    this.statusMessage?.dispose();
+    this.statusMessage = vscode.window.setStatusBarMessage(text, 8000);
+  }
+
+  /**
+   * A plan whose kept tokens end far from the budget (more than a tenth of the trace away) gets a
+   * warning that says why, so "6,862 → 166 tokens under an 80% budget" never passes silently.
+   */
+  private warnIfFarFromBudget(doc: OpenTrace, plan: PrunePlan, budget: Budget, before = ''): boolean {
+    const miss = farFromBudget(doc.session, plan, budget);
+    if (!miss) return false;
+    const b = plan.budget!;
+    void vscode.window.showWarningMessage(
+      `${before}${pruneMethod(plan.method).label} kept ${formatCount(b.after)} of ${formatCount(b.before)} tokens of ${doc.summary.name}, far from the budget's ${formatCount(miss.target)}: ${miss.why}`,
+      'Undo', 'Why Was This Step Dropped?',
+    ).then((choice) => {
+      if (choice === 'Undo') void vscode.commands.executeCommand(CommandIds.undoPruning);
+      else if (choice) void vscode.commands.executeCommand(CommandIds.whyDropped);
+    });
+    return true;
   }
 
   /** Quick pick of methods, each cheap one with its preview ("asap — 4,812 → 3,840 tokens"). */
@@ -189,7 +220,7 @@ export class PruneCommands extends Disposable {
     if (isCheapMethod(method)) return previewPrune(doc.session, method, budget);
     const backend = await this.ctx.backends.backend();
     return withCancellableProgress(
-      { title: `Pruning ${doc.summary.name} with ${info.label}`, message: (done) => `${done} steps removed` },
+      { title: `Pruning ${doc.summary.name} with ${info.label}`, message: slowMethodMessage },
       (report, signal) => runPrune(doc.session, method, budget, { backend, cache: this.ctx.scoring.cache, signal, onProgress: report }),
     );
   }
@@ -234,7 +265,38 @@ export class PruneCommands extends Disposable {
       budget = parsed.budget;
     }
     await this.ctx.pruneSettings.update({ budget });
+    const doc = this.ctx.sessions.active;
+    if (doc) await this.reprune(doc, budget, arg !== undefined);
     return budget;
+  }
+
+  /**
+   * "Set Budget…" re-prunes the active trace at once with the method that made its plan (else the
+   * chosen method), as one undoable step, and says what changed. A trace with no method plan yet
+   * and a method that does not aim at budgets (rule-based) keep their plan: the budget applies to
+   * the next prune.
+   */
+  private async reprune(doc: OpenTrace, budget: Budget, fromArgs: boolean): Promise<void> {
+    const current = doc.session.state.plan.method;
+    const method = pruneMethod(current).pickable ? current : this.ctx.pruneSettings.method;
+    const info = pruneMethod(method);
+    if (!info.budgeted) {
+      void vscode.window.showInformationMessage(`Budget set to ${formatBudget(budget)}. ${info.label} is rule-based and does not aim at a budget, so ${doc.summary.name} keeps its plan; ASAP, step entropy and SPIRIT use the budget.`);
+      return;
+    }
+    const before = { kept: doc.session.plan.kept.length, tokens: doc.session.totals().after };
+    const plan = await this.computePlan(doc, method, budget, fromArgs);
+    if (!plan) return;
+    doc.session.applyPlan(plan, `${info.label}, budget ${formatBudget(budget)}`);
+    const after = doc.session.totals();
+    const steps = doc.session.steps.length;
+    const what = `Budget ${formatBudget(budget)}: ${info.label} now keeps ${doc.session.plan.kept.length} of ${steps} steps of ${doc.summary.name}, ${formatTokens(after.after, after.estimated)} (was ${before.kept} steps, ${formatTokens(before.tokens, after.estimated)}).`;
+    this.lastBudgetReport = what;
+    this.flash(`Reasoning Lens: ${what}`);
+    if (this.warnIfFarFromBudget(doc, plan, budget, `${what} `)) return;
+    void vscode.window.showInformationMessage(what, 'Undo').then((choice) => {
+      if (choice) void vscode.commands.executeCommand(CommandIds.undoPruning);
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -252,19 +314,22 @@ export class PruneCommands extends Disposable {
   // Why was this step dropped?
 
   private async whyDropped(indexArg: unknown): Promise<StepDecision | undefined> {
-    const doc = this.requireActive();
+    const gutter = gutterTarget(indexArg, this.ctx);
+    const doc = gutter?.doc ?? this.requireActive();
     if (!doc) return undefined;
-    const index = typeof indexArg === 'number' ? indexArg : await stepAtCursorOrPick(doc, 'Which step? (the cursor is not inside a step of this trace)');
+    const index = typeof indexArg === 'number' ? indexArg : gutter?.index ?? await stepAtCursorOrPick(doc, 'Which step? (the cursor is not inside a step of this trace)');
     if (index === undefined) return undefined;
     if (!Number.isInteger(index) || index < 0 || index >= doc.session.steps.length) {
       throw new Error(`step ${index + 1} does not exist (the trace has ${doc.session.steps.length} steps)`);
     }
     const decision = explainStep(doc.session.plan, doc.session.controls, index);
     if (typeof indexArg !== 'number') {
+      // The answer is shown, not waited for: the command returns the decision at once.
       const actions = decision.kept ? [] : ['Keep This Step', 'Pin This Step'];
-      const choice = await vscode.window.showInformationMessage(decision.summary, { modal: false, detail: decision.details.join('\n') }, ...actions);
-      if (choice === 'Keep This Step') doc.session.setOverride(index, 'keep');
-      else if (choice === 'Pin This Step') doc.session.togglePin(index);
+      void vscode.window.showInformationMessage(decision.summary, { modal: false, detail: decision.details.join('\n') }, ...actions).then((choice) => {
+        if (choice === 'Keep This Step') doc.session.setOverride(index, 'keep');
+        else if (choice === 'Pin This Step') doc.session.togglePin(index);
+      });
       if (!decision.kept && decision.details.length) this.ctx.log.info(`${decision.summary} ${decision.details.join('; ')}`);
     }
     return decision;
@@ -275,23 +340,7 @@ export class PruneCommands extends Disposable {
 
   /** The dangling references of a session's effective plan. */
   dangling(doc: OpenTrace): DanglingReference[] {
-    const plan = doc.session.plan;
-    if (plan.dropped.length === 0) return [];
-    return findDanglingReferences({ steps: doc.session.steps.map((s) => s.text), kept: plan.kept, context: doc.session.trace.prompt });
-  }
-
-  private scheduleDanglingCheck(): void {
-    clearTimeout(this.danglingTimer);
-    this.danglingTimer = setTimeout(() => {
-      const doc = this.ctx.sessions.active;
-      if (!doc) return;
-      const refs = this.dangling(doc);
-      const key = JSON.stringify(refs.map((r) => [r.token, r.sourceStep]));
-      if (this.lastCheck.get(doc.session) === key) return;
-      this.lastCheck.set(doc.session, key);
-      if (refs.length === 0) return;
-      void this.offerKeepSources(doc, refs, 'notification');
-    }, 150);
+    return doc.session.danglingReferences();
   }
 
   /**
@@ -310,23 +359,22 @@ export class PruneCommands extends Disposable {
       void vscode.window.showInformationMessage(`No dangling references in the pruned ${doc.summary.name}: every number and identifier a kept step uses is introduced in a kept step or the prompt.`);
       return refs;
     }
-    await this.offerKeepSources(doc, refs, 'pick');
+    await this.pickSources(doc, refs);
     return refs;
   }
 
-  private async offerKeepSources(doc: OpenTrace, refs: readonly DanglingReference[], how: 'notification' | 'pick'): Promise<void> {
-    if (how === 'notification') {
-      const shown = refs.slice(0, 3).map((r) => `${r.token} (step ${r.sourceStep + 1} → ${r.usedInSteps.map((s) => s + 1).join(', ')})`).join(', ');
-      const sources = new Set(refs.map((r) => r.sourceStep));
-      const choice = await vscode.window.showWarningMessage(
-        `${refs.length} dangling reference${refs.length === 1 ? '' : 's'} after pruning ${doc.summary.name}: ${shown}${refs.length > 3 ? ', …' : ''}. Kept steps use values introduced only in dropped steps.`,
-        sources.size === 1 ? 'Keep the Source Step' : `Keep the ${sources.size} Source Steps`,
-        'Choose…',
-      );
-      if (choice === 'Choose…') await this.offerKeepSources(doc, refs, 'pick');
-      else if (choice) this.keepSources(doc, refs);
-      return;
-    }
+  /** The quick fix of a dangling-reference diagnostic: keeps the given source steps of `uri`'s trace. */
+  private keepSourceSteps(uri: unknown, steps: unknown): number[] {
+    const key = typeof uri === 'string' ? uri : uri instanceof vscode.Uri ? uri.toString() : undefined;
+    const doc = key ? this.ctx.sessions.openTrace(key) : this.ctx.sessions.active;
+    if (!doc) throw new Error(`${key ?? 'the active editor'} shows no open trace`);
+    const wanted = new Set(Array.isArray(steps) ? steps.filter((s): s is number => typeof s === 'number') : []);
+    const refs = this.dangling(doc).filter((r) => wanted.size === 0 || wanted.has(r.sourceStep));
+    this.keepSources(doc, refs);
+    return [...new Set(refs.map((r) => r.sourceStep))];
+  }
+
+  private async pickSources(doc: OpenTrace, refs: readonly DanglingReference[]): Promise<void> {
     type Item = vscode.QuickPickItem & { ref: DanglingReference };
     const items: Item[] = refs.map((ref) => ({
       ref,
@@ -369,6 +417,7 @@ export class PruneCommands extends Disposable {
     const settings = this.ctx.pruneSettings.current;
     if (!doc) return { active: false, method: settings.method, budget: formatBudget(settings.budget), canUndo: false, canRedo: false, dangling: [] };
     const s = doc.session;
+    const warning = farFromBudget(s, s.state.plan, settings.budget)?.why;
     return {
       active: true,
       file: doc.uri.toString(),
@@ -380,6 +429,8 @@ export class PruneCommands extends Disposable {
       ...(s.undoLabel ? { undoLabel: s.undoLabel } : {}),
       tokens: s.totals(),
       dangling: this.dangling(doc),
+      ...(warning ? { budgetWarning: warning } : {}),
+      ...(this.lastBudgetReport ? { budgetReport: this.lastBudgetReport } : {}),
     };
   }
 
@@ -430,4 +481,21 @@ async function stepAtCursorOrPick(doc: OpenTrace, placeHolder: string): Promise<
 function preview(text: string, max = 100): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** The progress line of a slow method: what it did, and where it is in its model calls. */
+function slowMethodMessage(done: number, total: number, note?: string): string {
+  return `${note ? `${note} · ` : ''}model call ${formatCount(done)} of ~${formatCount(total)}`;
+}
+
+/** The trace and step of a gutter (line-number) context-menu click: `{ lineNumber, uri }`. */
+function gutterTarget(arg: unknown, ctx: LensContext): { doc: OpenTrace; index: number } | undefined {
+  if (!arg || typeof arg !== 'object' || !('lineNumber' in arg) || !('uri' in arg)) return undefined;
+  const { lineNumber, uri } = arg as { lineNumber: unknown; uri: unknown };
+  if (typeof lineNumber !== 'number' || !(uri instanceof vscode.Uri)) return undefined;
+  const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  const doc = document ? ctx.sessions.sessionFor(document) : undefined;
+  if (!document || !doc) return undefined;
+  const index = stepOnLine(doc, document, lineNumber - 1);
+  return index === undefined ? undefined : { doc, index };
 }

@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import { existsSync, statSync } from 'node:fs';
 import { CommandIds } from './commandIds';
 import { registerCommand } from './registerCommand';
-import { readSettings, SettingsSection } from '../services/config';
+import type { SettingsStore } from '../services/settingsStore';
+import { readSettings } from '../services/config';
 import { EmbeddedModel, type BackendService } from '../services/backendService';
 import type { LensContext } from '../services/context';
 import { defaultSearchPaths, describeModel, discoverModels, modelsAt, SourceNames, type DiscoveredModel, type SearchPaths } from '../model/discovery';
@@ -30,11 +31,11 @@ export interface ModelChoice {
 
 export class SelectModelCommand {
   static register(ctx: LensContext): void {
-    const command = new SelectModelCommand(ctx.extension, ctx.backends, ctx.log);
+    const command = new SelectModelCommand(ctx.extension, ctx.backends, ctx.settings, ctx.log);
     ctx.extension.subscriptions.push(registerCommand(CommandIds.selectModel, ctx.log, (choice?: ModelChoice) => command.run(choice)));
   }
 
-  private constructor(private readonly context: vscode.ExtensionContext, private readonly backends: BackendService, private readonly log: vscode.LogOutputChannel) {}
+  private constructor(private readonly context: vscode.ExtensionContext, private readonly backends: BackendService, private readonly settings: SettingsStore, private readonly log: vscode.LogOutputChannel) {}
 
   private get embeddedDir(): string {
     return vscode.Uri.joinPath(this.context.extensionUri, 'media', 'models', EmbeddedModel).fsPath;
@@ -136,12 +137,12 @@ export class SelectModelCommand {
   }
 
   private async apply(model: DiscoveredModel): Promise<ModelChoice> {
-    const config = vscode.workspace.getConfiguration(SettingsSection);
     const embeddedDefault = model.path === this.embeddedDir && model.format === 'onnx' && (model.variant ?? 'model') === 'model';
     this.backends.markPickedByUser();
-    await config.update('model.path', embeddedDefault ? undefined : model.path, vscode.ConfigurationTarget.Global);
-    await config.update('model.variant', model.format === 'onnx' && model.variant && model.variant !== 'model' ? model.variant : undefined, vscode.ConfigurationTarget.Global);
-    if (readSettings().backend !== 'local') await config.update('backend', 'local', vscode.ConfigurationTarget.Global);
+    // Through the settings store: user settings (the model path always), or where the user keeps them.
+    await this.settings.update('model.path', embeddedDefault ? undefined : model.path);
+    await this.settings.update('model.variant', model.format === 'onnx' && model.variant && model.variant !== 'model' ? model.variant : undefined);
+    if (readSettings().backend !== 'local') await this.settings.update('backend', 'local');
     if (!embeddedDefault) {
       const recent = this.context.globalState.get<string[]>(RecentModelsKey, []).filter((p) => p !== model.path);
       await this.context.globalState.update(RecentModelsKey, [model.path, ...recent].slice(0, MaxRecent));

@@ -4,12 +4,13 @@
  * (`TraceSession.metricColumn`). Importance comes from the file's Thought-Anchors chunks, weighted by
  * overlap, so it exists under any segmentation.
  */
-import { FILE_METRIC, METRIC_INFO, type StepMetric } from '../shared/vocabulary';
+import { FILE_METRIC, METRIC_INFO, STEP_METRICS, TEXT_METRIC, type StepMetric } from '../shared/vocabulary';
+import { HEAT_BUCKETS } from '../shared/heat';
 import type { FileChunk } from './trace/types';
 import type { Step, TraceScores } from './types';
 
-/** Number of colour buckets (quintiles within the trace). */
-export const HEAT_BUCKETS = 5;
+/** Number of colour buckets (quintiles within the trace): the heat palette's steps. */
+export { HEAT_BUCKETS };
 
 /** The importance value the file's chunks prefer (Thought-Anchors' headline measure), then any other. */
 const IMPORTANCE_KEYS = ['counterfactual_importance_accuracy', 'resampling_importance_accuracy', 'forced_importance_accuracy'];
@@ -32,10 +33,18 @@ export interface MetricColumn {
 
 /**
  * Values of `metric` for each step. Scores come from the session; `importance` from the file's chunks
- * (the overlap-weighted mean of the chunks that overlap the step, so any segmentation works).
+ * (the overlap-weighted mean of the chunks that overlap the step, so any segmentation works);
+ * `repetition` from loop detection over the text (`repetition`, index-aligned with `steps`).
  */
-export function metricValues(metric: StepMetric, steps: readonly Step[], scores: TraceScores | undefined, chunks: readonly FileChunk[] | undefined): (number | undefined)[] {
+export function metricValues(
+  metric: StepMetric,
+  steps: readonly Step[],
+  scores: TraceScores | undefined,
+  chunks: readonly FileChunk[] | undefined,
+  repetition?: readonly number[],
+): (number | undefined)[] {
   if (metric === FILE_METRIC) return importanceValues(steps, chunks);
+  if (metric === TEXT_METRIC) return steps.map((s) => repetition?.[s.index]);
   return steps.map((s) => {
     const v = scores?.steps[s.index]?.[metric];
     return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -67,7 +76,17 @@ function importanceValues(steps: readonly Step[], chunks: readonly FileChunk[] |
   });
 }
 
-/** Ranks, percentiles and quintile buckets of one metric within the trace. */
+/** The heat step of `v` under fixed edges (ascending values; reversed when low is hot). */
+function fixedBucket(v: number, edges: readonly number[], hotHigh: boolean): number {
+  let b = 0;
+  while (b < edges.length && v >= edges[b]!) b++;
+  return hotHigh ? b : HEAT_BUCKETS - 1 - b;
+}
+
+/**
+ * Ranks, percentiles and heat buckets of one metric within the trace: quintiles of the trace's
+ * steps, or fixed edges where the metric has them (`MetricInfo.heatEdges`: repetition, a share).
+ */
 export function rankMetric(metric: StepMetric, values: readonly (number | undefined)[]): MetricColumn {
   const n = values.length;
   const buckets = new Int8Array(n).fill(-1);
@@ -76,6 +95,7 @@ export function rankMetric(metric: StepMetric, values: readonly (number | undefi
   const present: number[] = [];
   for (let i = 0; i < n; i++) if (values[i] !== undefined) present.push(i);
   const hotHigh = METRIC_INFO[metric].hotWhenHigh;
+  const edges = METRIC_INFO[metric].heatEdges;
   // Ascending by value; ties keep step order so equal values share a neighbourhood deterministically.
   present.sort((a, b) => (values[a]! - values[b]!) || a - b);
   const count = present.length;
@@ -89,11 +109,41 @@ export function rankMetric(metric: StepMetric, values: readonly (number | undefi
     const pct = count === 1 ? 100 : (first / (count - 1)) * 100;
     percentiles[i] = pct;
     const hotPct = hotHigh ? pct : 100 - pct;
-    const bucket = Math.min(HEAT_BUCKETS - 1, Math.floor((hotPct / 100) * HEAT_BUCKETS));
+    const bucket = edges ? fixedBucket(v, edges, hotHigh) : Math.min(HEAT_BUCKETS - 1, Math.floor((hotPct / 100) * HEAT_BUCKETS));
     buckets[i] = bucket;
     ranks[i] = hotHigh ? count - pos : pos + 1;
     const r = bucketRanges[bucket];
     bucketRanges[bucket] = r ? [Math.min(r[0], v), Math.max(r[1], v)] : [v, v];
   }
   return { metric, values, buckets, ranks, percentiles, count, bucketRanges };
+}
+
+/** Which metric a view colours a trace by, and whether that is a stand-in for the chosen one. */
+export interface MetricShown {
+  /** The metric the colours show. */
+  readonly metric: StepMetric;
+  /** The metric the user chose. */
+  readonly chosen: StepMetric;
+  /** True when the trace has no values of `chosen` and `metric` stands in for it. */
+  readonly fallback: boolean;
+}
+
+/**
+ * The chosen metric when the trace has values for it; otherwise the first metric it has, in menu
+ * order (scores, then the file's importance, then repetition when some step repeats), so a trace is
+ * never left uncoloured because the previous one had other data. While the trace is being scored
+ * (`pending`), the choice stands: its values are on the way.
+ */
+export function metricToShow(chosen: StepMetric, column: (metric: StepMetric) => MetricColumn, pending = false): MetricShown {
+  const stay: MetricShown = { metric: chosen, chosen, fallback: false };
+  if (pending || column(chosen).count > 0) return stay;
+  for (const metric of STEP_METRICS) {
+    if (metric === chosen) continue;
+    const c = column(metric);
+    if (c.count === 0) continue;
+    // Repetition exists for every trace; it stands in only where something repeats.
+    if (metric === TEXT_METRIC && !c.values.some((v) => (v ?? 0) > 0)) continue;
+    return { metric, chosen, fallback: true };
+  }
+  return stay;
 }

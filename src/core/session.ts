@@ -6,8 +6,11 @@
 import type { Trace } from './trace/types';
 import type { SegmentationMode, Step, StepScores, TraceScores } from './types';
 import { metricValues, rankMetric, type MetricColumn } from './metrics';
+import { detectLoops, type LoopReport } from './insights/loops';
+import { findDanglingReferences, type DanglingReference } from './prune/dangling';
 import { stepScoresFromTable, type TokenTable } from './tokenTable';
-import { STEP_METRICS, STEP_SEPARATOR, type StepMetric } from '../shared/vocabulary';
+import { STEP_METRICS, STEP_SEPARATOR, TEXT_METRIC, type StepMetric } from '../shared/vocabulary';
+import { reasoningTokenStarts } from './insights/scan';
 import {
   applyControls, historyOf, historyPush, historyRedo, historyUndo, keepAllPlan, NO_CONTROLS,
   setOverride, togglePin, type History, type PrunePlan, type StepControls,
@@ -65,6 +68,8 @@ export class TraceSession {
   private readonly columns = new Map<StepMetric, MetricColumn>();
   private effective: PrunePlan | undefined;
   private counted: { readonly counts: readonly number[]; readonly tokenizer: string } | undefined;
+  private loopReport: LoopReport | undefined;
+  private dangling: { plan: PrunePlan; refs: DanglingReference[] } | undefined;
   private readonly listeners = new Listeners<SessionChange>();
 
   constructor(
@@ -124,10 +129,33 @@ export class TraceSession {
   metricColumn(metric: StepMetric): MetricColumn {
     let column = this.columns.get(metric);
     if (!column) {
-      column = rankMetric(metric, metricValues(metric, this.steps, this.scoreData, this.trace.chunks));
+      const repetition = metric === TEXT_METRIC ? this.loops.steps.map((s) => s.repetition) : undefined;
+      column = rankMetric(metric, metricValues(metric, this.steps, this.scoreData, this.trace.chunks, repetition));
       this.columns.set(metric, column);
     }
     return column;
+  }
+
+  /**
+   * Loops of the reasoning under this session's steps (step and word cycles, a repetition score and
+   * the loop each step lies in): from the text alone, computed once.
+   */
+  get loops(): LoopReport {
+    this.loopReport ??= detectLoops(this.trace.reasoning, { steps: this.steps, ...tokenStartsOf(this.trace) });
+    return this.loopReport;
+  }
+
+  /**
+   * Numbers and identifiers that kept steps use but only dropped steps introduce (see
+   * `findDanglingReferences`), for the current plan; computed once per plan.
+   */
+  danglingReferences(): DanglingReference[] {
+    const plan = this.plan;
+    if (this.dangling?.plan !== plan) {
+      const refs = plan.dropped.length === 0 ? [] : findDanglingReferences({ steps: this.steps.map((s) => s.text), kept: plan.kept, context: this.trace.prompt });
+      this.dangling = { plan, refs };
+    }
+    return this.dangling.refs;
   }
 
   /** Metrics with at least one value for this trace. */
@@ -194,7 +222,11 @@ export class TraceSession {
     return { before: this.joinedTokens(this.steps.keys()), after: this.joinedTokens(this.plan.kept), estimated: this.tokensEstimated };
   }
 
-  /** The pruned reasoning: the kept steps joined by `STEP_SEPARATOR` (what export writes). */
+  /**
+   * The pruned reasoning as the compare view and the preview use it: the kept steps joined by
+   * `STEP_SEPARATOR`. Export instead cuts the dropped steps out of the reasoning, so the kept steps keep
+   * their own separators (`prunedReasoningText` in `core/prune/edits.ts`).
+   */
   prunedReasoning(): string {
     return this.plan.kept.map((i) => this.steps[i]!.text).join(STEP_SEPARATOR);
   }
@@ -297,4 +329,10 @@ export class TraceSession {
     this.effective = undefined;
     this.listeners.fire('plan');
   }
+}
+
+/** The file's reasoning token starts, for exact token counts of loops (none: ~4 characters a token). */
+function tokenStartsOf(trace: Trace): { tokenStarts?: number[] } {
+  const starts = reasoningTokenStarts(trace);
+  return starts ? { tokenStarts: starts } : {};
 }

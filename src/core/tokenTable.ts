@@ -19,6 +19,44 @@ export interface TokenTable {
   readonly entropyKind?: 'full' | 'top-k';
   /** DeepConf token confidence (−mean top-k logprob), when top-k candidates were available. */
   readonly confidence?: Float32Array;
+  /**
+   * Present when the text was longer than the model's context and was scored in overlapping windows:
+   * tokens from `from` (an index into this table) on were scored with at least `overlap` tokens of left
+   * context (and fewer than `size`), not with everything before them.
+   */
+  readonly window?: TokenWindow | undefined;
+  /**
+   * Rank of each token in the model's distribution (1 = the most likely; GLTR): exact where known
+   * (a local model ranks over the whole vocabulary; a file or an API only within its top-k list),
+   * `-k` where the token is not among the k candidates listed (its rank is above k).
+   */
+  readonly rank?: Int32Array;
+}
+
+/** How a token table's text was windowed (see `TokenTable.window`). */
+export interface TokenWindow {
+  readonly size: number;
+  readonly overlap: number;
+  readonly from: number;
+}
+
+/**
+ * The rank of a token from its top-k candidates: 1 + the candidates more likely than it when it is
+ * among them (its own logprob is at least the least likely candidate's), else `-k` ("above k").
+ */
+export function rankFromCandidates(logprob: number, candidates: ArrayLike<number>): number {
+  let above = 0;
+  let listed = 0;
+  let least = Infinity;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    if (Number.isNaN(c)) continue;
+    listed++;
+    least = Math.min(least, c);
+    // A tolerance for the rounding of logprobs printed as decimals.
+    if (c > logprob + 1e-4) above++;
+  }
+  return listed > 0 && logprob >= least - 1e-4 ? above + 1 : -listed;
 }
 
 /** Token table from the logprobs a trace file carries (OpenAI / vLLM fields); undefined when none. */
@@ -30,12 +68,14 @@ export function tokenTableFromFile(trace: Trace): TokenTable | undefined {
   const scores: TokenScores = { logprob, topK };
   const hasTopK = topK.some((row) => row !== undefined);
   const entropy = hasTopK ? Float32Array.from(tokenEntropies(scores).values) : undefined;
+  const rank = hasTopK ? Int32Array.from(tokens, (t, i) => (topK[i] ? rankFromCandidates(t.logprob, topK[i]!) : 0)) : undefined;
   return {
     starts: Int32Array.from(tokens, (t) => t.start),
     ends: Int32Array.from(tokens, (t) => t.end),
     logprob,
     ...(entropy ? { entropy, entropyKind: 'top-k' as const } : {}),
     ...(hasTopK ? { confidence: Float32Array.from(tokenConfidences(scores)) } : {}),
+    ...(rank ? { rank } : {}),
   };
 }
 

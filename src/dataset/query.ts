@@ -1,41 +1,39 @@
 /**
- * Filtering and sorting of dataset rows (pure; runs in the host over cached summaries).
- *
- * Filter syntax, all terms must match (case-insensitive):
- * - `word` or `"a phrase"`: substring of the id, question, answer or error message;
- * - `id:…`, `question:…`, `answer:…`, `error:…`: substring of that field only;
- * - `correct:yes|no|unknown`, `truncated:yes|no`, `is:error|trace`;
- * - `steps>10`, `tokens<=500`, `steps=3` (also `>=`, `<`);
- * - a leading `-` negates a term (`-truncated:yes`).
+ * Filtering and sorting of dataset rows (pure; runs in the host over cached summaries). The syntax is
+ * in `src/shared/datasetFilter.ts`. A filter compiles into a predicate over a row's summary (every
+ * column term) and full-text terms, which the {@link TextIndex} answers in the background.
  */
+import { filterTerms, type FilterTerm } from '../shared/datasetFilter';
 import type { DatasetColumn, DatasetRow, DatasetSort } from '../shared/datasetProtocol';
+import { normaliseForSearch, type TextTerm } from './textIndex';
 
-/** A compiled filter: a predicate, or the reason the text is not a valid filter. */
+/** A compiled filter: a predicate and full-text terms, or the reason the text is not a valid filter. */
 export type CompiledFilter =
-  | { readonly ok: true; readonly matches: (row: DatasetRow) => boolean; readonly empty: boolean }
+  | {
+      readonly ok: true;
+      /** The column terms (all of them must hold). */
+      readonly matches: (row: DatasetRow) => boolean;
+      /** Full-text terms, decided by the search index. */
+      readonly text: readonly TextTerm[];
+      /** No term at all: every row. */
+      readonly empty: boolean;
+    }
   | { readonly ok: false; readonly error: string };
 
 type Predicate = (row: DatasetRow) => boolean;
 
-const TEXT_FIELDS = ['id', 'question', 'answer', 'error'] as const;
-const NUMBER_FIELDS = ['steps', 'tokens', 'index', 'line'] as const;
+/** Fields searched in full text (the search index). */
+const TEXT_FIELDS: Readonly<Record<string, TextTerm['field']>> = { prompt: 'prompt', question: 'prompt', reasoning: 'reasoning' };
+/** Fields that are a substring of a column. */
+const COLUMN_FIELDS = ['id', 'answer', 'error'] as const;
+/** Numeric fields; the trace figures have no value on an error row (it never matches them). */
+const NUMBER_FIELDS = { steps: 'steps', tokens: 'tokens', loops: 'loops', waste: 'wastedTokens', index: 'index', line: 'line' } as const;
+const TRACE_FIGURES = new Set(['steps', 'tokens', 'loops', 'wastedTokens']);
 const YES = new Set(['yes', 'true', '1', 'y']);
 const NO = new Set(['no', 'false', '0', 'n']);
+const FIELD_LIST = 'prompt, reasoning, id, answer, error, correct, truncated, is, has, no, steps, tokens, loops, waste';
 
-/** Splits filter text into terms; double quotes group words (a quote may follow `field:` or `-`). */
-export function tokenizeFilter(text: string): string[] {
-  const terms: string[] = [];
-  const re = /(-?(?:[a-z]+:)?)"([^"]*)"?|(\S+)/gi;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m[3] !== undefined) terms.push(m[3]);
-    else terms.push(`${m[1]}"${m[2]}`);
-  }
-  return terms;
-}
-
-function textOf(row: DatasetRow): string {
-  return `${row.id}\n${row.question}\n${row.answer}\n${row.error ?? ''}`.toLowerCase();
-}
+export { tokenizeFilter } from '../shared/datasetFilter';
 
 function yesNo(field: string, value: string): boolean | 'unknown' {
   if (YES.has(value)) return true;
@@ -44,81 +42,119 @@ function yesNo(field: string, value: string): boolean | 'unknown' {
   throw new Error(`${field}: expects yes or no${field === 'correct' ? ' or unknown' : ''}, not "${value}"`);
 }
 
-function compileTerm(raw: string): Predicate {
-  // A phrase keeps its quote marker from the tokenizer: `"…` means literal text, no operators.
-  const phrase = raw.includes('"');
-  const term = raw.replace('"', '');
-  const fieldMatch = phrase ? /^([a-z]+):(.*)$/is.exec(term) : /^([a-z]+)(:|>=|<=|>|<|=)(.*)$/is.exec(term);
-  if (!fieldMatch) {
-    const needle = term.toLowerCase();
-    return (row) => textOf(row).includes(needle);
-  }
-  const field = fieldMatch[1]!.toLowerCase();
-  const op = phrase ? ':' : fieldMatch[2];
-  const value = (phrase ? fieldMatch[2] : fieldMatch[3])!.toLowerCase();
-  if ((TEXT_FIELDS as readonly string[]).includes(field) && op === ':') {
-    const key = field as (typeof TEXT_FIELDS)[number];
-    return (row) => (row[key] ?? '').toLowerCase().includes(value);
-  }
-  if ((NUMBER_FIELDS as readonly string[]).includes(field)) {
-    const n = Number(value);
-    if (value === '' || !Number.isFinite(n)) throw new Error(`${field}${op}: expects a number, not "${value}"`);
-    const key = field as (typeof NUMBER_FIELDS)[number];
-    switch (op) {
-      case '>': return (row) => row[key] > n;
-      case '>=': return (row) => row[key] >= n;
-      case '<': return (row) => row[key] < n;
-      case '<=': return (row) => row[key] <= n;
-      default: return (row) => row[key] === n;
-    }
-  }
-  if (op !== ':') throw new Error(`${field}${op}: only steps, tokens, index and line compare with ${op}`);
-  switch (field) {
-    case 'correct': {
-      const want = yesNo(field, value);
-      return want === 'unknown' ? (row) => row.correct === null && row.error === undefined : (row) => row.correct === want;
-    }
-    case 'truncated': {
-      const want = yesNo(field, value);
-      return (row) => row.truncated === want;
-    }
-    case 'is':
-      if (value === 'error') return (row) => row.error !== undefined;
-      if (value === 'trace') return (row) => row.error === undefined;
-      throw new Error(`is: expects error or trace, not "${value}"`);
-    default:
-      throw new Error(`unknown filter field "${field}" (try id, question, answer, error, correct, truncated, is, steps, tokens)`);
+const isTrace = (row: DatasetRow): boolean => row.error === undefined;
+
+/** What a trace has (`has:answer`, `no:loops`). */
+function hasPredicate(field: string, value: string): Predicate {
+  switch (value) {
+    case 'answer': return (row) => isTrace(row) && row.answerFound;
+    case 'loops':
+    case 'loop': return (row) => isTrace(row) && row.loops > 0;
+    default: throw new Error(`${field}: expects answer or loops, not "${value}"`);
   }
 }
 
-/** Compiles filter text (syntax in the module comment); an invalid term gives an error that says how to fix it. */
+function numberPredicate(term: FilterTerm, field: keyof typeof NUMBER_FIELDS): Predicate {
+  const value = term.value;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`${term.field}${term.op}: expects a number, not "${value}"`);
+  const key = NUMBER_FIELDS[field];
+  const traceOnly = TRACE_FIGURES.has(key);
+  const test = ((): ((v: number) => boolean) => {
+    switch (term.op) {
+      case '>': return (v) => v > n;
+      case '>=': return (v) => v >= n;
+      case '<': return (v) => v < n;
+      case '<=': return (v) => v <= n;
+      default: return (v) => v === n;
+    }
+  })();
+  return traceOnly ? (row) => isTrace(row) && test(row[key]) : (row) => test(row[key]);
+}
+
+/** A column term's predicate; full-text terms give undefined (the search index decides them). */
+function columnPredicate(term: FilterTerm): Predicate | undefined {
+  if (term.field === undefined) return undefined;
+  const field = term.field;
+  const op = term.op ?? ':';
+  const value = term.value.toLowerCase();
+  if (op === ':' && Object.hasOwn(TEXT_FIELDS, field)) return undefined;
+  if ((COLUMN_FIELDS as readonly string[]).includes(field) && op === ':') {
+    const key = field as (typeof COLUMN_FIELDS)[number];
+    return (row) => (row[key] ?? '').toLowerCase().includes(value);
+  }
+  if (Object.hasOwn(NUMBER_FIELDS, field) && !term.phrase) return numberPredicate(term, field as keyof typeof NUMBER_FIELDS);
+  if (op !== ':') throw new Error(`${field}${op}: only steps, tokens, loops, waste, index and line compare with ${op}`);
+  switch (field) {
+    case 'correct': {
+      const want = yesNo(field, value);
+      return want === 'unknown' ? (row) => row.correct === null && isTrace(row) : (row) => row.correct === want;
+    }
+    case 'truncated': {
+      const want = yesNo(field, value);
+      return (row) => isTrace(row) && row.truncated === want;
+    }
+    case 'is':
+      if (value === 'error') return (row) => !isTrace(row);
+      if (value === 'trace') return isTrace;
+      throw new Error(`is: expects error or trace, not "${value}"`);
+    case 'has':
+      return hasPredicate(field, value);
+    case 'no': {
+      const has = hasPredicate(field, value);
+      return (row) => isTrace(row) && !has(row);
+    }
+    default:
+      throw new Error(`unknown filter field "${field}" (try ${FIELD_LIST})`);
+  }
+}
+
+/** Compiles filter text (syntax in `src/shared/datasetFilter.ts`); an invalid term gives an error that says how to fix it. */
 export function compileFilter(text: string): CompiledFilter {
-  const terms = tokenizeFilter(text.trim());
-  if (terms.length === 0) return { ok: true, matches: () => true, empty: true };
+  const terms = filterTerms(text);
+  if (terms.length === 0) return { ok: true, matches: () => true, text: [], empty: true };
   const predicates: Predicate[] = [];
+  const textTerms: TextTerm[] = [];
   try {
-    for (const t of terms) {
-      const negate = t.length > 1 && t.startsWith('-');
-      const p = compileTerm(negate ? t.slice(1) : t);
-      predicates.push(negate ? (row) => !p(row) : p);
+    for (const term of terms) {
+      const p = columnPredicate(term);
+      if (p) {
+        predicates.push(term.negate ? (row) => !p(row) : p);
+        continue;
+      }
+      const needle = normaliseForSearch(term.value).trim();
+      if (needle === '') continue;
+      textTerms.push({ needle, field: term.field === undefined ? 'any' : (Object.hasOwn(TEXT_FIELDS, term.field) ? TEXT_FIELDS[term.field] ?? 'any' : 'any'), negate: term.negate });
     }
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   }
-  return { ok: true, empty: false, matches: (row) => predicates.every((p) => p(row)) };
+  return { ok: true, empty: predicates.length === 0 && textTerms.length === 0, text: textTerms, matches: (row) => predicates.every((p) => p(row)) };
 }
 
-/** Sort key of a row in `column`; error rows have no value and sort last. */
+/**
+ * A number written as one (`-12`, `1,234.5`, `$18`, `50%`, `−3`), else undefined: answers and ids that
+ * are numbers sort by value, so `-12` comes before `-3` and `9` before `10`.
+ */
+export function numericValue(text: string): number | undefined {
+  const m = /^\s*([-+\u2212]?)\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)?(\.\d+)?\s*%?\s*$/.exec(text);
+  if (!m || (m[2] === undefined && m[3] === undefined)) return undefined;
+  const n = Number(`${m[1] === '' || m[1] === '+' ? '' : '-'}${(m[2] ?? '0').replace(/,/g, '')}${m[3] ?? ''}`);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Sort key of a row in `column`: a number, a text, or undefined (no value: error rows, unknown, no answer). */
 function keyOf(row: DatasetRow, column: DatasetColumn): string | number | undefined {
   if (row.error !== undefined && column !== 'index' && column !== 'id') return undefined;
   switch (column) {
     case 'index': return row.index;
-    case 'id': return row.id;
+    case 'id': return numericValue(row.id) ?? row.id;
     case 'question': return row.question.toLowerCase();
     case 'steps': return row.steps;
     case 'tokens': return row.tokens;
     case 'truncated': return row.truncated ? 1 : 0;
-    case 'answer': return row.answer === '' ? undefined : row.answer.toLowerCase();
+    case 'loops': return row.wastedTokens;
+    case 'answer': return row.answer === '' ? undefined : (numericValue(row.answer) ?? row.answer.toLowerCase());
     case 'correct': return row.correct === null ? undefined : row.correct ? 1 : 0;
   }
 }
@@ -126,7 +162,8 @@ function keyOf(row: DatasetRow, column: DatasetColumn): string | number | undefi
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
 /**
- * A comparator for `sort`: stable ties by row index, and rows without a value (error rows, unknown
+ * A comparator for `sort`: stable ties by row index; numbers by value before texts (in natural order,
+ * `a9` before `a10`) in a column that mixes them; rows without a value (error rows, unknown
  * correctness, no answer) last in either direction, so they never hide the data at the top.
  */
 export function rowComparator(sort: DatasetSort): (a: DatasetRow, b: DatasetRow) => number {
@@ -138,23 +175,32 @@ export function rowComparator(sort: DatasetSort): (a: DatasetRow, b: DatasetRow)
       if (ka !== kb) return ka === undefined ? 1 : -1;
       return a.index - b.index;
     }
-    const c = typeof ka === 'number' && typeof kb === 'number' ? ka - kb : collator.compare(String(ka), String(kb));
+    const na = typeof ka === 'number';
+    const nb = typeof kb === 'number';
+    if (na !== nb) return na ? -1 : 1;
+    const c = na && nb ? ka - kb : collator.compare(String(ka), String(kb));
     return c !== 0 ? c * dir : a.index - b.index;
   };
 }
 
 /**
  * The view of `rows` for a filter and sort, as indices into `rows` (a typed array: 100,000 rows cost
- * 400 KB, not an array of objects).
+ * 400 KB, not an array of objects). `textMatch(i)` says whether row `i` satisfies the filter's
+ * full-text terms (false while the search has not reached it); absent when there are none.
  */
-export function applyQuery(rows: readonly DatasetRow[], filter: CompiledFilter & { ok: true }, sort: DatasetSort | null): Uint32Array {
+export function applyQuery(
+  rows: readonly DatasetRow[],
+  filter: CompiledFilter & { ok: true },
+  sort: DatasetSort | null,
+  textMatch?: (i: number) => boolean,
+): Uint32Array {
   let order: Uint32Array;
   if (filter.empty) {
     order = new Uint32Array(rows.length);
     for (let i = 0; i < rows.length; i++) order[i] = i;
   } else {
     const picked: number[] = [];
-    for (let i = 0; i < rows.length; i++) if (filter.matches(rows[i]!)) picked.push(i);
+    for (let i = 0; i < rows.length; i++) if (filter.matches(rows[i]!) && (!textMatch || textMatch(i))) picked.push(i);
     order = Uint32Array.from(picked);
   }
   if (sort && !(sort.column === 'index' && !sort.descending)) {

@@ -34,6 +34,8 @@ export interface RecordSource {
   lineOf(i: number): number;
   /** Parses record `i` into traces (never throws for bad content: problems become errors). */
   read(i: number): ParseResult;
+  /** Record `i` as parsed JSON, undefined when it is not valid JSON (or the file is one document). */
+  value(i: number): unknown;
   close(): void;
 }
 
@@ -108,6 +110,10 @@ function jsonlSource(index: JsonlIndex, parse: ParseOptions): RecordSource {
       const r = index.readTraces(i, parse);
       return { traces: r.traces, errors: r.errors };
     },
+    value: (i) => {
+      const r = index.read(i);
+      return r.ok ? r.value : undefined;
+    },
     close: () => index.close(),
   };
 }
@@ -124,6 +130,7 @@ async function documentSource(path: string, opts: RecordSourceOptions): Promise<
     errors: [],
     lineOf: () => 1,
     read: () => ({ traces: result.traces, errors: result.errors }),
+    value: () => undefined,
     close: () => undefined,
   };
 }
@@ -238,6 +245,11 @@ async function scanArray(path: string, opts: RecordSourceOptions): Promise<Recor
     errors,
     lineOf: (i) => (check(i), lines[i]!),
     read,
+    value: (i) => {
+      check(i);
+      const parsed = safeParseJson(readText(i));
+      return parsed.ok ? parsed.value : undefined;
+    },
     close: () => {
       if (fd !== undefined) closeSync(fd);
       fd = undefined;

@@ -2,10 +2,13 @@
  * Row summaries of a dataset: what the table shows for one trace or one unreadable record. Pure (no
  * `vscode`, no I/O) so the same code runs in the extension host and in unit tests.
  */
+import { analyseTrace } from '../core/insights/scan';
+import { reasoningTokens } from '../core/insights/stats';
 import { segment } from '../core/steps';
-import { estimateTokens } from '../core/session';
+import type { Step } from '../core/types';
 import type { Trace, TraceError } from '../core/trace/types';
 import type { DatasetRow } from '../shared/datasetProtocol';
+import type { TraceFacts } from './recordFacts';
 
 /** Characters of the prompt kept for the question column (and for filtering). */
 export const QUESTION_PREVIEW_CHARS = 80;
@@ -27,33 +30,37 @@ export function preview(text: string, max: number): string {
 }
 
 /**
- * Tokens of the generated text: the file's own logprob tokens for the reasoning and answer when it has
- * them (exact), else an estimate from the character count.
+ * The steps the table, the dashboard and the behaviours count: paragraphs (blank-line steps), whatever
+ * the editor's segmentation setting, so figures do not change with it (`analyseTrace`'s steps).
  */
-function traceTokens(trace: Trace): { tokens: number; estimated: boolean } {
-  if (trace.logprobs && trace.logprobs.length > 0) {
-    let n = 0;
-    for (const t of trace.logprobs) if (t.region !== 'prompt') n++;
-    if (n > 0) return { tokens: n, estimated: false };
-  }
-  return { tokens: estimateTokens(trace.reasoning) + estimateTokens(trace.answer), estimated: true };
+export function paragraphSteps(trace: Trace): Step[] {
+  return trace.reasoning.trim() ? segment(trace.reasoning, 'paragraph', trace.chunks) : [];
 }
 
-/** The row of one trace of record `record` (0-based) at 1-based `line`. */
-export function summariseTrace(trace: Trace, record: number, line: number): RowSummary {
-  const { tokens, estimated } = traceTokens(trace);
+/**
+ * The row of one trace of record `record` (0-based) at 1-based `line`: reasoning tokens as the
+ * dashboard counts them (the file's logprob tokens, else an estimate), paragraph steps and the loops
+ * in them (`analyseTrace`, as `reasoning-lens stats` does), and the file's own id and correctness
+ * where the reader did not take them (`facts`).
+ */
+export function summariseTrace(trace: Trace, record: number, line: number, facts: TraceFacts = {}): RowSummary {
+  const { tokens, exact } = reasoningTokens(trace);
+  const { steps, loops } = analyseTrace(trace, 'paragraph');
   return {
     record,
     line,
-    id: trace.id,
+    id: facts.id ?? trace.id,
+    traceId: trace.id,
     question: preview(trace.prompt, QUESTION_PREVIEW_CHARS),
-    // The table counts paragraphs (blank-line steps), whatever the editor's segmentation setting.
-    steps: trace.reasoning.trim() ? segment(trace.reasoning, 'paragraph').length : 0,
+    steps: steps.length,
     tokens,
-    tokensEstimated: estimated,
+    tokensEstimated: !exact,
     truncated: trace.truncated,
+    loops: loops.loops.length,
+    wastedTokens: loops.wastedTokens,
     answer: preview(trace.finalAnswer ?? '', ANSWER_PREVIEW_CHARS),
-    correct: trace.reference?.correct ?? null,
+    answerFound: trace.finalAnswer !== undefined,
+    correct: trace.reference?.correct ?? facts.correct ?? null,
   };
 }
 
@@ -64,25 +71,55 @@ export function errorRow(error: TraceError | string, record: number, line: numbe
     record,
     line,
     id: `line ${line}`,
+    traceId: '',
     question: '',
     steps: 0,
     tokens: 0,
     tokensEstimated: false,
     truncated: false,
+    loops: 0,
+    wastedTokens: 0,
     answer: '',
+    answerFound: false,
     correct: null,
     // A message already naming the line keeps it; others get it, so the row says where to look.
     error: preview(/^line \d+/.test(message) ? message : `line ${line}: ${message}`, 500),
   };
 }
 
+/** What a record read into: its traces and the problems met. */
+export interface RecordResult {
+  readonly traces: readonly Trace[];
+  readonly errors: readonly TraceError[];
+}
+
+const NO_TRACE = 'no trace in this record';
+
 /**
  * The rows of one record: one per trace (a record may hold several: OpenR1 generations, GSM8K model
  * solutions), or one error row when it yielded none. Errors beside traces are kept as their own rows.
+ * `facts` (per trace) are the file's own id and correctness.
  */
-export function summariseRecord(result: { traces: readonly Trace[]; errors: readonly TraceError[] }, record: number, line: number): RowSummary[] {
-  const rows = result.traces.map((t) => summariseTrace(t, record, line));
+export function summariseRecord(result: RecordResult, record: number, line: number, facts: readonly TraceFacts[] = []): RowSummary[] {
+  const rows = result.traces.map((t, k) => summariseTrace(t, record, line, facts[k]));
   for (const e of result.errors) rows.push(errorRow(e, record, line));
-  if (rows.length === 0) rows.push(errorRow('no trace in this record', record, line));
+  if (rows.length === 0) rows.push(errorRow(NO_TRACE, record, line));
   return rows;
+}
+
+/** The texts full-text search looks at in one row. */
+export interface RowText {
+  readonly id: string;
+  readonly prompt: string;
+  readonly reasoning: string;
+  readonly answer: string;
+  readonly error: string;
+}
+
+/** The searchable texts of a record's rows, one per row of {@link summariseRecord} (same order, same count). */
+export function recordTexts(result: RecordResult, facts: readonly TraceFacts[] = []): RowText[] {
+  const texts: RowText[] = result.traces.map((t, k) => ({ id: facts[k]?.id ?? t.id, prompt: t.prompt, reasoning: t.reasoning, answer: t.answer, error: '' }));
+  for (const e of result.errors) texts.push({ id: '', prompt: '', reasoning: '', answer: '', error: e.message });
+  if (texts.length === 0) texts.push({ id: '', prompt: '', reasoning: '', answer: '', error: NO_TRACE });
+  return texts;
 }

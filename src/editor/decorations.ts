@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { Disposable } from '../util/disposable';
-import { HEAT_BUCKETS } from '../core/metrics';
+import { HEAT_BUCKETS, HEAT_COLOR_IDS } from '../shared/heat';
 import type { EditorContext, TraceEditorModel } from './traceEditorModel';
 import { own } from '../services/context';
 
@@ -27,9 +27,10 @@ export interface AppliedDecorations {
 const EDIT_DEBOUNCE_MS = 150;
 
 /**
- * The heat map: a background colour per kept step by the active metric (five percentile buckets
- * within the trace), dropped steps dimmed and struck through, gutter icons on pinned and dropped
- * steps. Decoration types are created once; colours come from `contributes.colors` via ThemeColor.
+ * The heat map: a background colour per kept step by the metric shown (five percentile buckets
+ * within the trace; the palette is src/shared/heat.ts), dropped steps dimmed and struck through,
+ * gutter icons on pinned and dropped steps. Decoration types are created once; colours come from
+ * `contributes.colors` via ThemeColor. While the token view is on, steps get no background.
  */
 export class HeatDecorations extends Disposable {
   private readonly heatTypes: vscode.TextEditorDecorationType[];
@@ -49,7 +50,7 @@ export class HeatDecorations extends Disposable {
     super();
     const icon = (name: string) => vscode.Uri.joinPath(extensionUri, 'media', 'icons', name);
     this.heatTypes = Array.from({ length: HEAT_BUCKETS }, (_, b) => this._register(vscode.window.createTextEditorDecorationType({
-      backgroundColor: new vscode.ThemeColor(`reasoningLens.heat${b}Background`),
+      backgroundColor: new vscode.ThemeColor(HEAT_COLOR_IDS[b]!),
       ...(b === HEAT_BUCKETS - 1 ? { overviewRulerColor: new vscode.ThemeColor('reasoningLens.heatOverviewRuler'), overviewRulerLane: vscode.OverviewRulerLane.Right } : {}),
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     })));
@@ -73,7 +74,7 @@ export class HeatDecorations extends Disposable {
     // A keep/drop/pin is redrawn in the same tick (one editor, ~1 ms), ahead of slower listeners.
     this._register(model.sessions.onDidChangeSession((e) => this.updateSession(e.session.uri)));
     this._register(model.sessions.onDidChangeActive(() => this.schedule(0)));
-    this._register(model.onDidChangeMetric(() => this.schedule(0)));
+    this._register(model.onDidChangeView(() => this.schedule(0)));
     this._register(vscode.window.onDidChangeVisibleTextEditors(() => this.schedule(0)));
     this._register(vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length && vscode.window.visibleTextEditors.some((ed) => ed.document === e.document)) this.schedule(EDIT_DEBOUNCE_MS);
@@ -146,6 +147,8 @@ export class HeatDecorations extends Disposable {
       return;
     }
     const { session, stepRanges } = td;
+    // The token view paints tokens instead; steps then keep only their dropped and pinned marks.
+    const stepHeat = this.model.tokenView === 'off';
     const column = this.model.column(session);
     const kept = new Uint8Array(session.steps.length);
     for (const i of session.plan.kept) kept[i] = 1;
@@ -159,7 +162,7 @@ export class HeatDecorations extends Disposable {
       const head = new vscode.Range(range.start, range.start);
       if (kept[i]) {
         const b = column.buckets[i]!;
-        if (b >= 0) heat[b]!.push(range);
+        if (b >= 0 && stepHeat) heat[b]!.push(range);
       } else {
         dropped.push(range);
         if (!pinned.has(i)) droppedGutter.push(head);

@@ -3,17 +3,19 @@ import { Disposable } from '../util/disposable';
 import { CommandIds } from '../commands/commandIds';
 import { registerCommand } from '../commands/registerCommand';
 import type { TraceSession } from '../core/session';
-import { isStepMetric, METRIC_INFO, STEP_METRICS, type StepMetric } from '../shared/vocabulary';
+import { isSegmentationMode, isStepMetric, METRIC_INFO, SEGMENTATION_MODES, STEP_METRICS, type SegmentationMode, type StepMetric } from '../shared/vocabulary';
 import { nextHotStep } from './heat';
-import type { EditorContext, StepLayout } from './traceEditorModel';
+import type { EditorContext, StepLayout, TokenViewMode } from './traceEditorModel';
+import { stepOnLine } from '../services/sessionManager';
 import { own } from '../services/context';
 
 /** Context key: the active editor shows a trace whose steps the editor commands can act on. */
 const TraceActiveContext = 'reasoningLens.traceActive';
 
 /**
- * The editor's commands (step keep/drop/pin, navigation by heat, metric) and the
- * `reasoningLens.traceActive` context key.
+ * The editor's commands (step keep/drop/pin, navigation by heat, metric, token view, segmentation)
+ * and the `reasoningLens.traceActive` context key. The step commands take `(uri, index)` (CodeLens,
+ * hover links), a gutter menu's `{ lineNumber, uri }`, or nothing (the step under the cursor: keys).
  */
 export class EditorCommands extends Disposable {
   private active: boolean | undefined;
@@ -41,6 +43,8 @@ export class EditorCommands extends Disposable {
     cmd(CommandIds.nextSurprisingStep, () => this.goToHot(1));
     cmd(CommandIds.previousSurprisingStep, () => this.goToHot(-1));
     cmd(CommandIds.switchMetric, (metric?: unknown) => this.switchMetric(metric));
+    cmd(CommandIds.toggleTokenView, (mode?: unknown) => this.toggleTokenView(mode));
+    cmd(CommandIds.setSegmentation, (mode?: unknown) => this.setSegmentation(mode));
 
     this._register(ctx.sessions.onDidChangeActive(() => this.updateContext()));
     this.updateContext();
@@ -59,9 +63,21 @@ export class EditorCommands extends Disposable {
     void vscode.commands.executeCommand('setContext', TraceActiveContext, active);
   }
 
-  /** Resolves `(uri, index)` arguments, else the active editor and the step under the cursor. */
+  /**
+   * Resolves `(uri, index)` arguments, a gutter menu's `{ lineNumber, uri }`, else the active editor
+   * and the step under the cursor.
+   */
   private target(uri: unknown, index: unknown): { td: StepLayout; index: number } {
     let td: StepLayout | undefined;
+    if (uri && typeof uri === 'object' && 'lineNumber' in uri && 'uri' in uri) {
+      const line = (uri as { lineNumber: unknown }).lineNumber;
+      const where = (uri as { uri: unknown }).uri;
+      const document = where instanceof vscode.Uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === where.toString()) : undefined;
+      td = document ? this.ctx.model.layout(document) : undefined;
+      const at = td && typeof line === 'number' ? stepOnLine(td.open, td.document, line - 1) : undefined;
+      if (!td || at === undefined) throw new Error('This line is not in a reasoning step.');
+      return { td, index: at };
+    }
     if (uri !== undefined && uri !== null) {
       const key = typeof uri === 'string' ? uri : uri instanceof vscode.Uri ? uri.toString() : undefined;
       if (!key) throw new Error('the first argument must be a document URI');
@@ -135,6 +151,45 @@ export class EditorCommands extends Disposable {
     }
     if (metric) await this.ctx.model.setMetric(metric);
     return metric;
+  }
+
+  /**
+   * "Toggle Token View": on (by surprisal, or the mode given: `surprisal`, `rank`) or off again.
+   * Returns the mode now in effect.
+   */
+  private toggleTokenView(arg: unknown): TokenViewMode {
+    let mode: TokenViewMode;
+    if (arg === 'surprisal' || arg === 'rank' || arg === 'off') mode = arg;
+    else if (arg !== undefined) throw new Error(`unknown token view "${String(arg)}" (surprisal, rank or off)`);
+    else mode = this.ctx.model.tokenView === 'off' ? 'surprisal' : 'off';
+    this.ctx.model.setTokenView(mode);
+    const doc = this.ctx.sessions.active;
+    if (mode !== 'off' && doc && !doc.session.tokenTable) {
+      void vscode.window.setStatusBarMessage(`Reasoning Lens: ${doc.summary.name} has no token scores yet; the token view shows them once it is scored.`, 6000);
+    }
+    return mode;
+  }
+
+  /**
+   * "Split Steps By…": the segmentation mode, written through the settings store (user settings,
+   * unless the user keeps the setting in this workspace), like the side panel's "Steps" select.
+   */
+  private async setSegmentation(arg: unknown): Promise<SegmentationMode | undefined> {
+    const scope = this.ctx.sessions.active?.uri;
+    let mode: SegmentationMode | undefined;
+    if (arg !== undefined) {
+      if (!isSegmentationMode(arg)) throw new Error(`unknown segmentation "${String(arg)}" (one of ${SEGMENTATION_MODES.join(', ')})`);
+      mode = arg;
+    } else {
+      const current = this.ctx.settings.segmentation(scope);
+      const picked = await vscode.window.showQuickPick(
+        SEGMENTATION_MODES.map((m) => ({ label: `${m === current ? '$(check) ' : ''}${m}`, mode: m })),
+        { title: 'Reasoning Lens: split reasoning into steps by', placeHolder: 'Segmentation (saved in your user settings)' },
+      );
+      mode = picked?.mode;
+    }
+    if (mode) await this.ctx.settings.setSegmentation(mode, scope);
+    return mode;
   }
 
 }

@@ -10,26 +10,31 @@ import { StepOutlineProvider } from './outline';
 import { TraceStatusBar } from './statusBar';
 import { EditorCommands } from './editorCommands';
 import { TokenHeat } from './tokenHeat';
+import { TokenView } from './tokenView';
+import { DanglingDiagnostics } from './danglingDiagnostics';
 
 export { TraceViewProvider, traceViewUri, TraceViewScheme } from './traceView';
 
 /**
- * The editor experience on trace documents: heat-map decorations, hovers, CodeLens, outline and
- * folding, the status bar item and the editor commands, all sharing one {@link TraceEditorModel}.
+ * The editor experience on trace documents: heat-map decorations, the token view, hovers, CodeLens,
+ * outline and folding, dangling references as Problems, the status bar items and the editor
+ * commands, all sharing one {@link TraceEditorModel}.
  */
 export const EditorFeatures = {
   register(lens: LensContext): void {
-    const model = new TraceEditorModel(lens.sessions, lens.heatMetric);
+    const model = new TraceEditorModel(lens.sessions, lens.settings, lens.scoring);
     lens.extension.subscriptions.push(model);
     const ctx: EditorContext = { ...lens, model };
     const decorations = HeatDecorations.register(ctx);
+    const tokenView = TokenView.register(ctx);
     const codeLenses = StepCodeLensProvider.register(ctx);
     StepHoverProvider.register(ctx);
     StepOutlineProvider.register(ctx);
-    const statusBar = TraceStatusBar.register(ctx);
+    const statusBar = TraceStatusBar.register(ctx, tokenView);
     const tokenHeat = TokenHeat.register(ctx);
+    const dangling = DanglingDiagnostics.register(ctx);
     const commands = EditorCommands.register(ctx);
-    const views = { decorations, codeLenses, statusBar, tokenHeat, commands };
+    const views = { decorations, tokenView, codeLenses, statusBar, tokenHeat, dangling, commands };
     lens.extension.subscriptions.push(
       registerCommand(CommandIds.describeEditor, lens.log, (uri?: unknown, options?: unknown) => describeEditor(ctx, views, uri, options)),
     );
@@ -38,6 +43,8 @@ export const EditorFeatures = {
 
 interface EditorViews {
   readonly decorations: HeatDecorations;
+  readonly tokenView: TokenView;
+  readonly dangling: DanglingDiagnostics;
   readonly codeLenses: StepCodeLensProvider;
   readonly statusBar: TraceStatusBar;
   readonly tokenHeat: TokenHeat;
@@ -60,9 +67,18 @@ async function describeEditor(ctx: EditorContext, views: EditorViews, uri: unkno
   const target = key ? vscode.Uri.parse(key) : undefined;
   const document = target ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === key) : undefined;
   const td = document ? ctx.model.layout(document) : undefined;
+  const shown = td ? ctx.model.shown(td.session) : undefined;
+  if (target && (options as { refreshDiagnostics?: unknown } | undefined)?.refreshDiagnostics === true) views.dangling.refresh();
   return {
     uri: key,
     metric: ctx.model.metric,
+    shownMetric: shown?.metric ?? null,
+    fallback: shown?.fallback ?? null,
+    tokenView: ctx.model.tokenView,
+    appliedTokenView: target ? views.tokenView.describe(target) ?? null : null,
+    scoring: td ? ctx.scoring.isScoring(td.session) : null,
+    hasRanks: td ? td.session.tokenTable?.rank !== undefined : null,
+    dangling: target ? views.dangling.describe(target).diagnostics : [],
     traceActive: views.commands.traceActive,
     steps: td?.session.steps.length ?? null,
     kept: td ? [...td.session.plan.kept] : null,

@@ -33,10 +33,12 @@ export class TokenHeat extends Disposable {
       borderColor: new vscode.ThemeColor('reasoningLens.surprisingTokenBorder'),
     }));
     this._register(vscode.window.onDidChangeTextEditorSelection((e) => this.schedule(e.textEditor)));
-    this._register(ctx.sessions.onDidChangeSession(() => {
+    const again = () => {
       const editor = vscode.window.activeTextEditor;
       if (editor) this.schedule(editor);
-    }));
+    };
+    this._register(ctx.sessions.onDidChangeSession(again));
+    this._register(ctx.model.onDidChangeView(again));
     this._register({ dispose: () => { if (this.timer) clearTimeout(this.timer); } });
   }
 
@@ -72,7 +74,8 @@ export class TokenHeat extends Disposable {
   private update(editor: vscode.TextEditor): void {
     const key = editor.document.uri.toString();
     const td = this.ctx.model.layout(editor.document);
-    const entry = td ? this.tableOf(td.session) : undefined;
+    // The token view colours every token already: no underlines on top.
+    const entry = td && this.ctx.model.tokenView === 'off' ? this.tableOf(td.session) : undefined;
     const index = td ? this.ctx.model.stepAt(td, editor.selection.active) : undefined;
     if (!td || !entry || index === undefined || !td.stepRanges[index]!.contains(editor.selection.active)) {
       if (this.applied.delete(key)) editor.setDecorations(this.type, []);

@@ -3,17 +3,21 @@ import { Disposable } from '../util/disposable';
 import type { TraceSession } from '../core/session';
 import type { StepMetric } from '../shared/vocabulary';
 import type { OpenTrace, SessionManager } from '../services/sessionManager';
+import type { SettingsStore } from '../services/settingsStore';
 import { stepLabel } from './heat';
-import type { MetricColumn } from '../core/metrics';
+import type { MetricColumn, MetricShown } from '../core/metrics';
 import { TraceViewScheme } from './traceView';
 import type { LensContext } from '../services/context';
-import type { HeatMetricStore } from '../services/heatMetric';
+import type { ScoringService } from '../services/scoringService';
 import { hasWarning } from '../core/trace/warnings';
 
 /** What the editor features' `register` receives: the extension's context plus their shared model. */
 export interface EditorContext extends LensContext {
   readonly model: TraceEditorModel;
 }
+
+/** What the token view colours tokens by; `off` shows the step heat map. */
+export type TokenViewMode = 'off' | 'surprisal' | 'rank';
 
 /**
  * Where the steps of an {@link OpenTrace} lie in one text document (its reasoning located in the text):
@@ -30,28 +34,58 @@ export interface StepLayout {
 }
 
 /**
- * Shared state of the editor features: the metric the heat map shows (the extension's one
- * {@link HeatMetricStore}, which the side panel shares), and cached per-document step ranges (the session caches its metric rankings), so that a keep/drop
- * toggle only re-sends decorations instead of recomputing positions and percentiles.
+ * Shared state of the editor features: the metric the heat map shows (chosen in the settings store,
+ * which the side panel shares), the token view, and cached per-document step ranges (the session
+ * caches its metric rankings), so that a keep/drop toggle only re-sends decorations instead of
+ * recomputing positions and percentiles.
  */
 export class TraceEditorModel extends Disposable {
   private readonly ranges = new Map<string, { version: number; session: TraceSession; offset: number; ranges: vscode.Range[] }>();
   private readonly labels = new WeakMap<TraceSession, string[]>();
-  /** Fires when the user picks another metric (here, from the palette, or in the side panel). */
-  readonly onDidChangeMetric: vscode.Event<StepMetric>;
+  private tokenMode: TokenViewMode = 'off';
+  private readonly viewChanged = this._register(new vscode.EventEmitter<void>());
+  /**
+   * Fires when what the views colour by changes: another metric chosen, the token view toggled, or
+   * a trace's background scoring started or ended (its stand-in metric may change).
+   */
+  readonly onDidChangeView = this.viewChanged.event;
 
-  constructor(readonly sessions: SessionManager, private readonly metrics: HeatMetricStore) {
+  constructor(readonly sessions: SessionManager, private readonly settings: SettingsStore, scoring: ScoringService) {
     super();
-    this.onDidChangeMetric = metrics.onDidChange;
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this.ranges.delete(d.uri.toString())));
+    this._register(settings.onDidChangeMetric(() => this.viewChanged.fire()));
+    let scoringNow: TraceSession | undefined;
+    this._register(scoring.onDidChangeBackground((b) => {
+      const session = b?.doc.session;
+      if (session === scoringNow) return;
+      scoringNow = session;
+      this.viewChanged.fire();
+    }));
   }
 
+  /** The metric the user chose. */
   get metric(): StepMetric {
-    return this.metrics.metric;
+    return this.settings.metric;
   }
 
-  async setMetric(metric: StepMetric): Promise<void> {
-    await this.metrics.update(metric);
+  setMetric(metric: StepMetric): Promise<void> {
+    return this.settings.setMetric(metric);
+  }
+
+  /** The metric `session` is coloured by, and whether it stands in for the chosen one. */
+  shown(session: TraceSession): MetricShown {
+    return this.settings.metricFor(session);
+  }
+
+  /** What the token view shows (`off`: the step heat map). */
+  get tokenView(): TokenViewMode {
+    return this.tokenMode;
+  }
+
+  setTokenView(mode: TokenViewMode): void {
+    if (mode === this.tokenMode) return;
+    this.tokenMode = mode;
+    this.viewChanged.fire();
   }
 
   /**
@@ -79,8 +113,8 @@ export class TraceEditorModel extends Disposable {
     return { document, open: doc, session: doc.session, reasoningOffset: cached.offset, stepRanges: cached.ranges };
   }
 
-  /** The ranking of `metric` (default: the active one) within the session's trace (computed by the session). */
-  column(session: TraceSession, metric: StepMetric = this.metrics.metric): MetricColumn {
+  /** The ranking of `metric` (default: the one shown) within the session's trace (computed by the session). */
+  column(session: TraceSession, metric: StepMetric = this.shown(session).metric): MetricColumn {
     return session.metricColumn(metric);
   }
 

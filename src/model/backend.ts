@@ -10,6 +10,8 @@
  *   unless a BOS token was prepended (`bosPrepended`).
  * - Top-k row t is the distribution that predicted token t (the same row as `logprob[t]`).
  * - Every call takes an `AbortSignal`; an aborted call rejects with an `AbortError`-named error.
+ * - Local models never hold more than their context in the KV cache: a longer text is scored in
+ *   overlapping windows (`window.ts`) and `ScoredText.window` says which tokens were.
  */
 import type { TokenCandidate } from '../core/trace/types';
 
@@ -30,8 +32,8 @@ export interface TopKCandidates {
   readonly k: number;
   /** Candidate ids (`-1` for padding or where only strings are known). */
   readonly ids?: Int32Array;
-  /** Candidate strings, `T × k` (empty string for padding); present when ids cannot be decoded by the caller. */
-  readonly tokens?: readonly string[];
+  /** Candidate strings, `T × k` (empty string for padding); absent when not asked for (`topKTokens: false`). */
+  readonly tokens?: readonly string[] | undefined;
   /** Candidate logprobs, descending within a row; `NaN` for padding and for row 0 without BOS. */
   readonly logprobs: Float32Array;
 }
@@ -47,8 +49,27 @@ export interface ScoredText extends TokenizedText {
   readonly entropy?: Float32Array | undefined;
   readonly entropyKind?: 'full' | 'top-k' | undefined;
   readonly topK?: TopKCandidates | undefined;
+  /**
+   * Rank of each observed token in the model's distribution (1 = the most likely token; GLTR's
+   * measure), where the backend computes it over the whole vocabulary (`ScoreOptions.rank`).
+   */
+  readonly rank?: Int32Array | undefined;
   /** True when a BOS token was fed before token 0 (so token 0 has a logprob). */
   readonly bosPrepended: boolean;
+  /** Present when the text was longer than the model's context and was scored in windows. */
+  readonly window?: ScoreWindow | undefined;
+}
+
+/** How a text longer than the model's context was scored (segment-wise, in overlapping windows). */
+export interface ScoreWindow {
+  /** Positions per forward pass: the model's context (or the smaller window asked for). */
+  readonly size: number;
+  /** Every token from `from` on was scored with at least this many tokens of left context (and fewer than `size`). */
+  readonly overlap: number;
+  /** Index of the first token scored without all of the text before it. */
+  readonly from: number;
+  /** Windows used. */
+  readonly windows: number;
 }
 
 /** Progress of a long call: `done` of `total` tokens processed. */
@@ -57,12 +78,23 @@ export type ProgressCallback = (done: number, total: number) => void;
 export interface ScoreOptions {
   /** Candidates per position to return (0 = none). */
   readonly topK?: number | undefined;
+  /**
+   * Spell the candidates out (`TopKCandidates.tokens`; default true). False when only their logprobs
+   * are needed: a long text's T × k strings are the largest part of a result.
+   */
+  readonly topKTokens?: boolean | undefined;
   /** Compute the full-vocabulary entropy (default true where the backend can). */
   readonly entropy?: boolean | undefined;
+  /** Compute each observed token's rank over the whole vocabulary (default false; local models). */
+  readonly rank?: boolean | undefined;
   /** Feed the model's BOS token before the text (default: what the tokenizer config says). */
   readonly prependBos?: boolean | undefined;
   /** Tokens per forward pass (local models; default 384). */
   readonly chunkSize?: number | undefined;
+  /** Positions per window (local models): at most the model's context, which is the default. */
+  readonly contextWindow?: number | undefined;
+  /** Left context of every token scored in a later window (local models; default half the window). */
+  readonly windowOverlap?: number | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ProgressCallback | undefined;
 }
@@ -81,6 +113,8 @@ export interface GenerateOptions {
   readonly signal?: AbortSignal | undefined;
   /** Called with each new piece of text as it is produced. */
   readonly onToken?: ((textDelta: string) => void) | undefined;
+  /** Progress of reading the prompt (local models: after each chunk), before the first token. */
+  readonly onProgress?: ProgressCallback | undefined;
 }
 
 export type FinishReason = 'stop' | 'length' | 'eos';

@@ -20,7 +20,7 @@ import { own, type LensContext } from '../services/context';
 import type { OpenTrace } from '../services/sessionManager';
 import { previewPrune, runPrune } from '../pipeline/pruneRunner';
 import { isCheapMethod, isPruneMethodId, pruneMethod, type Budget } from '../core/prune';
-import { onDidChangeSettings, readSettings, SettingsSection } from '../services/config';
+import { onDidChangeSettings, readSettings } from '../services/config';
 import { panelMethods, panelPlan, panelSummary, panelTrace } from './panelModel';
 import { PreviewRunner } from '../pipeline/previewRunner';
 import { withCancellableProgress } from '../services/progress';
@@ -80,7 +80,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     );
     this._register(onDidChangeSettings(() => this.postSettings()));
     this._register(ctx.backends.onDidChange(() => this.postSettings()));
-    this._register(ctx.heatMetric.onDidChange(() => this.postSettings()));
+    this._register(ctx.settings.onDidChangeMetric(() => this.postSettings()));
     this._register({ dispose: () => { this.preview.cancel(); this.disposeView(); } });
   }
 
@@ -164,7 +164,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
       backendLabel: this.ctx.backends.label(),
       commands: PANEL_COMMANDS,
       chosen: { method: this.ctx.pruneSettings.method, budgetRatio: budgetRatio(this.ctx.pruneSettings.budget) },
-      metric: this.ctx.heatMetric.metric,
+      metric: this.ctx.settings.metric,
     };
     this.channel.postIfReady({ type: 'settings', settings });
   }
@@ -182,12 +182,12 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     applyBudget: (r) => this.applyBudget(r.method, r.budget),
     command: (r) => this.runPanelCommand(r.command),
     setSegmentation: async (r) => {
-      const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-      await vscode.workspace.getConfiguration(SettingsSection).update('segmentation', r.segmentation, target);
+      // The one settings store: user settings unless the user keeps this one in the workspace.
+      await this.ctx.settings.setSegmentation(r.segmentation, this.ctx.sessions.active?.uri);
       return null;
     },
     setMetric: async (r) => {
-      await this.ctx.heatMetric.update(r.metric);
+      await this.ctx.settings.setMetric(r.metric);
       return null;
     },
     toggleStep: (r) => {

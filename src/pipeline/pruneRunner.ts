@@ -4,13 +4,19 @@
  * `vscode`, so the CLI and tests use it as it is; the commands wrap it with progress and cancellation.
  */
 import { alignStepsToTokens } from '../core/align';
-import { estimateTokens, SEPARATOR_TOKENS, type TraceSession } from '../core/session';
+import { estimateTokens, SEPARATOR_TOKENS } from '../core/session';
 import type { Budget } from '../core/prune/budget';
 import type { TokenCounter } from '../core/prune/asap';
-import { joinKept, type PruneMethodId, type PrunePlan } from '../core/prune/plan';
-import { pruneMethod } from '../core/prune/methods';
-import { runCheapPrune, runPruneMethod, stepSumCounter, type PruneModel, type PruneRequest } from '../core/prune/run';
-import type { Step } from '../core/types';
+import { joinKept, protectedSteps, type PruneMethodId, type PrunePlan } from '../core/prune/plan';
+import { METHOD, pruneMethod } from '../core/prune/methods';
+import { resolveBudget } from '../core/prune/budget';
+import type { PruneProgress } from '../core/prune/asapIterative';
+import { PruneInputError, runCheapPrune, runPruneMethod, stepSumCounter, type PruneModel, type PruneRequest } from '../core/prune/run';
+import { filePruner, planOutcome, type AsyncTracePruner } from '../core/export/dataset';
+import { segment } from '../core/steps';
+import { TraceSession } from '../core/session';
+import type { Trace } from '../core/trace/types';
+import type { SegmentationMode, Step } from '../core/types';
 import type { ScoringBackend } from '../model/backend';
 import { scoreSession, scoringText, tokenTableFromScored } from './scoreTrace';
 import { stepScoresFromTable } from '../core/tokenTable';
@@ -31,8 +37,15 @@ export interface PruneRunOptions {
   readonly anchor?: string | undefined;
   /** Counts tokens of a text; default: the session's tokenizer counts, else ~4 characters per token. */
   readonly countTokens?: ((text: string) => number) | undefined;
-  /** `done` of `total` units (steps removed, or candidates scored). */
-  readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  /**
+   * Progress of a slow method: `done` of an estimated `total` model calls (the total follows the budget
+   * as steps go), with a note such as "3 steps removed".
+   */
+  readonly onProgress?: ((done: number, total: number, note?: string) => void) | undefined;
+  /** Methods run after the first, each on the steps the previous kept (see `PruneRequest.then`). */
+  readonly then?: readonly PruneMethodId[] | undefined;
+  /** Rule-based methods stop at the budget too (see `PruneRequest.ruleBudget`). */
+  readonly ruleBudget?: boolean | undefined;
 }
 
 
@@ -50,7 +63,9 @@ function request(session: TraceSession, method: PruneMethodId, budget: Budget, o
   const anchor = options.anchor ?? session.trace.answer;
   return {
     method,
+    then: options.then,
     budget,
+    ruleBudget: options.ruleBudget,
     steps: session.steps.map((s) => s.text),
     scores: session.scores?.steps,
     controls: session.controls,
@@ -63,7 +78,7 @@ function request(session: TraceSession, method: PruneMethodId, budget: Budget, o
 }
 
 /**
- * The plan a cheap method (asap, entropy, confidence, anchor, manual) would produce, synchronously and
+ * The plan a cheap method (asap, entropy, confidence, anchor, loops, manual) would produce, synchronously and
  * without touching the session, so a UI can show "4,812 → 3,840 tokens" before the user commits.
  * Throws `PruneInputError` when the method lacks an input (scores, anchor, final answer) or needs a model.
  */
@@ -81,25 +96,79 @@ export function previewPrune(session: TraceSession, method: PruneMethodId, budge
 export async function runPrune(session: TraceSession, method: PruneMethodId, budget: Budget, options: PruneRunOptions = {}): Promise<PrunePlan> {
   const { backend, signal } = options;
   throwIfAborted(signal);
-  if (backend && !session.scores && pruneMethod(method).needs.scores !== 'none') {
+  if (backend && !session.scores && [method, ...(options.then ?? [])].some((m) => pruneMethod(m).needs.scores !== 'none')) {
     await scoreSession(session, backend, { signal, cache: options.cache });
   }
   let countTokens = options.countTokens;
   if (!countTokens && backend && session.tokensEstimated) countTokens = await backendStepCounter(session, backend, signal);
   countTokens ??= sessionTokenCounter(session);
   const base = request(session, method, budget, options, countTokens);
+  const progress = options.onProgress ? new SlowMethodProgress(session, method, budget, countTokens, options.onProgress) : undefined;
+  const model = backend ? modelCalls(session, backend, progress ? () => progress.called() : undefined) : undefined;
   return runPruneMethod({
     ...base,
-    model: backend ? modelCalls(session, backend) : undefined,
+    model,
     signal,
-    onProgress: options.onProgress && progressAdapter(session, options.onProgress),
+    onProgress: progress && ((p: PruneProgress) => progress.update(p)),
   });
 }
 
-/** Progress in steps removed out of the steps that could go (unpinned). */
-function progressAdapter(session: TraceSession, onProgress: (done: number, total: number) => void) {
-  const total = Math.max(1, session.steps.length - session.controls.pinned.length);
-  return (p: { removed: number }): void => onProgress(Math.min(p.removed, total), total);
+/**
+ * Progress of a slow method in model calls, the unit its time goes into. The total is an estimate
+ * that follows the budget: the removals still needed are the tokens above the target over the mean
+ * kept step; SPIRIT (`perplexity`) tries every remaining unpinned step per removal (plus one baseline
+ * call), iterative ASAP re-scores once per removal. So the bar moves within a round and an ETA can be
+ * given from the start, instead of "0 steps removed" for the whole first round.
+ */
+class SlowMethodProgress {
+  private calls = 0;
+  private removed = 0;
+  private tokens: number;
+  private readonly target: number;
+  private readonly removable: number;
+  private readonly steps: number;
+
+  constructor(
+    session: TraceSession,
+    private readonly method: PruneMethodId,
+    budget: Budget,
+    countTokens: TokenCounter,
+    private readonly report: (done: number, total: number, note?: string) => void,
+  ) {
+    const texts = session.steps.map((s) => s.text);
+    this.steps = texts.length;
+    this.tokens = countTokens(joinKept(texts, texts.map((_, i) => i), STEP_SEPARATOR));
+    this.target = resolveBudget(budget, this.tokens, texts).target;
+    this.removable = Math.max(0, this.steps - protectedSteps(session.controls).length);
+  }
+
+  called(): void {
+    this.calls++;
+    this.emit();
+  }
+
+  update(p: PruneProgress): void {
+    this.removed = p.removed;
+    this.tokens = p.tokens;
+    this.emit();
+  }
+
+  /** Calls the whole run will take, at the current estimate (never below the calls made, plus one). */
+  private estimatedCalls(): number {
+    const kept = Math.max(1, this.steps - this.removed);
+    const perStep = this.tokens / kept;
+    const more = perStep > 0 ? Math.ceil(Math.max(0, this.tokens - this.target) / perStep) : 0;
+    const rounds = Math.min(this.removable, this.removed + more);
+    const calls = this.method === METHOD.perplexity
+      // A baseline, then round r tries each of the (removable − r) steps still there.
+      ? 1 + rounds * this.removable - (rounds * (rounds - 1)) / 2
+      : rounds;
+    return Math.max(this.calls + 1, calls);
+  }
+
+  private emit(): void {
+    this.report(this.calls, this.estimatedCalls(), `${this.removed} step${this.removed === 1 ? '' : 's'} removed`);
+  }
 }
 
 /** Tokenise the reasoning once with the backend and count each step's tokens by character offsets. */
@@ -116,7 +185,7 @@ async function backendStepCounter(session: TraceSession, backend: ScoringBackend
  * Model calls of the slow methods, on the pruned context: prompt, then the kept steps joined with a
  * blank line (what an exported trace would contain), then the answer.
  */
-function modelCalls(session: TraceSession, backend: ScoringBackend): PruneModel {
+function modelCalls(session: TraceSession, backend: ScoringBackend, onCall?: () => void): PruneModel {
   const trace = session.trace;
   const texts = session.steps.map((s) => s.text);
   /** The pruned reasoning with each kept step's offsets in it. */
@@ -135,6 +204,7 @@ function modelCalls(session: TraceSession, backend: ScoringBackend): PruneModel 
       const { reasoning, steps } = prunedSteps(kept);
       const { text, reasoningOffset } = scoringText({ ...trace, reasoning });
       const scored = await backend.score(text, { topK: 0, entropy: false, signal });
+      onCall?.();
       const table = tokenTableFromScored(scored, reasoningOffset);
       const { scores } = stepScoresFromTable(table, steps);
       const out = new Map<number, number>();
@@ -149,6 +219,7 @@ function modelCalls(session: TraceSession, backend: ScoringBackend): PruneModel 
       const { text, reasoningOffset } = scoringText({ ...trace, reasoning });
       const full = trace.answer ? `${text}\n</think>\n\n${trace.answer}` : text;
       const scored = await backend.score(full, { topK: 0, entropy: false, signal });
+      onCall?.();
       let sum = 0;
       let n = 0;
       for (let t = 0; t < scored.starts.length; t++) {
@@ -160,4 +231,56 @@ function modelCalls(session: TraceSession, backend: ScoringBackend): PruneModel 
       return n ? Math.exp(sum / n) : Number.POSITIVE_INFINITY;
     },
   };
+}
+
+/** Options of {@link backendPruner}. */
+export interface BackendPrunerOptions {
+  readonly method: PruneMethodId;
+  readonly then?: readonly PruneMethodId[] | undefined;
+  readonly budget: Budget;
+  readonly ruleBudget?: boolean | undefined;
+  readonly segmentation: SegmentationMode;
+  readonly placeholder?: string | boolean | undefined;
+  readonly backend: ScoringBackend;
+  readonly cache?: ScoreCache | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Take the scores from the file's logprobs where a trace has them (no model call), and use the
+   * backend only for the others (what the editor's dataset export does). Off: the backend scores every
+   * trace (the CLI's `--model`).
+   */
+  readonly preferFileScores?: boolean | undefined;
+}
+
+/**
+ * A pruner for exports that scores each trace with a backend (local model or endpoint) and runs the
+ * method(s) on it, like "Prune with…" does on one trace: the same `runPrune`, so a dataset export and
+ * the editor prune alike. A method that cannot run on a trace leaves it unpruned with the reason.
+ */
+export function backendPruner(options: BackendPrunerOptions): AsyncTracePruner {
+  const methods = [options.method, ...(options.then ?? [])];
+  const needsModel = methods.some((m) => pruneMethod(m).needs.model);
+  const needsScores = methods.some((m) => pruneMethod(m).needs.scores === 'required');
+  const fromFile = filePruner(options);
+  return async (trace) => {
+    if (options.preferFileScores && !needsModel && (!needsScores || hasReasoningLogprobs(trace))) return fromFile(trace);
+    const steps = segment(trace.reasoning, options.segmentation, trace.chunks);
+    if (!steps.length) return { ok: false, reason: 'no steps' };
+    const session = new TraceSession(trace, steps, options.segmentation);
+    try {
+      const { backend, cache, signal, then, ruleBudget } = options;
+      const plan = await runPrune(session, options.method, options.budget, { backend, cache, signal, then, ruleBudget });
+      const totals = session.totals();
+      const tokens = { before: plan.budget?.before ?? totals.before, after: plan.budget?.after ?? totals.after };
+      return planOutcome(trace, steps, plan, tokens, options.placeholder);
+    } catch (error) {
+      if (error instanceof PruneInputError) return { ok: false, reason: error.message };
+      throw error;
+    }
+  };
+}
+
+/** True when the trace's file gave token logprobs for its reasoning. */
+function hasReasoningLogprobs(trace: Trace): boolean {
+  return trace.logprobs?.some((t) => t.region === 'reasoning' && t.start >= 0) ?? false;
 }

@@ -15,7 +15,7 @@ import type { Trace } from '../core/trace/types';
 import type { TokenTable } from '../core/tokenTable';
 
 const MAGIC = 0x524c5443; // "RLTC"
-const VERSION = 2;
+const VERSION = 3;
 const EXTENSION = '.rltc';
 
 /** Default size cap of the cache folder (the `reasoningLens.scoreCache.maxSizeMB` setting). */
@@ -29,8 +29,10 @@ interface Header {
   /** The entry's key, so a file renamed or copied over another entry is a miss. */
   readonly key: string;
   readonly entropyKind?: 'full' | 'top-k';
+  readonly window?: TokenTable['window'] | undefined;
   readonly hasEntropy: boolean;
   readonly hasConfidence: boolean;
+  readonly hasRank?: boolean;
 }
 
 /** Feeds each field as its byte length (8 bytes) then its UTF-8 bytes: no two field lists hash alike. */
@@ -56,7 +58,7 @@ export function traceContentHash(trace: Trace): string {
 export function tableFitsText(table: TokenTable, reasoningLength: number): boolean {
   const n = table.starts.length;
   if (table.ends.length !== n || table.logprob.length !== n) return false;
-  if ((table.entropy && table.entropy.length !== n) || (table.confidence && table.confidence.length !== n)) return false;
+  if ((table.entropy && table.entropy.length !== n) || (table.confidence && table.confidence.length !== n) || (table.rank && table.rank.length !== n)) return false;
   let previous = 0;
   for (let i = 0; i < n; i++) {
     const s = table.starts[i]!;
@@ -156,12 +158,13 @@ export class ScoreCache {
 
 function encode(t: TokenTable, key: string, reasoningLength: number): Buffer {
   const header: Header = {
-    version: VERSION, count: t.starts.length, reasoningLength, key, hasEntropy: !!t.entropy, hasConfidence: !!t.confidence,
+    version: VERSION, count: t.starts.length, reasoningLength, key, hasEntropy: !!t.entropy, hasConfidence: !!t.confidence, hasRank: !!t.rank,
     ...(t.entropyKind ? { entropyKind: t.entropyKind } : {}),
+    window: t.window,
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const pad = (4 - ((8 + json.length) % 4)) % 4;
-  const arrays = [t.starts, t.ends, t.logprob, ...(t.entropy ? [t.entropy] : []), ...(t.confidence ? [t.confidence] : [])];
+  const arrays = [t.starts, t.ends, t.logprob, ...(t.entropy ? [t.entropy] : []), ...(t.confidence ? [t.confidence] : []), ...(t.rank ? [t.rank] : [])];
   const out = Buffer.alloc(8 + json.length + pad + arrays.reduce((n, a) => n + a.byteLength, 0));
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(json.length, 4);
@@ -183,7 +186,7 @@ function decode(bytes: Buffer, key: string, reasoningLength: number): TokenTable
   const n = header.count;
   if (!Number.isInteger(n) || n < 0) return undefined;
   let offset = 8 + jsonLength + ((4 - ((8 + jsonLength) % 4)) % 4);
-  const expected = offset + n * 4 * (3 + (header.hasEntropy ? 1 : 0) + (header.hasConfidence ? 1 : 0));
+  const expected = offset + n * 4 * (3 + (header.hasEntropy ? 1 : 0) + (header.hasConfidence ? 1 : 0) + (header.hasRank ? 1 : 0));
   if (bytes.length !== expected) return undefined;
   // Copy into fresh, aligned buffers (the file buffer may not be 4-byte aligned).
   const take = <T extends Int32Array | Float32Array>(Ctor: { new (b: ArrayBuffer): T }): T => {
@@ -197,9 +200,17 @@ function decode(bytes: Buffer, key: string, reasoningLength: number): TokenTable
   const logprob = take(Float32Array);
   const entropy = header.hasEntropy ? take(Float32Array) : undefined;
   const confidence = header.hasConfidence ? take(Float32Array) : undefined;
+  const rank = header.hasRank ? take(Int32Array) : undefined;
   return {
     starts, ends, logprob,
     ...(entropy ? { entropy, entropyKind: header.entropyKind ?? 'full' } : {}),
     ...(confidence ? { confidence } : {}),
+    window: validWindow(header.window, n) ? header.window : undefined,
+    ...(rank ? { rank } : {}),
   };
+}
+
+/** A cached window description that fits a table of `n` tokens. */
+function validWindow(w: TokenTable['window'] | undefined, n: number): w is NonNullable<TokenTable['window']> {
+  return !!w && Number.isInteger(w.from) && w.from >= 0 && w.from < n && Number.isInteger(w.size) && Number.isInteger(w.overlap) && w.overlap > 0 && w.overlap < w.size;
 }

@@ -5,7 +5,7 @@
  * to per-step metrics by `core/scores`. No `vscode` here.
  */
 import { tokenConfidences } from '../core/scores';
-import type { TokenTable } from '../core/tokenTable';
+import { rankFromCandidates, type TokenTable } from '../core/tokenTable';
 import type { Trace } from '../core/trace/types';
 import type { ProgressCallback, ScoredText, ScoringBackend } from '../model/backend';
 import type { TraceSession } from '../core/session';
@@ -40,17 +40,38 @@ export function tokenTableFromScored(scored: ScoredText, reasoningOffset: number
   const logprob = scored.logprob.slice(first);
   const entropy = scored.entropy?.slice(first);
   let confidence: Float32Array | undefined;
+  // Exact ranks where the backend computed them over the vocabulary, else within its top-k list.
+  let rank = scored.rank?.slice(first);
   if (scored.topK) {
     const { k, logprobs } = scored.topK;
     const rows: Float32Array[] = [];
     for (let t = first; t < scored.starts.length; t++) rows.push(logprobs.subarray(t * k, (t + 1) * k));
     confidence = Float32Array.from(tokenConfidences({ logprob, topK: rows }));
+    rank ??= Int32Array.from(rows, (row, i) => rankFromCandidates(logprob[i]!, row));
   }
+  // Windowing that began in the prompt covers the whole reasoning.
+  const window = scored.window ? { size: scored.window.size, overlap: scored.window.overlap, from: Math.max(0, scored.window.from - first) } : undefined;
   return {
     starts, ends, logprob,
     ...(entropy ? { entropy, entropyKind: scored.entropyKind ?? 'full' } : {}),
     ...(confidence ? { confidence } : {}),
+    window: window && window.from < n ? window : undefined,
+    ...(rank ? { rank } : {}),
   };
+}
+
+/**
+ * What to tell a user about a windowed table: the trace was longer than the model's context, and from
+ * which character of the reasoning on tokens were scored with a shorter left context.
+ */
+export function windowWarning(table: TokenTable): string | undefined {
+  const w = table.window;
+  if (!w) return undefined;
+  const n = table.starts.length;
+  const at = table.starts[w.from] ?? 0;
+  return `longer than the model's context (${w.size.toLocaleString('en-US')} tokens): scored in overlapping windows; ` +
+    `${(n - w.from).toLocaleString('en-US')} of ${n.toLocaleString('en-US')} reasoning tokens (from character ${at.toLocaleString('en-US')} on) ` +
+    `were scored with ${w.overlap.toLocaleString('en-US')} to ${(w.size - 1).toLocaleString('en-US')} tokens of left context instead of all of it`;
 }
 
 /** Scores a trace with a backend: one forward pass over prompt + reasoning. */
@@ -62,7 +83,10 @@ export async function scoreTraceTokens(
   const { text, reasoningOffset } = scoringText(trace);
   const scored = await backend.score(text, {
     topK: options.topK ?? DEFAULT_TOP_K,
+    // Only the candidates' logprobs are kept (DeepConf confidence), not their strings.
+    topKTokens: false,
     entropy: true,
+    rank: true,
     signal: options.signal,
     onProgress: options.onProgress,
   });

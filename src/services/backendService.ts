@@ -69,19 +69,20 @@ export class BackendService extends Disposable {
     if (s.backend === 'file') throw new Error('The backend is "logprobs in file": pick a model or an endpoint to score traces without logprobs (setting reasoningLens.backend).');
     if (!vscode.workspace.isTrusted && !this.pickedByUser) throw new WorkspaceNotTrustedError();
     const apiKey = s.backend === 'endpoint' ? await this.context.secrets.get(ApiKeySecret) : undefined;
-    const key = JSON.stringify([s.backend, this.modelDir(), s.modelVariant, s.modelThreads, s.endpoints, s.endpointModel, apiKey ? 'key' : '']);
+    const key = JSON.stringify([s.backend, this.modelDir(), s.modelVariant, s.modelThreads, s.modelWatchdogSeconds, s.endpoints, s.endpointModel, apiKey ? 'key' : '']);
     if (this.current?.key === key) return this.current.backend;
     await this.current?.backend.dispose();
-    const backend = s.backend === 'endpoint' ? this.endpointBackend(s.endpoints, s.endpointModel, apiKey) : this.localBackend(s.modelVariant, s.modelThreads);
+    const backend = s.backend === 'endpoint' ? this.endpointBackend(s.endpoints, s.endpointModel, apiKey) : this.localBackend(s.modelVariant, s.modelThreads, s.modelWatchdogSeconds);
     this.current = { key, backend };
     return backend;
   }
 
-  private localBackend(variant: string, threads: number): ScoringBackend {
+  private localBackend(variant: string, threads: number, watchdogSeconds: number): ScoringBackend {
     return new OnnxBackend({
       modelDir: this.modelDir(),
       workerPath: vscode.Uri.joinPath(this.context.extensionUri, 'out', 'onnxWorker.js').fsPath,
       runtime: { ...(variant ? { variant } : {}), ...(threads > 0 ? { threads } : {}) },
+      watchdogMs: watchdogSeconds * 1000,
       log: (line) => this.log.debug(`[model] ${line}`),
     });
   }

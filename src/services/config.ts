@@ -22,6 +22,8 @@ export interface ReasoningLensSettings {
   readonly modelVariant: string;
   /** Inference threads for the local model (0 = all cores). */
   readonly modelThreads: number;
+  /** Seconds without progress after which a local model process is failed and restarted (0 = never). */
+  readonly modelWatchdogSeconds: number;
   /** OpenAI-compatible base URLs (requests are spread across them). Machine-scoped. */
   readonly endpoints: readonly string[];
   /** The `model` name sent to the endpoints. */
@@ -32,7 +34,14 @@ export interface ReasoningLensSettings {
   readonly tokenizer: TokenizerSetting;
   /** Where Select Model looks (empty strings: the store's usual place). Machine-scoped. */
   readonly modelSearch: { readonly ollama: string; readonly lmStudio: string; readonly huggingFace: string; readonly folders: readonly string[] };
+  /** Traces up to this many tokens are scored by the local model as they open (0 = never). */
+  readonly scoreOnOpenMaxTokens: number;
+  /** Keep / Drop / Pin lenses: `auto` = on up to `CODE_LENS_MAX_STEPS` steps, not for sentence steps. */
+  readonly codeLens: 'auto' | 'on' | 'off';
 }
+
+/** Above this many steps the `auto` CodeLens setting shows none (hover, gutter and keys remain). */
+export const CODE_LENS_MAX_STEPS = 200;
 
 export const SettingsSection = 'reasoningLens';
 
@@ -46,6 +55,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): ReasoningLensSe
     modelPath: machineValue<string>(c, 'model.path', ''),
     modelVariant: c.get<string>('model.variant', ''),
     modelThreads: c.get<number>('model.threads', 0),
+    modelWatchdogSeconds: Math.max(0, c.get<number>('model.watchdogSeconds', 120)),
     endpoints: machineValue<string[]>(c, 'endpoints', []),
     endpointModel: c.get<string>('endpoint.model', ''),
     scoreCacheMaxMB: Math.max(0, c.get<number>('scoreCache.maxSizeMB', 256)),
@@ -56,6 +66,8 @@ export function readSettings(scope?: vscode.ConfigurationScope): ReasoningLensSe
       huggingFace: machineValue<string>(c, 'model.search.huggingFace', ''),
       folders: machineValue<string[]>(c, 'model.search.folders', []),
     },
+    scoreOnOpenMaxTokens: Math.max(0, c.get<number>('scoreOnOpen.maxTokens', 20_000)),
+    codeLens: c.get<ReasoningLensSettings['codeLens']>('codeLens', 'auto'),
   };
 }
 

@@ -1,9 +1,9 @@
 import type * as vscode from 'vscode';
 import type { BackendService } from './backendService';
-import type { HeatMetricStore } from './heatMetric';
 import type { PruneSettingsStore } from './pruneSettings';
 import type { ScoringService } from './scoringService';
 import type { SessionManager } from './sessionManager';
+import type { SettingsStore } from './settingsStore';
 
 /**
  * What every `register` receives: VS Code's extension context, the log, and the long-lived services
@@ -21,8 +21,11 @@ export interface LensContext {
   readonly scoring: ScoringService;
   /** The workspace's chosen pruning method and budget. */
   readonly pruneSettings: PruneSettingsStore;
-  /** The metric the heat map colours by (editor, status bar and side panel share it). */
-  readonly heatMetric: HeatMetricStore;
+  /**
+   * What the user changes from the UI: settings written where they belong (never a new
+   * `.vscode/settings.json`), and the heat metric every view shows (`metricFor(session)`).
+   */
+  readonly settings: SettingsStore;
 }
 
 /**

@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Disposable } from '../util/disposable';
-import { parseTraceRecord, parseTraceText, safeParseJson } from '../core/trace';
+import { DEFAULT_MAX_RECORD_BYTES, parseTraceRecord, parseTraceText, safeParseJson } from '../core/trace';
+import { promptBeside } from '../core/trace/read';
+import { decodeUtf8 } from '../core/trace/bytes';
 import { segment } from '../core/steps';
 import { TraceSession, type PersistedSession, type SessionChange } from '../core/session';
 import type { Trace } from '../core/trace/types';
@@ -89,6 +92,13 @@ export class SessionManager extends Disposable {
     return this.activeSession;
   }
 
+  /** The trace of the open document with URI `key` (a string or a URI), if any. */
+  openTrace(key: string | vscode.Uri): OpenTrace | undefined {
+    const uri = typeof key === 'string' ? key : key.toString();
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    return document ? this.sessionFor(document) : undefined;
+  }
+
   /** Lets documents of `scheme` be resolved to traces by `resolver` instead of by parsing their text. */
   registerResolver(scheme: string, resolver: TraceResolver): vscode.Disposable {
     this.resolvers.set(scheme, resolver);
@@ -131,6 +141,18 @@ export class SessionManager extends Disposable {
     const next = this.sessionFor(document);
     this.activeSession = next;
     this.activeChanged.fire(next);
+  }
+
+  /**
+   * Makes the trace of a document that no text editor shows the active one (the dataset browser's
+   * selected row), so the side panel follows it; the next active text editor takes over again.
+   */
+  activateDocument(document: vscode.TextDocument): OpenTrace | undefined {
+    const next = this.sessionFor(document);
+    if (!next) return undefined;
+    this.activeSession = next;
+    this.activeChanged.fire(next);
+    return next;
   }
 
   private forget(uri: vscode.Uri): void {
@@ -180,8 +202,41 @@ export class SessionManager extends Disposable {
   }
 }
 
+/**
+ * The step a document line belongs to (a gutter click, a line-number menu): the first step that
+ * starts on the line, else the step the line lies in. Undefined outside the reasoning or when the
+ * document does not hold the reasoning verbatim.
+ */
+export function stepOnLine(doc: OpenTrace, document: vscode.TextDocument, line: number): number | undefined {
+  if (doc.reasoningOffset === undefined || line < 0 || line >= document.lineCount) return undefined;
+  const { session } = doc;
+  const lineStart = document.offsetAt(new vscode.Position(line, 0)) - doc.reasoningOffset;
+  const lineEnd = document.offsetAt(document.lineAt(line).range.end) - doc.reasoningOffset;
+  // The last step that starts by the end of the line.
+  let step = session.stepAt(lineEnd);
+  if (!step) return undefined;
+  if (step.start >= lineStart) {
+    // It starts on this line: go back to the first step that does.
+    while (step.index > 0 && session.steps[step.index - 1]!.start >= lineStart) step = session.steps[step.index - 1]!;
+    return step.index;
+  }
+  return step.end > lineStart ? step.index : undefined;
+}
+
 function persistKey(uri: vscode.Uri, trace: Trace): string {
   return `${PERSIST_PREFIX}${uri.toString()}#${trace.id}:${traceContentHash(trace).slice(0, 16)}`;
+}
+
+/** The prompt of a `response.md` from its `prompt.md` beside it (as every reader takes it), if there is one. */
+function promptFor(path: string): string | undefined {
+  const file = promptBeside(path);
+  if (!file) return undefined;
+  try {
+    if (statSync(file).size > DEFAULT_MAX_RECORD_BYTES) return undefined;
+    return decodeUtf8(readFileSync(file)).text;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -200,7 +255,8 @@ function parseDocumentTrace(document: vscode.TextDocument): ResolvedTrace | unde
     const trace = parseTraceRecord(parsed.value, parseOptionsFor(document.uri), source).traces[0];
     return trace ? { trace, reasoningOffset: undefined } : undefined;
   }
-  const trace = parseTraceText(text, parseOptionsFor(document.uri), source);
+  const prompt = document.uri.scheme === 'file' ? promptFor(document.uri.fsPath) : undefined;
+  const trace = parseTraceText(text, { ...parseOptionsFor(document.uri), ...(prompt !== undefined ? { prompt } : {}) }, source);
   const offset = trace.metadata.reasoningOffset;
   return { trace, reasoningOffset: typeof offset === 'number' ? offset : undefined };
 }

@@ -54,3 +54,21 @@ export function formatTotals(before: number, after: number, estimated: boolean):
 export function sentenceCase(label: string): string {
   return label.charAt(0).toUpperCase() + label.slice(1);
 }
+
+/** `850` → `1 s`, `75_000` → `1 min 15 s`, `7_200_000` → `2 h 0 min` (rounded up to whole seconds). */
+export function formatDuration(ms: number): string {
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/**
+ * Time left for `total` units when `done` took `elapsedMs`, at the same rate; undefined until there is
+ * a rate to go by (nothing done yet, or under a second of work: early rates mislead).
+ */
+export function remainingMs(elapsedMs: number, done: number, total: number): number | undefined {
+  if (done <= 0 || elapsedMs < 1000 || total <= done) return total <= done && done > 0 ? 0 : undefined;
+  return (elapsedMs / done) * (total - done);
+}

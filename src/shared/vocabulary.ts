@@ -9,18 +9,26 @@
 export const SEGMENTATION_MODES = ['auto', 'paragraph', 'sentence', 'heading', 'marker', 'file'] as const;
 export type SegmentationMode = (typeof SEGMENTATION_MODES)[number];
 
+/** True for a known segmentation mode. */
+export function isSegmentationMode(value: unknown): value is SegmentationMode {
+  return typeof value === 'string' && (SEGMENTATION_MODES as readonly string[]).includes(value);
+}
+
 /** The mode used when nothing else is chosen: paragraphs, else sentences and whole-line code groups. */
 export const DEFAULT_SEGMENTATION: SegmentationMode = 'auto';
 
 /** The per-step metrics views colour and chart steps by, in the order menus list them. */
-export const STEP_METRICS = ['firstTokenSurprisal', 'meanSurprisal', 'stepEntropy', 'confidence', 'perplexity', 'importance'] as const;
+export const STEP_METRICS = ['firstTokenSurprisal', 'meanSurprisal', 'stepEntropy', 'confidence', 'perplexity', 'importance', 'repetition'] as const;
 export type StepMetric = (typeof STEP_METRICS)[number];
 
 /**
- * The metric from the file's chunk metadata (Thought Anchors); every other metric is the field of
- * `StepScores` with its name.
+ * The metric from the file's chunk metadata (Thought Anchors); every metric but this one and
+ * {@link TEXT_METRIC} is the field of `StepScores` with its name.
  */
 export const FILE_METRIC = 'importance' satisfies StepMetric;
+
+/** The metric computed from the text alone (loop detection: share of a step's words already seen). */
+export const TEXT_METRIC = 'repetition' satisfies StepMetric;
 
 /** How a metric reads: its one label (lower case; `sentenceCase` for a title), unit and direction. */
 export interface MetricInfo {
@@ -30,6 +38,11 @@ export interface MetricInfo {
   /** High values are hot (surprising); false for confidence, where low is hot. */
   readonly hotWhenHigh: boolean;
   readonly description: string;
+  /**
+   * Fixed upper edges of the four coolest heat steps, for a metric whose values mean the same in
+   * every trace (a share); without them the steps are fifths of the trace's steps.
+   */
+  readonly heatEdges?: readonly [number, number, number, number];
 }
 
 export const METRIC_INFO: Readonly<Record<StepMetric, MetricInfo>> = {
@@ -39,6 +52,7 @@ export const METRIC_INFO: Readonly<Record<StepMetric, MetricInfo>> = {
   confidence: { label: 'confidence', unit: '', hotWhenHigh: false, description: 'DeepConf token confidence; low confidence is hot.' },
   perplexity: { label: 'perplexity', unit: '', hotWhenHigh: true, description: 'exp(mean surprisal) of the step.' },
   importance: { label: 'importance (file)', unit: '', hotWhenHigh: true, description: 'Thought-Anchors counterfactual importance from the file\'s chunk metadata.' },
+  repetition: { label: 'repetition', unit: '', hotWhenHigh: true, description: 'Share of the step\'s words inside a 10-word span seen earlier in the trace (loops are hot); needs no model.', heatEdges: [0.1, 0.3, 0.6, 0.9] },
 };
 
 /**

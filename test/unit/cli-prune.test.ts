@@ -52,7 +52,7 @@ describe('cli prune', () => {
     const out = join(dir, 'out.jsonl');
     const r = await run('prune', data, '--method', 'asap', '--budget', '70%', '-o', out, '--workers', '0');
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /prune: 30 records, 30 traces, 30 pruned, 0 skipped/);
+    assert.match(r.err, /prune: 30 records, 30 traces, 30 pruned, 0 not pruned/);
     const m = /tokens: ([\d,]+) → ([\d,]+)/.exec(r.err);
     assert.ok(m, r.err);
     const [before, after] = [Number(m[1]!.replace(/,/g, '')), Number(m[2]!.replace(/,/g, ''))];
@@ -127,7 +127,7 @@ describe('cli prune', () => {
     const out = join(dir, 'crlf.out.jsonl');
     const r = await run('prune', src, '--method', 'asap', '-o', out, '--workers', '0');
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /4 records, 3 traces, 3 pruned, 1 skipped/);
+    assert.match(r.err, /4 records, 3 traces, 3 pruned, 1 not pruned/);
     assert.match(r.err, /not JSON.*\(first: [^)]*crlf\.jsonl:5\)/);
     const back = (await readTraces(out)).traces;
     assert.deepEqual(back.map((t) => t.finalAnswer), (await readTraces(src)).traces.map((t) => t.finalAnswer));
@@ -138,7 +138,7 @@ describe('cli prune', () => {
     writeFileSync(src, `${JSON.stringify({ question: 'Q', solution: '<think>\nA.\n\nB.\n</think>\nX' })}\nnot json\n`);
     const r = await run('prune', src, '--method', 'asap', '-o', join(dir, 'nolp.out.jsonl'));
     assert.equal(r.code, 1);
-    assert.match(r.err, /2 records, 1 traces, 0 pruned, 2 skipped/);
+    assert.match(r.err, /2 records, 1 traces, 0 pruned, 2 not pruned/);
     assert.match(r.err, /score the trace first/);
     assert.match(r.err, /not JSON/);
   });
@@ -160,7 +160,7 @@ describe('cli score', () => {
     const out = join(dir, 'scores.jsonl');
     const r = await run('score', data, '-o', out, '--workers', '0');
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /score: 30 records, 30 traces, 30 scored, 0 skipped/);
+    assert.match(r.err, /score: 30 records, 30 traces, 30 scored, 0 not scored/);
     const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(rows.length, 30);
     assert.ok(rows[0].steps.length > 2);
@@ -218,7 +218,7 @@ describe('cli with a local model', () => {
     const r = await run('prune', src, '--method', 'asap', '--budget', '0.5', '--model', model, '-o', out);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /scores from reasoning-lens-tiny/);
-    assert.match(r.err, /2 records, 2 traces, 2 pruned, 0 skipped/);
+    assert.match(r.err, /2 records, 2 traces, 2 pruned, 0 not pruned/);
     const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     for (const row of rows) {
       const steps = (row.solution as string).split('</think>')[0]!.split('\n\n');

@@ -21,6 +21,14 @@ test('parseBudget: ratio, percentage, tokens, auto; ambiguous and invalid input 
     assert.ok(r.ok);
     assert.equal(formatBudget(r.budget), s, 'format ∘ parse is the identity on formatted budgets');
   }
+  // A zero budget would empty every trace: refused, in every spelling.
+  for (const zero of ['0', '0%', '0 tokens', '0.0', '0t']) {
+    const r = parseBudget(zero);
+    assert.equal(r.ok, false, zero);
+    assert.match((r as { message: string }).message, /budget of 0/);
+  }
+  assert.equal(isBudget({ kind: 'ratio', ratio: 0 }), false);
+  assert.equal(isBudget({ kind: 'tokens', tokens: 0 }), false);
   assert.equal(isBudget({ kind: 'ratio', ratio: 2 }), false);
   assert.equal(isBudget({ kind: 'tokens', tokens: 10 }), true);
   assert.equal(isBudget(null), false);

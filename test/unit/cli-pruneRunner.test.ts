@@ -108,13 +108,24 @@ test('runPrune: scores with the backend when needed, slow methods call the model
   assert.equal(s.scoreSource, 'fake');
   assert.equal(calls.length, 1);
   assert.ok(plan.budget!.met);
-  const progress: number[] = [];
-  const iterative = await runPrune(s, 'asap-iterative', { kind: 'ratio', ratio: 0.5 }, { backend: fakeBackend(calls), onProgress: (d) => progress.push(d) });
+  // Progress of a slow method is in model calls (its time goes there), out of an estimated total.
+  type Report = { done: number; total: number; note: string | undefined };
+  const progress: Report[] = [];
+  const before = calls.length;
+  const iterative = await runPrune(s, 'asap-iterative', { kind: 'ratio', ratio: 0.5 }, { backend: fakeBackend(calls), onProgress: (done, total, note) => progress.push({ done, total, note }) });
   assert.ok(iterative.dropped.length >= 1);
-  assert.deepEqual(progress, iterative.dropped.map((_, k) => k + 1));
-  const perplexity = await runPrune(s, 'perplexity', { kind: 'ratio', ratio: 0.7 }, { backend: fakeBackend(calls) });
+  assert.equal(progress.at(-1)!.done, calls.length - before, 'the last report counts every model call');
+  assert.equal(progress.at(-1)!.note, `${iterative.dropped.length} step${iterative.dropped.length === 1 ? '' : 's'} removed`);
+  for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.done >= progress[i - 1]!.done);
+  assert.ok(progress.every((p) => p.total > 0 && p.total >= p.done));
+  // SPIRIT: the bar moves inside the first round (one call per candidate step), before any removal.
+  const spirit: Report[] = [];
+  const perplexity = await runPrune(s, 'perplexity', { kind: 'ratio', ratio: 0.7 }, { backend: fakeBackend(calls), onProgress: (done, total, note) => spirit.push({ done, total, note }) });
   assert.equal(perplexity.method, 'perplexity');
   assert.ok(perplexity.dropped.every((d) => d.reason.scoreName === 'perplexityIncrease'));
+  const firstRound = spirit.filter((p) => p.note === '0 steps removed').map((p) => p.done);
+  assert.ok(new Set(firstRound).size >= s.steps.length, `the first round reported ${firstRound.length} times`);
+  assert.ok(spirit[0]!.total >= 1 + s.steps.length, 'the estimate covers at least the first round from the start');
   const controller = new AbortController();
   controller.abort();
   await assert.rejects(runPrune(s, 'perplexity', { kind: 'ratio', ratio: 0.5 }, { backend: fakeBackend(calls), signal: controller.signal }), { name: 'AbortError' });

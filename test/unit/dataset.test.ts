@@ -8,10 +8,11 @@ import { once } from 'node:events';
 import { readTraces } from '../../src/core/trace/index';
 import { parseTraceRecord } from '../../src/core/trace/records';
 import { segment } from '../../src/core/steps';
+import { detectLoops } from '../../src/core/insights/loops';
 import { DatasetModel } from '../../src/dataset/datasetModel';
-import { applyQuery, compileFilter, rowComparator, tokenizeFilter } from '../../src/dataset/query';
+import { applyQuery, compileFilter, numericValue, rowComparator, tokenizeFilter } from '../../src/dataset/query';
 import { openRecordSource, sniffFormat } from '../../src/dataset/recordSource';
-import { errorRow, preview, summariseRecord, summariseTrace, QUESTION_PREVIEW_CHARS } from '../../src/dataset/summary';
+import { errorRow, preview, recordTexts, summariseRecord, summariseTrace, QUESTION_PREVIEW_CHARS } from '../../src/dataset/summary';
 import { parseFromDatasetWebview, parseToDatasetWebview, type DatasetRow } from '../../src/shared/datasetProtocol';
 import { existsSync } from 'node:fs';
 import { repoPath, sharedData } from './helpers';
@@ -35,13 +36,24 @@ const think = (q: string, reasoning: string, answer: string) =>
 
 function row(partial: Partial<DatasetRow> & { index: number }): DatasetRow {
   return {
-    record: partial.index, line: partial.index + 1, id: `r${partial.index}`, question: '', steps: 0, tokens: 0,
-    tokensEstimated: true, truncated: false, answer: '', correct: null, ...partial,
+    record: partial.index, line: partial.index + 1, id: `r${partial.index}`, traceId: `r${partial.index}`, question: '', steps: 0, tokens: 0,
+    tokensEstimated: true, truncated: false, loops: 0, wastedTokens: 0, answer: '', answerFound: false, correct: null, ...partial,
   };
 }
 
 async function model(path: string): Promise<DatasetModel> {
   return new DatasetModel(await openRecordSource(path), path);
+}
+
+/** Waits until the search of the model's filter decided every row; returns the view then. */
+async function whenSearched(m: DatasetModel, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = m.view();
+    if (!view.search || view.search.phase === 'done' || view.search.phase === 'failed') return view;
+    if (Date.now() > deadline) assert.fail(`the search did not finish: ${JSON.stringify(view.search)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 describe('dataset row summaries', () => {
@@ -54,16 +66,18 @@ describe('dataset row summaries', () => {
     rows.forEach((r, i) => {
       const t = parsed.traces[i]!;
       assert.equal(r.id, t.id);
+      assert.equal(r.traceId, t.id);
       assert.equal(r.steps, segment(t.reasoning, 'paragraph').length);
       assert.equal(r.correct, t.reference?.correct);
       assert.equal(r.answer, t.finalAnswer ?? '');
+      assert.equal(r.answerFound, t.finalAnswer !== undefined);
       assert.ok(r.tokensEstimated);
       assert.ok(r.question.startsWith('Janet'));
       assert.ok(r.question.length <= QUESTION_PREVIEW_CHARS);
     });
   });
 
-  test('logprob tokens count exactly; prompt tokens are not counted', () => {
+  test('tokens are reasoning tokens: the file\'s logprob tokens of the reasoning, exactly; prompt and answer tokens are not counted', () => {
     const base = parseTraceRecord(JSON.parse(think('q', 'a\n\nb', 'c')), {}, { file: 'x' }, 'x').traces[0]!;
     const logprobs = [
       { token: 'q', logprob: -1, region: 'prompt' as const, start: 0, end: 1 },
@@ -71,9 +85,32 @@ describe('dataset row summaries', () => {
       { token: 'c', logprob: -1, region: 'answer' as const, start: 0, end: 1 },
     ];
     const r = summariseTrace({ ...base, logprobs }, 0, 1);
-    assert.equal(r.tokens, 2);
+    assert.equal(r.tokens, 1);
     assert.equal(r.tokensEstimated, false);
     assert.equal(r.steps, 2);
+  });
+
+  test('loops: a trace stuck in a cycle counts its loops and the tokens its repeats waste, as detectLoops does', () => {
+    const cycle = 'Wait, let me recompute the sum of the first ten numbers again carefully.\n\nThe sum is fifty five, so the answer should be fifty five here.';
+    const reasoning = ['Start by reading the problem.', ...Array.from({ length: 8 }, () => cycle)].join('\n\n');
+    const trace = parseTraceRecord(JSON.parse(think('q', reasoning, '55')), {}, { file: 'x' }, 'x').traces[0]!;
+    const r = summariseTrace(trace, 0, 1);
+    const report = detectLoops(trace.reasoning, { steps: segment(trace.reasoning, 'paragraph') });
+    assert.ok(report.loops.length > 0, 'the synthetic cycle is a loop');
+    assert.equal(r.loops, report.loops.length);
+    assert.equal(r.wastedTokens, report.wastedTokens);
+    assert.equal(summariseTrace(parseTraceRecord(JSON.parse(think('q', 'a\n\nb', 'c')), {}, { file: 'x' }, 'x').traces[0]!, 0, 1).loops, 0);
+  });
+
+  test('recordTexts gives one text per row of summariseRecord, in the same order', () => {
+    const openr1 = { problem: 'P?', generations: ['<think>a</think> \\boxed{1}', '<think>c</think> \\boxed{2}'], correctness_math_verify: [true, false] };
+    for (const value of [openr1, { nothing: 1 }, JSON.parse(think('q', 'r', 'a'))]) {
+      const result = parseTraceRecord(value, {}, { file: 'x' }, 'x');
+      const rows = summariseRecord(result, 0, 1);
+      const texts = recordTexts(result);
+      assert.equal(texts.length, rows.length);
+      texts.forEach((t, i) => assert.equal(t.error !== '', rows[i]!.error !== undefined));
+    }
   });
 
   test('preview collapses whitespace, cuts with an ellipsis and never splits a surrogate pair', () => {
@@ -96,24 +133,33 @@ describe('dataset row summaries', () => {
 
 describe('dataset filter', () => {
   const rows: DatasetRow[] = [
-    row({ index: 0, id: 'L1/a', question: 'How many apples', steps: 3, tokens: 100, answer: '18', correct: true }),
-    row({ index: 1, id: 'L1/b', question: 'How many apples', steps: 12, tokens: 900, answer: '26', correct: false, truncated: true }),
-    row({ index: 2, id: 'L2', question: 'Pears and "quotes"', steps: 25, tokens: 50, answer: '', correct: null }),
+    row({ index: 0, id: 'L1/a', question: 'How many apples', steps: 3, tokens: 100, answer: '18', answerFound: true, correct: true }),
+    row({ index: 1, id: 'L1/b', question: 'How many apples', steps: 12, tokens: 900, answer: '26', answerFound: true, correct: false, truncated: true, loops: 2, wastedTokens: 1500 }),
+    row({ index: 2, id: 'L2', question: 'Pears and "quotes"', steps: 25, tokens: 50, answer: '', correct: null, loops: 1, wastedTokens: 40 }),
     row({ index: 3, id: 'line 4', error: 'line 4: Unexpected token } in JSON' }),
   ];
   const ids = (text: string) => {
     const f = compileFilter(text);
     assert.ok(f.ok, `filter "${text}" did not compile: ${f.ok ? '' : f.error}`);
+    assert.deepEqual(f.text, [], `"${text}" has no full-text terms`);
     return [...applyQuery(rows, f, null)].map((i) => rows[i]!.id);
   };
 
-  test('words match id, question, answer and error, case-insensitively, all terms required', () => {
-    assert.deepEqual(ids(''), ['L1/a', 'L1/b', 'L2', 'line 4']);
-    assert.deepEqual(ids('APPLES'), ['L1/a', 'L1/b']);
-    assert.deepEqual(ids('apples 26'), ['L1/b']);
-    assert.deepEqual(ids('unexpected'), ['line 4']);
-    assert.deepEqual(ids('"pears and"'), ['L2']);
-    assert.deepEqual(ids('"apples 26"'), [], 'a phrase matches as a whole, not word by word');
+  test('words and prompt: / reasoning: terms go to the full-text search, normalised; column terms stay predicates', () => {
+    const f = compileFilter('APPLES  "Let   me\ncheck" -wait prompt:Janet question:eggs reasoning:"so the" steps>3');
+    assert.ok(f.ok);
+    assert.deepEqual(f.text, [
+      { needle: 'apples', field: 'any', negate: false },
+      { needle: 'let me check', field: 'any', negate: false },
+      { needle: 'wait', field: 'any', negate: true },
+      { needle: 'janet', field: 'prompt', negate: false },
+      { needle: 'eggs', field: 'prompt', negate: false },
+      { needle: 'so the', field: 'reasoning', negate: false },
+    ]);
+    assert.equal(f.empty, false);
+    // Only the column term filters here; the text terms are the search index's.
+    assert.deepEqual([...applyQuery(rows, f, null)].map((i) => rows[i]!.id), ['L1/b', 'L2']);
+    assert.deepEqual([...applyQuery(rows, f, null, (i) => i === 1)].map((i) => rows[i]!.id), ['L1/b']);
   });
 
   test('fields, comparisons and negation', () => {
@@ -121,23 +167,36 @@ describe('dataset filter', () => {
     assert.deepEqual(ids('correct:yes'), ['L1/a']);
     assert.deepEqual(ids('correct:unknown'), ['L2']);
     assert.deepEqual(ids('truncated:yes'), ['L1/b']);
+    assert.deepEqual(ids('truncated:no'), ['L1/a', 'L2'], 'an error row is neither truncated nor not');
     assert.deepEqual(ids('-truncated:yes is:trace'), ['L1/a', 'L2']);
     assert.deepEqual(ids('is:error'), ['line 4']);
     assert.deepEqual(ids('steps>10'), ['L1/b', 'L2']);
     assert.deepEqual(ids('steps>=12 tokens<=100'), ['L2']);
     assert.deepEqual(ids('steps=3'), ['L1/a']);
+    assert.deepEqual(ids('steps<5'), ['L1/a'], 'an error row has no step count');
+    assert.deepEqual(ids('loops>0'), ['L1/b', 'L2']);
+    assert.deepEqual(ids('loops=0'), ['L1/a']);
+    assert.deepEqual(ids('loops>=2'), ['L1/b']);
+    assert.deepEqual(ids('waste>=1000'), ['L1/b']);
+    assert.deepEqual(ids('has:answer'), ['L1/a', 'L1/b']);
+    assert.deepEqual(ids('no:answer'), ['L2']);
+    assert.deepEqual(ids('has:loops'), ['L1/b', 'L2']);
+    assert.deepEqual(ids('no:loops'), ['L1/a']);
     assert.deepEqual(ids('id:l1/'), ['L1/a', 'L1/b']);
     assert.deepEqual(ids('answer:18'), ['L1/a']);
-    assert.deepEqual(ids('question:"many apples"'), ['L1/a', 'L1/b']);
+    assert.deepEqual(ids('error:unexpected'), ['line 4']);
+    assert.deepEqual(ids('index>=2 line<4'), ['L2']);
   });
 
   test('bad terms say what is wrong', () => {
     for (const [text, message] of [
       ['colour:red', /unknown filter field "colour"/],
+      ['toString:x', /unknown filter field "tostring"/],
       ['steps>many', /expects a number/],
       ['correct:maybe', /expects yes or no or unknown/],
-      ['id>3', /only steps, tokens/],
+      ['id>3', /only steps, tokens, loops/],
       ['is:ok', /expects error or trace/],
+      ['has:wings', /expects answer or loops/],
     ] as const) {
       const f = compileFilter(text);
       assert.equal(f.ok, false, text);
@@ -171,6 +230,25 @@ describe('dataset sort', () => {
   test('text sorts naturally (a9 before a10), empty answers last', () => {
     assert.deepEqual(order('answer'), [4, 3, 0, 1, 2]);
     assert.deepEqual(order('answer', true), [0, 3, 4, 1, 2]);
+  });
+
+  test('numeric answers and ids sort by value, negatives included, before text', () => {
+    const answers = ['-12', '3', '-3', '1,200', '$18', 'x', '10', '-0.5', '\u22127'];
+    const numeric = answers.map((answer, index) => row({ index, answer, answerFound: true }));
+    const by = (descending: boolean) => [...numeric].sort(rowComparator({ column: 'answer', descending })).map((r) => r.answer);
+    assert.deepEqual(by(false), ['-12', '\u22127', '-3', '-0.5', '3', '10', '$18', '1,200', 'x']);
+    assert.deepEqual(by(true), ['1,200', '$18', '10', '3', '-0.5', '-3', '\u22127', '-12', 'x']);
+    const ids = ['10', '-2', '9', 'b', 'a'].map((id, index) => row({ index, id }));
+    assert.deepEqual([...ids].sort(rowComparator({ column: 'id', descending: false })).map((r) => r.id), ['-2', '9', '10', 'a', 'b']);
+    assert.equal(numericValue('50%'), 50);
+    assert.equal(numericValue('1.5.2'), undefined);
+    assert.equal(numericValue('-'), undefined);
+    assert.equal(numericValue('12 apples'), undefined);
+  });
+
+  test('the loops column sorts by the tokens the repeats waste', () => {
+    const looping = [row({ index: 0, loops: 1, wastedTokens: 50 }), row({ index: 1 }), row({ index: 2, loops: 3, wastedTokens: 900 })];
+    assert.deepEqual([...looping].sort(rowComparator({ column: 'loops', descending: true })).map((r) => r.index), [2, 0, 1]);
   });
 
   test('applyQuery sorts the filtered subset', () => {
@@ -347,11 +425,30 @@ describe('dataset model', () => {
     assert.ok(ticks > 5, `the background pass starved the event loop (${ticks} ticks in ${summariseMs} ms)`);
     assert.equal(m.view().rows, 100_000);
     const t2 = performance.now();
-    const view = m.setQuery({ filter: 'question:99999 -truncated:yes', sort: { column: 'answer', descending: true } });
+    const sorted = m.setQuery({ filter: '-truncated:yes', sort: { column: 'answer', descending: true } });
     const queryMs = performance.now() - t2;
-    assert.ok(view.rows >= 1);
-    assert.equal(m.rowAt(0).answer, '199998');
-    console.log(`100,000 rows: first 50 rows after ${firstRowsMs.toFixed(0)} ms, summarised in ${summariseMs.toFixed(0)} ms, filter+sort ${queryMs.toFixed(0)} ms`);
+    assert.equal(sorted.rows, 100_000);
+    assert.equal(m.rowAt(0).answer, '199998', 'answers sort by value');
+    // Full text: the index is built on this first search, in the background, then searched again natively.
+    const t3 = performance.now();
+    m.setQuery({ filter: 'question:99999 -truncated:yes', sort: null });
+    const found = await whenSearched(m);
+    const firstSearchMs = performance.now() - t3;
+    assert.deepEqual(m.rows(0, 10).rows.map((r) => r.answer), ['199998']);
+    assert.equal(found.rows, 1);
+    const t4 = performance.now();
+    m.setQuery({ filter: '"step two" 4242', sort: null });
+    await whenSearched(m);
+    const againMs = performance.now() - t4;
+    // The same question asked of every row's texts directly (id, prompt, reasoning, answer).
+    const expected: string[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      const parts = [`l${i + 1}`, `question ${i}: what is ${i} + ${i}?`, `step one for ${i}. step two.`, `\\boxed{${2 * i}}`];
+      if (parts.some((p) => p.includes('step two')) && parts.some((p) => p.includes('4242'))) expected.push(String(2 * i));
+    }
+    assert.ok(expected.length > 20);
+    assert.deepEqual(m.rows(0, 1000).rows.map((r) => r.answer), expected);
+    console.log(`100,000 rows: first 50 rows after ${firstRowsMs.toFixed(0)} ms, summarised in ${summariseMs.toFixed(0)} ms, filter+sort ${queryMs.toFixed(0)} ms, first search (index built) ${firstSearchMs.toFixed(0)} ms, next search ${againMs.toFixed(0)} ms`);
     m.dispose();
   });
 });

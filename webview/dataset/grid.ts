@@ -8,10 +8,11 @@ import { Directive, directive, PartType, type ElementPart, type PartInfo } from 
 import type { DatasetColumn, DatasetRow, DatasetSort } from '../../src/shared/datasetProtocol';
 import { formatCount } from '../../src/shared/format';
 
-/** One column: its id (also the sort key), header, and grid width. */
+/** One column: its id (also the sort key), header, what the header's tooltip says, and grid width. */
 export interface ColumnSpec {
   readonly id: DatasetColumn;
   readonly label: string;
+  readonly title: string;
   readonly width: string;
   readonly numeric?: boolean;
 }
@@ -19,14 +20,15 @@ export interface ColumnSpec {
 export const COLUMNS: readonly ColumnSpec[] = [
   // Fixed and bounded widths (never content-sized: with only the visible rows rendered, content-sized
   // columns would jump while scrolling); the question takes what is left.
-  { id: 'index', label: '#', width: '5.5em', numeric: true },
-  { id: 'id', label: 'Id', width: 'minmax(9em, 0.5fr)' },
-  { id: 'question', label: 'Question', width: 'minmax(8em, 1fr)' },
-  { id: 'steps', label: 'Steps', width: '5.5em', numeric: true },
-  { id: 'tokens', label: 'Tokens', width: '5.5em', numeric: true },
-  { id: 'truncated', label: 'Truncated', width: '7em' },
-  { id: 'answer', label: 'Answer', width: 'minmax(5em, 0.3fr)' },
-  { id: 'correct', label: 'Correct', width: '5.5em' },
+  { id: 'index', label: '#', title: 'Row number', width: '5.5em', numeric: true },
+  { id: 'id', label: 'Id', title: 'The file\u2019s own id where it has one, else the trace id', width: 'minmax(9em, 0.5fr)' },
+  { id: 'question', label: 'Question', title: 'The prompt, shortened', width: 'minmax(8em, 1fr)' },
+  { id: 'steps', label: 'Steps', title: 'Paragraphs of the reasoning', width: '5.5em', numeric: true },
+  { id: 'tokens', label: 'Tokens', title: 'Reasoning tokens: from the file\u2019s logprobs, else ~4 characters a token', width: '5.5em', numeric: true },
+  { id: 'truncated', label: 'Truncated', title: 'The reasoning never ended (no closing delimiter)', width: '7em' },
+  { id: 'loops', label: 'Loops', title: 'Spans repeated back to back, and the tokens their repeats waste (sorts by waste)', width: '7.5em', numeric: true },
+  { id: 'answer', label: 'Answer', title: 'The extracted final answer (numbers sort by value)', width: 'minmax(5em, 0.3fr)' },
+  { id: 'correct', label: 'Correct', title: 'Correctness from the file', width: '5.5em' },
 ];
 
 /** The columns a file shows: "Correct" only when its data has correctness. */
@@ -73,6 +75,9 @@ export function cell(row: DatasetRow, column: ColumnSpec) {
     case 'steps': return html`<div class=${cls} role="gridcell">${formatCount(row.steps)}</div>`;
     case 'tokens': return html`<div class=${cls} role="gridcell" title=${row.tokensEstimated ? 'estimated (~4 characters per token)' : 'from the file\u2019s logprobs'}>${row.tokensEstimated ? '~' : ''}${formatCount(row.tokens)}</div>`;
     case 'truncated': return html`<div class=${row.truncated ? `${cls} no` : `${cls} muted`} role="gridcell">${row.truncated ? 'truncated' : 'no'}</div>`;
+    case 'loops': return row.loops === 0
+      ? html`<div class="cell numeric muted" role="gridcell">–</div>`
+      : html`<div class=${`${cls} warn`} role="gridcell" title=${`${formatCount(row.loops)} loop${row.loops === 1 ? '' : 's'}, ~${formatCount(row.wastedTokens)} tokens in repeats`}>${formatCount(row.loops)} (~${formatCount(row.wastedTokens)})</div>`;
     case 'answer': return html`<div class=${cls} role="gridcell" title=${row.answer}>${row.answer}</div>`;
     case 'correct': return row.correct === null
       ? html`<div class="cell muted" role="gridcell">–</div>`

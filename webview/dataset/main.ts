@@ -6,31 +6,43 @@ import {
   assertNever,
   isDatasetRowsResult,
   parseToDatasetWebview,
+  type BehavioursState,
   type DatasetColumn,
+  type DatasetDashboard,
   type DatasetDescription,
   type DatasetHostRequest,
   type DatasetNotification,
   type DatasetProgress,
   type DatasetQuery,
   type DatasetSort,
+  type DatasetTab,
   type DatasetView,
   type DatasetWebviewRequest,
 } from '../../src/shared/datasetProtocol';
+import { applyBarFilter } from '../../src/shared/datasetFilter';
 import { formatBytes, formatCount } from '../../src/shared/format';
 import { WebviewChannel } from '../common/channel';
+import type { BehavioursAction, RlBehaviours } from './behavioursView';
+import './behavioursView';
+import type { BarClick, RlDashboard } from './dashboard';
+import './dashboard';
 import { cell, columnsFor, cssProps, errorCells, nextSort, sortMark, sortState, type ColumnSpec } from './grid';
 import { BLOCK, RowBlocks } from './rowBlocks';
-import { sameQuery, statusText } from './status';
+import { fieldsText, sameQuery, searchProgress, statusText } from './status';
 import { datasetStyles, ROW_HEIGHT } from './styles';
 
 /** Rows rendered above and below the visible ones, so fast scrolling shows no gaps. */
 const OVERSCAN = 10;
 const FILTER_DEBOUNCE_MS = 200;
+/** A selection held this long drives the side panel (arrow keys held down do not flood it). */
+const SELECT_DEBOUNCE_MS = 150;
 
 /** What survives hiding and reloading. */
 interface SavedState {
   readonly scrollTop: number;
   readonly focused: number;
+  readonly tab?: DatasetTab;
+  readonly charts?: boolean;
 }
 
 /**
@@ -51,6 +63,11 @@ class RlDataset extends LitElement {
     first: { state: true },
     viewportRows: { state: true },
     rowsTick: { state: true },
+    dashboard: { state: true },
+    behaviours: { state: true },
+    tab: { state: true },
+    showCharts: { state: true },
+    filterShown: { state: true },
   };
 
   private readonly channel = new WebviewChannel<DatasetNotification, DatasetHostRequest, DatasetWebviewRequest, SavedState>({
@@ -68,17 +85,32 @@ class RlDataset extends LitElement {
   viewportRows = 30;
   /** Bumped when rows arrive, to re-render. */
   rowsTick = 0;
+  dashboard: DatasetDashboard | undefined;
+  behaviours: BehavioursState | undefined;
+  tab: DatasetTab = 'traces';
+  showCharts = true;
+  /** The filter the charts highlight (what the host last applied, not each keystroke). */
+  filterShown = '';
 
   private readonly blocks = new RowBlocks();
   private filterTimer: ReturnType<typeof setTimeout> | undefined;
   private filterText = '';
   private sort: DatasetSort | null = null;
   private queryInFlight: Promise<void> = Promise.resolve();
+  /** A filter or sort was set on this page (the host's first view must not undo it). */
+  private queryTouched = false;
   private restored: SavedState | undefined = this.channel.savedState;
   private resizeObserver: ResizeObserver | undefined;
+  private selectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The last action a host request started (a bar click, an example opened), for tests to await. */
+  private pending: Promise<unknown> = Promise.resolve();
+  /** Scroll position of the table while another tab is shown. */
+  private tableScroll = 0;
 
   override connectedCallback(): void {
     super.connectedCallback();
+    if (this.restored?.tab) this.tab = this.restored.tab;
+    if (this.restored?.charts !== undefined) this.showCharts = this.restored.charts;
     this.channel.connect();
   }
 
@@ -122,6 +154,12 @@ class RlDataset extends LitElement {
       case 'view':
         this.applyView(message.view);
         return;
+      case 'dashboard':
+        this.dashboard = message.dashboard;
+        return;
+      case 'behaviours':
+        this.behaviours = message.state;
+        return;
       case 'failed':
         this.failure = message.message;
         return;
@@ -136,11 +174,13 @@ class RlDataset extends LitElement {
 
   private applyView(view: DatasetView): void {
     const previous = this.view;
-    if (!previous) {
+    if (!previous && !this.queryTouched) {
+      // The host's query (kept while the page was hidden), unless one was set here before the first view came.
       this.filterText = view.query.filter;
       this.sort = view.query.sort;
     }
     this.view = view;
+    this.filterShown = view.filterError ? '' : view.query.filter;
     if (!previous || previous.version !== view.version) {
       // Same query, new version (more summaries arrived): keep showing the old rows until fresh ones
       // come, so a filtered table does not flash placeholders several times a second.
@@ -181,10 +221,16 @@ class RlDataset extends LitElement {
       this.first = first;
       this.ensureRows();
     }
-    this.channel.saveState({ scrollTop: body.scrollTop, focused: this.focused });
+    this.saveState();
+  }
+
+  private saveState(): void {
+    const scrollTop = this.tab === 'traces' ? (this.body?.scrollTop ?? 0) : this.tableScroll;
+    this.channel.saveState({ scrollTop, focused: this.focused, tab: this.tab, charts: this.showCharts });
   }
 
   private onFilterInput(event: Event): void {
+    this.queryTouched = true;
     this.filterText = (event.target as HTMLInputElement).value;
     clearTimeout(this.filterTimer);
     this.filterTimer = setTimeout(() => {
@@ -209,6 +255,7 @@ class RlDataset extends LitElement {
 
   /** Sends the filter and sort to the host, which filters and sorts over its cached summaries. */
   private sendQuery(): Promise<void> {
+    this.queryTouched = true;
     const query: DatasetQuery = { filter: this.filterText, sort: this.sort };
     this.queryInFlight = this.ask<unknown>({ kind: 'query', query }).then(
       (result) => {
@@ -237,6 +284,7 @@ class RlDataset extends LitElement {
     const view = this.view;
     if (!view || view.rows === 0) return;
     this.focused = Math.max(0, Math.min(view.rows - 1, row));
+    this.scheduleSelect();
     const body = this.body;
     if (body) {
       const top = this.focused * ROW_HEIGHT;
@@ -266,6 +314,69 @@ class RlDataset extends LitElement {
       event.preventDefault();
       void this.openRow(this.focused);
     }
+  }
+
+  /** The selected row drives the side panel, once the selection rests for a moment. */
+  private scheduleSelect(): void {
+    clearTimeout(this.selectTimer);
+    this.selectTimer = setTimeout(() => void this.sendSelect().catch(() => undefined), SELECT_DEBOUNCE_MS);
+  }
+
+  private async sendSelect(): Promise<void> {
+    clearTimeout(this.selectTimer);
+    const row = this.blocks.get(this.focused);
+    if (row && row.error === undefined) await this.ask<null>({ kind: 'select', row });
+  }
+
+  /** A dashboard bar was clicked: its filter replaces that chart's terms, a second click removes it. */
+  private onBar(click: BarClick): Promise<void> {
+    const bar = click.chart.bars[click.bar];
+    if (!bar) return Promise.resolve();
+    this.filterText = applyBarFilter(this.filterText, bar.filter, click.chart.fields);
+    const field = this.renderRoot.querySelector('vscode-textfield') as HTMLInputElement | null;
+    if (field) field.value = this.filterText;
+    clearTimeout(this.filterTimer);
+    this.filterTimer = undefined;
+    return this.sendQuery();
+  }
+
+  private onBehaviours(action: BehavioursAction): Promise<unknown> {
+    const report = (e: unknown): void => {
+      this.openError = e instanceof Error ? e.message : String(e);
+    };
+    this.openError = undefined;
+    switch (action.kind) {
+      case 'start':
+      case 'cancel':
+        return this.ask<null>({ kind: 'behaviours', action: action.kind }).catch(report);
+      case 'export':
+        return this.ask<unknown>({ kind: 'exportHandbook' }).catch(report);
+      case 'open':
+        return this.ask<null>({ kind: 'openExample', example: action.example }).catch(report);
+      default:
+        return assertNever(action);
+    }
+  }
+
+  private showTab(tab: DatasetTab): void {
+    if (tab === this.tab) return;
+    if (this.tab === 'traces') this.tableScroll = this.body?.scrollTop ?? 0;
+    this.tab = tab;
+    this.saveState();
+    if (tab === 'behaviours' && (!this.behaviours || this.behaviours.phase === 'idle')) void this.onBehaviours({ kind: 'start' });
+    if (tab === 'traces') {
+      // The table was hidden: put it back where it was once it is laid out again.
+      void this.updateComplete.then(() => {
+        const body = this.body;
+        if (body) body.scrollTop = this.tableScroll;
+        this.onScroll();
+      });
+    }
+  }
+
+  private toggleCharts(): void {
+    this.showCharts = !this.showCharts;
+    this.saveState();
   }
 
   private async openRow(position: number): Promise<void> {
@@ -301,6 +412,40 @@ class RlDataset extends LitElement {
         this.grid?.focus();
         await this.openRow(request.row);
         return null;
+      case 'select': {
+        // As a click on the row: it is selected, and the side panel follows once the selection rests.
+        const el = this.renderRoot.querySelector<HTMLElement>(`#row-${request.row}`);
+        if (el) el.click();
+        else this.focusRow(request.row);
+        await this.sendSelect();
+        return null;
+      }
+      case 'clickBar': {
+        if (!this.showCharts) this.toggleCharts();
+        await this.updateComplete;
+        const dashboard = this.renderRoot.querySelector<RlDashboard>('rl-dashboard');
+        await dashboard?.updateComplete;
+        const button = dashboard?.shadowRoot?.querySelectorAll<HTMLElement>(`section[data-metric="${request.metric}"] button.bar`)[request.bar];
+        if (!button) throw new Error(`the dashboard shows no bar ${request.bar} in the ${request.metric} chart`);
+        button.click();
+        await this.pending;
+        return null;
+      }
+      case 'showTab':
+        this.showTab(request.tab);
+        await this.updateComplete;
+        return null;
+      case 'clickExample': {
+        const list = this.renderRoot.querySelector<RlBehaviours>('rl-behaviours');
+        await list?.updateComplete;
+        const item = list?.shadowRoot?.querySelector(`li[data-rank="${request.rank}"]`);
+        item?.querySelector('details')?.setAttribute('open', '');
+        const button = item?.querySelectorAll<HTMLElement>('button.example')[request.example];
+        if (!button) throw new Error(`behaviour ${request.rank} has no example ${request.example + 1} on screen`);
+        button.click();
+        await this.pending;
+        return null;
+      }
       default:
         return assertNever(request);
     }
@@ -321,6 +466,16 @@ class RlDataset extends LitElement {
         .filter((el) => !el.classList.contains('placeholder'))
         .map((el) => ({ index: Number(el.dataset.index), id: el.querySelector('[data-col="id"]')?.textContent ?? '' })),
       focused: this.focused,
+      tab: this.tab,
+      charts: [...(root.querySelector('rl-dashboard')?.shadowRoot?.querySelectorAll<HTMLElement>('section[data-metric]') ?? [])].map((section) => ({
+        metric: section.dataset.metric ?? '',
+        bars: [...section.querySelectorAll<HTMLElement>('button.bar')].map((b) => ({
+          label: b.getAttribute('aria-label') ?? '',
+          count: Number(b.dataset.count),
+          active: b.getAttribute('aria-pressed') === 'true',
+        })),
+      })),
+      behaviours: root.querySelector('rl-behaviours')?.shadowRoot?.querySelectorAll('li.behaviour').length ?? 0,
     };
   }
 
@@ -349,43 +504,62 @@ class RlDataset extends LitElement {
     }
     const columns = this.columns();
     const template = columns.map((c) => c.width).join(' ');
+    const search = searchProgress(view);
+    const fields = fieldsText(view);
     return html`
       <header>
         <h1 title=${view.fileName}>${view.fileName}</h1>
         <span class="status" role="status" aria-live="polite" data-field="rows" data-value=${view.rows}>${statusText(view, this.progress)}</span>
         ${!view.complete && progress?.phase !== 'stopped' ? html`<vscode-button secondary @click=${() => void this.ask({ kind: 'cancel' }).catch(() => undefined)}>Stop</vscode-button>` : nothing}
+        ${fields ? html`<span class="fields" title="The file's own fields the Id and Correct columns show (reasoningLens.fieldMapping sets the id)">${fields}</span>` : nothing}
       </header>
       ${!view.complete && progress && progress.phase === 'summarising' && progress.total > 0
         ? html`<vscode-progress-bar aria-label="Summarising records" .value=${progress.done} .max=${progress.total}></vscode-progress-bar>`
         : nothing}
-      <div class="filter">
-        <vscode-textfield
-          placeholder="Filter: words, id:…, correct:no, truncated:yes, is:error, steps>20, tokens<500"
-          aria-label="Filter rows"
-          .value=${this.filterText}
-          @input=${(e: Event) => this.onFilterInput(e)}
-          @keydown=${(e: KeyboardEvent) => this.onFilterKey(e)}
-        ></vscode-textfield>
-        ${view.filterError ? html`<span class="filter-error" role="alert">${view.filterError}</span>` : nothing}
+      <div class="tabs" role="tablist" aria-label="Views of the dataset">
+        <button role="tab" id="tab-traces" aria-selected=${this.tab === 'traces' ? 'true' : 'false'} aria-controls="panel-traces" @click=${() => this.showTab('traces')}>Traces</button>
+        <button role="tab" id="tab-behaviours" aria-selected=${this.tab === 'behaviours' ? 'true' : 'false'} aria-controls="panel-behaviours" @click=${() => this.showTab('behaviours')}>Recurring behaviours</button>
       </div>
-      ${this.openError ? html`<div class="message" role="alert">${this.openError}</div>` : nothing}
-      <div class="grid" role="grid" tabindex="0" aria-label=${`Traces in ${view.fileName}`} aria-rowcount=${view.rows + 1} aria-colcount=${columns.length}
-        aria-activedescendant=${this.focused >= 0 && view.rows > 0 ? `row-${this.focused}` : nothing}
-        @keydown=${(e: KeyboardEvent) => this.onGridKey(e)}
-        ${cssProps({ '--columns': template })}>
-        <div role="rowgroup">
-          <div class="header-row" role="row" aria-rowindex="1">
-            ${columns.map((c, i) => html`
-              <div role="columnheader" aria-colindex=${i + 1} aria-sort=${sortState(this.sort, c.id)}>
-                <button class=${c.numeric ? 'numeric' : ''} title=${`Sort by ${c.label}`} @click=${() => this.toggleSort(c.id)}>${c.label}${sortMark(this.sort, c.id)}</button>
-              </div>`)}
+      <div class="tab-panel" id="panel-traces" role="tabpanel" aria-labelledby="tab-traces" ?hidden=${this.tab !== 'traces'}>
+        <div class="filter">
+          <vscode-textfield
+            placeholder="Search prompt, reasoning, answer · steps>20 tokens<500 loops>0 has:answer correct:no truncated:yes"
+            aria-label="Filter rows: words search the prompt, reasoning and answer"
+            .value=${this.filterText}
+            @input=${(e: Event) => this.onFilterInput(e)}
+            @keydown=${(e: KeyboardEvent) => this.onFilterKey(e)}
+          ></vscode-textfield>
+          <button class="toggle" aria-pressed=${this.showCharts ? 'true' : 'false'} title="Show or hide the charts" @click=${() => this.toggleCharts()}>Charts</button>
+          ${view.filterError ? html`<span class="filter-error" role="alert">${view.filterError}</span>` : nothing}
+          ${search ? html`<span class="hint" role="status">${search}</span>` : nothing}
+        </div>
+        ${this.showCharts
+          ? html`<rl-dashboard .dashboard=${this.dashboard} .filter=${this.filterShown}
+              @rl-bar=${(e: CustomEvent<BarClick>) => { this.pending = this.onBar(e.detail); }}></rl-dashboard>`
+          : nothing}
+        ${this.openError ? html`<div class="message" role="alert">${this.openError}</div>` : nothing}
+        <div class="grid" role="grid" tabindex="0" aria-label=${`Traces in ${view.fileName}`} aria-rowcount=${view.rows + 1} aria-colcount=${columns.length}
+          aria-activedescendant=${this.focused >= 0 && view.rows > 0 ? `row-${this.focused}` : nothing}
+          @keydown=${(e: KeyboardEvent) => this.onGridKey(e)}
+          ${cssProps({ '--columns': template })}>
+          <div role="rowgroup">
+            <div class="header-row" role="row" aria-rowindex="1">
+              ${columns.map((c, i) => html`
+                <div role="columnheader" aria-colindex=${i + 1} aria-sort=${sortState(this.sort, c.id)}>
+                  <button class=${c.numeric ? 'numeric' : ''} title=${`${c.title}. Click to sort.`} @click=${() => this.toggleSort(c.id)}>${c.label}${sortMark(this.sort, c.id)}</button>
+                </div>`)}
+            </div>
+          </div>
+          <div class="body" role="rowgroup" @scroll=${() => this.onScroll()}>
+            ${view.rows === 0
+              ? html`<div class="empty">${view.query.filter ? (view.search && view.search.phase !== 'done' ? 'Searching…' : 'No rows match the filter.') : view.complete ? 'No records in this file.' : 'Reading…'}</div>`
+              : html`<div class="spacer" ${cssProps({ height: `${view.rows * ROW_HEIGHT}px` })}>${this.renderRows(columns)}</div>`}
           </div>
         </div>
-        <div class="body" role="rowgroup" @scroll=${() => this.onScroll()}>
-          ${view.rows === 0
-            ? html`<div class="empty">${view.query.filter ? 'No rows match the filter.' : view.complete ? 'No records in this file.' : 'Reading…'}</div>`
-            : html`<div class="spacer" ${cssProps({ height: `${view.rows * ROW_HEIGHT}px` })}>${this.renderRows(columns)}</div>`}
-        </div>
+      </div>
+      <div class="tab-panel" id="panel-behaviours" role="tabpanel" aria-labelledby="tab-behaviours" ?hidden=${this.tab !== 'behaviours'}>
+        ${this.openError && this.tab === 'behaviours' ? html`<div class="message" role="alert">${this.openError}</div>` : nothing}
+        <rl-behaviours .state=${this.behaviours} @rl-behaviours=${(e: CustomEvent<BehavioursAction>) => { this.pending = this.onBehaviours(e.detail); }}></rl-behaviours>
       </div>
     `;
   }

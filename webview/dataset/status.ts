@@ -15,6 +15,29 @@ export function statusText(view: DatasetView, progress: DatasetProgress | undefi
   return parts.join(' · ');
 }
 
+/** `searching 40%…` / `indexing for search 40%…` while the full-text search runs; undefined when none runs. */
+export function searchProgress(view: DatasetView): string | undefined {
+  const s = view.search;
+  if (!s) return undefined;
+  const pct = s.total > 0 ? Math.floor((100 * Math.min(s.done, s.total)) / s.total) : 0;
+  switch (s.phase) {
+    case 'indexing': return `building the search index: ${pct}% of the rows searched…`;
+    case 'searching': return `searching ${pct}%…`;
+    case 'failed': return `search failed: ${s.message ?? 'unknown error'}`;
+    case 'done': return s.done < s.total ? `searched ${formatCount(s.done)} of ${formatCount(s.total)} rows (stopped)` : undefined;
+  }
+}
+
+/** `Id ← item_id · Correct ← is_correct`: the file's own fields the table shows, and where that came from. */
+export function fieldsText(view: DatasetView): string | undefined {
+  const f = view.fields;
+  if (!f) return undefined;
+  const parts: string[] = [];
+  if (f.id !== undefined) parts.push(`Id \u2190 ${f.id}`);
+  if (f.correct !== undefined) parts.push(`Correct \u2190 ${f.correct}`);
+  return parts.length ? `${parts.join(' · ')} (${f.source === 'setting' ? 'field mapping' : 'found in the file'})` : undefined;
+}
+
 /** True when `a` and `b` show the same filter and sort (only the data behind them grew). */
 export function sameQuery(a: DatasetView, b: DatasetView): boolean {
   const sa = a.query.sort;

@@ -23,6 +23,7 @@ export const datasetStyles = css`
     all: unset; box-sizing: border-box; width: 100%; padding: 4px 6px; font-weight: 600; cursor: pointer;
     white-space: nowrap; overflow: hidden; text-overflow: ellipsis; color: var(--vscode-foreground);
   }
+  .header-row button.numeric { text-align: right; }
   .header-row button:hover { background: var(--vscode-list-hoverBackground); }
   .header-row button:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
   .numeric { text-align: right; }
@@ -45,5 +46,20 @@ export const datasetStyles = css`
   .yes { color: var(--vscode-testing-iconPassed, var(--vscode-charts-green)); }
   .no { color: var(--vscode-testing-iconFailed, var(--vscode-errorForeground)); }
   .muted { color: var(--vscode-descriptionForeground); }
+  .warn { color: var(--vscode-editorWarning-foreground, var(--vscode-charts-orange)); }
+  .fields { color: var(--vscode-descriptionForeground); font-size: 0.9em; margin-left: auto; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
+  .tabs { display: flex; gap: 2px; border-bottom: 1px solid var(--vscode-editorGroup-border, var(--vscode-panel-border)); }
+  .tabs button, button.toggle {
+    all: unset; box-sizing: border-box; padding: 4px 10px; cursor: pointer; color: var(--vscode-descriptionForeground);
+    border-bottom: 2px solid transparent;
+  }
+  .tabs button:hover, button.toggle:hover { color: var(--vscode-foreground); }
+  .tabs button[aria-selected='true'] { color: var(--vscode-foreground); border-bottom-color: var(--vscode-focusBorder); font-weight: 600; }
+  .tabs button:focus-visible, button.toggle:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
+  button.toggle { border: 1px solid var(--vscode-button-secondaryBackground, var(--vscode-contrastBorder, transparent)); border-radius: 2px; padding: 2px 8px; }
+  button.toggle[aria-pressed='true'] { color: var(--vscode-foreground); background: var(--vscode-button-secondaryBackground); border-color: var(--vscode-focusBorder); }
+  .tab-panel { flex: 1; display: flex; flex-direction: column; min-height: 0; gap: 6px; }
+  .tab-panel[hidden] { display: none; }
+  rl-dashboard { flex: none; }
   .empty { padding: 16px 6px; color: var(--vscode-descriptionForeground); }
 `;

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { lstat, open, readdir, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AbortError } from '../cancel';
 
@@ -76,17 +76,23 @@ export interface OutputCheck {
 }
 
 /**
- * Checks an output path before anything is written: its folder exists, it is not a folder, it is none
+ * Checks an output path before anything is written: its folder exists (or, with `createFolder`, is
+ * created once the other checks pass), it is not a folder, it is none
  * of `inputs` (see {@link assertNotSource}), and it is not a dangling symlink (whose target a write
  * would create wherever it points) unless `force` is set. Throws `OutputPathError` /
  * `SourceOverwriteError` with a message that says what to do.
  */
-export async function checkOutput(inputs: string | readonly string[], output: string, options: { force?: boolean } = {}): Promise<OutputCheck> {
+export async function checkOutput(inputs: string | readonly string[], output: string, options: { force?: boolean; createFolder?: boolean } = {}): Promise<OutputCheck> {
   const folder = dirname(resolve(output));
-  const folderStat = await statOrUndefined(folder);
+  for (const input of typeof inputs === 'string' ? [inputs] : inputs) await assertNotSource(input, output);
+  let folderStat = await statOrUndefined(folder);
+  if (!folderStat && options.createFolder) {
+    // The editor's export creates the folder the user typed (the CLI names a missing one instead).
+    await mkdir(folder, { recursive: true });
+    folderStat = await statOrUndefined(folder);
+  }
   if (!folderStat) throw new OutputPathError(`the output folder ${folder} does not exist: create it first, or pick another output path`);
   if (!folderStat.isDirectory()) throw new OutputPathError(`the output's folder ${folder} is not a folder`);
-  for (const input of typeof inputs === 'string' ? [inputs] : inputs) await assertNotSource(input, output);
   const link = await lstat(output).catch(() => undefined);
   if (!link) return { exists: false, danglingLink: false };
   const target = await statOrUndefined(output);

@@ -23,7 +23,7 @@ import type { StepRef, TraceRef } from './refs';
 export interface BehaviourOptions {
   /** Words of a step's opening that define it (default 24). */
   readonly headWords?: number;
-  /** Steps with fewer normalised words are ignored ("Wait." alone is not a behaviour); default 3. */
+  /** Steps with fewer words (numbers aside) are ignored ("Wait." alone is not a behaviour); default 3. */
   readonly minWords?: number;
   /** Estimated Jaccard similarity to join a cluster (default 0.5). */
   readonly threshold?: number;
@@ -148,6 +148,13 @@ export function normalisedWords(text: string, max: number, out: Uint32Array): nu
   return n;
 }
 
+/** Words of `words[0, n)` that are not numbers: a step of numbers and math alone ("3(1 + 3(1 + 3))") is no behaviour. */
+function letterWords(words: Uint32Array, n: number): number {
+  let count = 0;
+  for (let i = 0; i < n; i++) if (words[i] !== NUMBER_WORD) count++;
+  return count;
+}
+
 /**
  * One-permutation MinHash of the word bigrams of `words[0, n)` (a single word is its own shingle) into
  * `sig`, densified by rotation so every slot holds a value. False when there is nothing to hash.
@@ -269,7 +276,7 @@ export class BehaviourMiner {
       this.stepCount++;
       const step = steps[i]!;
       const n = normalisedWords(step.text, this.headWords, this.words);
-      if (n < this.minWords || !signature(this.words, n, this.sig)) continue;
+      if (letterWords(this.words, n) < this.minWords || !signature(this.words, n, this.sig)) continue;
       this.clustered++;
       const cluster = this.find() ?? this.create(Math.max(bucket - 1, this.floor), step.text);
       if (cluster.lastTrace !== t) {

@@ -62,6 +62,19 @@ export interface TraceFigures {
   readonly loops?: LoopReport;
 }
 
+/** Everything the builder keeps of one trace (what {@link DatasetStatsBuilder.add} reads from it). */
+export interface TraceStatsFigures {
+  readonly reasoningTokens: number;
+  readonly tokensExact: boolean;
+  readonly steps: number;
+  readonly loops: number;
+  readonly wastedTokens: number;
+  readonly truncated: boolean;
+  readonly answerFound: boolean;
+  /** The correctness label, null when the trace has none. */
+  readonly correct: boolean | null;
+}
+
 /** Reasoning tokens of a trace: the file's logprob tokens of the reasoning when it has them, else an estimate. */
 export function reasoningTokens(trace: Trace): { tokens: number; exact: boolean } {
   if (trace.logprobs && trace.logprobs.length > 0) {
@@ -145,20 +158,33 @@ export class DatasetStatsBuilder {
 
   /** Records one trace. */
   add(trace: Trace, ref: TraceRef, figures: TraceFigures): void {
-    const i = this.n++;
     const { tokens, exact } = reasoningTokens(trace);
-    if (!exact) this.allExact = false;
-    this.tokens.set(i, tokens);
-    this.steps.set(i, figures.steps);
-    this.loops.set(i, figures.loops?.loops.length ?? 0);
-    this.wasted.set(i, figures.loops?.wastedTokens ?? 0);
-    const correct = trace.reference?.correct;
+    this.addFigures(ref, {
+      reasoningTokens: tokens,
+      tokensExact: exact,
+      steps: figures.steps,
+      loops: figures.loops?.loops.length ?? 0,
+      wastedTokens: figures.loops?.wastedTokens ?? 0,
+      truncated: trace.truncated,
+      answerFound: trace.finalAnswer !== undefined,
+      correct: trace.reference?.correct ?? null,
+    });
+  }
+
+  /** Records one trace from figures a caller already computed (the dataset browser's row summaries). */
+  addFigures(ref: TraceRef, f: TraceStatsFigures): void {
+    const i = this.n++;
+    if (!f.tokensExact) this.allExact = false;
+    this.tokens.set(i, f.reasoningTokens);
+    this.steps.set(i, f.steps);
+    this.loops.set(i, f.loops);
+    this.wasted.set(i, f.wastedTokens);
     this.flags.set(
       i,
-      (trace.truncated ? FLAG_TRUNCATED : 0) |
-        (trace.finalAnswer !== undefined ? FLAG_ANSWER : 0) |
-        (correct !== undefined ? FLAG_LABELLED : 0) |
-        (correct === true ? FLAG_CORRECT : 0),
+      (f.truncated ? FLAG_TRUNCATED : 0) |
+        (f.answerFound ? FLAG_ANSWER : 0) |
+        (f.correct !== null ? FLAG_LABELLED : 0) |
+        (f.correct === true ? FLAG_CORRECT : 0),
     );
     this.refs.push(ref);
     this.layouts = undefined;

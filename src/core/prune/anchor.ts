@@ -31,6 +31,12 @@ export interface AnchorOptions {
   readonly anchor: string;
   readonly threshold?: number;
   readonly pinned?: Iterable<number>;
+  /**
+   * Rank the dropped steps least like any anchor section first (their best gestalt ratio, ascending),
+   * the order in which a budget removes them; otherwise in step order. Costs one ratio per dropped
+   * step and section.
+   */
+  readonly rankBySimilarity?: boolean;
 }
 
 /** Result: the plan and the section-by-section matches. */
@@ -75,17 +81,21 @@ export function anchorPrune(options: AnchorOptions): AnchorResult {
   const pinSet = new Set(pinned);
   const matches = matchAnchor(options.steps, options.anchor, threshold);
   const matched = new Set(matches.flatMap((m) => (m.step === null ? [] : [m.step])));
+  const dropped = Array.from({ length: n }, (_, i) => i).filter((i) => !matched.has(i) && !pinSet.has(i));
+  const sections = options.rankBySimilarity ? anchorSections(options.anchor) : [];
+  const similarity = new Map(sections.length ? dropped.map((i) => [i, Math.max(...sections.map((text) => gestaltRatio(options.steps[i]!.trim(), text)))]) : []);
+  const order = options.rankBySimilarity ? [...dropped].sort((a, b) => (similarity.get(a) ?? 0) - (similarity.get(b) ?? 0) || a - b) : dropped;
   const reasons = new Map<number, DropReason>();
-  let rank = 0;
-  for (let i = 0; i < n; i++) {
-    if (matched.has(i) || pinSet.has(i)) continue;
+  order.forEach((i, k) => {
+    const score = similarity.get(i);
     reasons.set(i, {
       method: METHOD.anchor,
+      ...(score !== undefined ? { score } : {}),
       scoreName: 'gestaltRatio',
-      rank: ++rank,
+      rank: k + 1,
       rule: `no anchor section matched this step with gestalt ratio ≥ ${threshold} (ASAP stage 1)`,
     });
-  }
+  });
   const unmatched = matches.filter((m) => m.step === null);
   const notes = unmatched.map((m) => `anchor section ${m.section + 1} matched no step`);
   return { plan: makePlan(METHOD.anchor, n, reasons, pinned, { notes }), matches };

@@ -4,7 +4,9 @@
  * If tokens(trace) ≤ budget keep everything; else sort the steps by `firstTokenSurprisal` ascending and
  * remove them one at a time, recounting `tokens("\n\n".join(kept))` after each removal, until the kept
  * text fits. No threshold; no re-scoring (see `asapIterative.ts` for that). Ties: the earlier step goes
- * first (ours; Python's stable sort gives the same). Pinned steps are never candidates.
+ * first (ours; Python's stable sort gives the same). Pinned steps are never candidates. Where ASAP
+ * would remove the last remaining step (a budget below the smallest step), we keep it and report the
+ * budget as not met: the only difference from ASAP's kept set.
  */
 import { resolveBudget, type Budget } from './budget';
 import { joinKept, makePlan, normaliseIndices, type DropReason, type PrunePlan } from './plan';
@@ -69,6 +71,8 @@ export function asapPrune(options: AsapOptions): PrunePlan {
   if (current > target) {
     let rank = 0;
     for (const i of asapOrder(options.firstTokenSurprisal, n, pinned)) {
+      // Never the last step: an empty reasoning is not a pruned trace (ASAP's loop would go on; ours stops).
+      if (kept.length <= 1) break;
       kept = kept.filter((k) => k !== i);
       // Recounting the joined text is ASAP's definition; an additive counter gives the same number.
       const next = additive

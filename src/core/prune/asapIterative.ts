@@ -59,7 +59,8 @@ export async function asapIterativePrune(options: AsapIterativeOptions): Promise
   let current = before;
   let scores: readonly (number | undefined)[] | undefined = options.initialScores;
   let rank = 0;
-  while (current > target) {
+  // Never the last step (as in `asapPrune`).
+  while (current > target && kept.length > 1) {
     throwIfAborted(signal);
     if (!scores) scores = toArray(await options.rescore(kept, signal), n);
     throwIfAborted(signal);

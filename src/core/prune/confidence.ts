@@ -235,7 +235,10 @@ export function confidencePrune(options: ConfidenceOptions): ConfidenceResult {
   const want = { terminationDelay: true, confidenceDeficit: true, ...options.drop };
   const reasons = new Map<number, DropReason>();
   let rank = 0;
-  for (const c of analysis.candidates) {
+  // Rank = the order a budget removes them: termination delay first (the reflection after the answer,
+  // from the end back), then confidence deficit (from the end back).
+  const order = [...analysis.candidates].sort((a, b) => Number(a.kind !== 'termination-delay') - Number(b.kind !== 'termination-delay') || b.index - a.index);
+  for (const c of order) {
     if (pinSet.has(c.index)) continue;
     if (c.kind === 'termination-delay' ? !want.terminationDelay : !want.confidenceDeficit) continue;
     const score = options.confidence?.[c.index];

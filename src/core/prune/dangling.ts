@@ -7,9 +7,11 @@
  *   coefficients), decimals (`3.14`, `0.5`) and fractions (`3/4`, `-5/12` as `5/12`). A number is one
  *   token: `36` does not match inside `360`, `3.6` or `36/7`; thousands separators are removed.
  * - Identifiers: names that look like code or indexed math, not English: containing `_` (`x_1`,
- *   `max_val`), camelCase (`maxSum`), letters followed by digits (`x1`, `a2`), or a name of ≥ 2
- *   characters directly followed by `[` or `(` (`dp[i]`, `gcd(`) or assigned with `=` (`dp = …`).
- *   Single letters and capitalised words are left out (too noisy).
+ *   `max_val`), camelCase (`maxSum`), one to three letters followed by digits (`x1`, `a2`, `dp2`), or
+ *   a name of ≥ 2 characters directly followed by `[` or `(` (`dp[i]`, `gcd(`) or assigned with `=`
+ *   (`dp = …`). Single letters and capitalised words are left out (too noisy). A word glued to a
+ *   number is a missing space, not a name: `and5`, `is6`, `at1`, `becomes5` (a short English word, or
+ *   four or more letters, before the digits) are no identifiers, and their digits no number.
  * - "Introduced": the first step (in order) that mentions the token is dropped, and the token does not
  *   occur in the context (the prompt). It dangles when some kept step after that step mentions it.
  */
@@ -29,10 +31,20 @@ const ENGLISH_CALLS = new Set(['if', 'is', 'in', 'of', 'or', 'as', 'at', 'be', '
 const IDENTIFIER_PATTERNS: readonly RegExp[] = [
   /(?<![\w\\])[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+/g, // x_1, max_val
   /(?<![\w\\])[a-z]+[A-Z][A-Za-z0-9]*/g, // camelCase
-  /(?<![\w\\])[A-Za-z]+\d+\b/g, // x1, a2
+  /(?<![\w\\])[A-Za-z]{1,3}\d+\b/g, // x1, a2, dp2 (not becomes5: see GLUED_WORDS)
   /(?<![\w\\])([a-z][a-z0-9]+)(?=\[|\()/g, // dp[i], gcd(
   /(?<![\w\\])([a-z][a-z0-9]+)(?=\s*=(?!=))/g, // dp = …
 ];
+
+/**
+ * Short English words that a missing space glues to a number in real traces ("Days4 and5", "H is6",
+ * "at1", "add2", "by5"): letters-then-digits with these letters are typos, not names.
+ */
+const GLUED_WORDS = new Set([
+  'an', 'as', 'at', 'be', 'by', 'do', 'go', 'if', 'in', 'is', 'it', 'me', 'my', 'no', 'of', 'on', 'or', 'so', 'to', 'up', 'us', 'we',
+  'add', 'all', 'and', 'any', 'are', 'but', 'can', 'day', 'did', 'for', 'get', 'got', 'had', 'has', 'its', 'let', 'may', 'not', 'now',
+  'off', 'one', 'our', 'out', 'put', 'see', 'set', 'the', 'too', 'two', 'use', 'was', 'way', 'yes', 'yet', 'you',
+]);
 
 /** Numbers a text mentions (normalised: thousands separators removed). */
 export function extractNumbers(text: string): Set<string> {
@@ -51,7 +63,10 @@ export function extractIdentifiers(text: string): Set<string> {
   for (const re of IDENTIFIER_PATTERNS) {
     for (const m of text.matchAll(re)) {
       const name = m[1] ?? m[0];
-      if (!ENGLISH_CALLS.has(name.toLowerCase())) out.add(name);
+      if (ENGLISH_CALLS.has(name.toLowerCase())) continue;
+      const glued = /^([A-Za-z]+)\d+$/.exec(name);
+      if (glued && GLUED_WORDS.has(glued[1]!.toLowerCase())) continue;
+      out.add(name);
     }
   }
   return out;

@@ -4,7 +4,6 @@
  */
 import { makePlan, normaliseIndices, type DropReason, type PrunePlan } from './plan';
 import { METHOD } from './methods';
-import { STEP_SEPARATOR } from '../../shared/vocabulary';
 import { ordinal } from '../../shared/format';
 
 /** Inputs of `entropyPrune`. */
@@ -48,19 +47,5 @@ export function entropyPrune(options: EntropyOptions): PrunePlan {
   return makePlan(METHOD.entropy, n, reasons, pinned);
 }
 
-/** Placeholder the step-entropy paper trains with. */
+/** Placeholder the step-entropy paper trains with (written by `pruneEdits` with `placeholder: true`). */
 export const SKIP_PLACEHOLDER = '[SKIP]';
-
-/**
- * Render the pruned reasoning with a placeholder in place of each dropped step (instead of removing it),
- * joined with `separator`.
- */
-export function renderWithPlaceholders(
-  steps: readonly string[],
-  plan: PrunePlan,
-  placeholder = SKIP_PLACEHOLDER,
-  separator = STEP_SEPARATOR,
-): string {
-  const dropped = new Set(plan.dropped.map((d) => d.index));
-  return steps.map((s, i) => (dropped.has(i) ? placeholder : s)).join(separator);
-}

@@ -54,7 +54,6 @@ export function loopsPrune(options: LoopsPruneOptions): PrunePlan {
   const pinSet = new Set(pinned);
   const reasons = new Map<number, DropReason>();
   const notes: string[] = [];
-  let rank = 0;
   report.loops.forEach((loop) => {
     if (!loop.steps) return;
     const where = loop.steps.period !== undefined
@@ -73,7 +72,7 @@ export function loopsPrune(options: LoopsPruneOptions): PrunePlan {
         method: METHOD.loops,
         ...(score !== undefined ? { score } : {}),
         scoreName: 'repetition',
-        rank: ++rank,
+        rank: 0,
         rule: `repeat ${place?.occurrence ?? '?'} of ${loop.repetitions} of ${where}`,
       });
     }
@@ -82,5 +81,7 @@ export function loopsPrune(options: LoopsPruneOptions): PrunePlan {
   // Invariant: a plan never empties the reasoning (a loop keeps its first occurrence, so this only
   // guards against a report that does not belong to these steps).
   if (n > 0 && reasons.size === n) reasons.delete(0);
-  return makePlan(METHOD.loops, n, reasons, pinned, { notes });
+  // Rank = the order a budget removes them: the last repeats first, so a loop shortens from its end.
+  const ranked = new Map([...reasons.keys()].sort((a, b) => b - a).map((i, k) => [i, { ...reasons.get(i)!, rank: k + 1 }]));
+  return makePlan(METHOD.loops, n, ranked, pinned, { notes });
 }

@@ -143,6 +143,20 @@ export function pruneMethod(id: PruneMethodId): PruneMethodInfo {
   return m;
 }
 
+/**
+ * A method or a chain of methods as typed (`asap`, `loops,asap`): each id pickable, none twice. The
+ * chain runs in order, each method on the steps the previous ones kept (see `PruneRequest.then`).
+ */
+export function parseMethodChain(text: string): { readonly ok: true; readonly method: PruneMethodId; readonly then: readonly PruneMethodId[] } | { readonly ok: false; readonly message: string } {
+  const ids = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const pickable = PICKABLE_METHODS.map((m) => m.id);
+  const bad = ids.find((id) => !(pickable as readonly string[]).includes(id));
+  if (!ids.length || bad !== undefined) return { ok: false, message: `${bad === undefined ? 'no method given' : `unknown method "${bad}"`}: use one of ${pickable.join(', ')}, or a chain such as ${METHOD.loops},${METHOD.asap}` };
+  if (new Set(ids).size !== ids.length) return { ok: false, message: `a method appears twice in "${text}"` };
+  const [method, ...then] = ids as PruneMethodId[];
+  return { ok: true, method: method!, then };
+}
+
 /** The methods a picker offers (not `manual`: pins and toggles already are manual pruning). */
 export const PICKABLE_METHODS: readonly PruneMethodInfo[] = PRUNE_METHODS.filter((m) => m.pickable);
 

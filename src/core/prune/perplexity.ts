@@ -56,7 +56,8 @@ export async function perplexityPrune(options: PerplexityOptions): Promise<Prune
   let rank = 0;
   while (resolved ? current > target : true) {
     const candidates = kept.filter((i) => !pinned.has(i));
-    if (!candidates.length) break;
+    // Never the last step: an empty reasoning is not a pruned trace.
+    if (!candidates.length || kept.length <= 1) break;
     let best: { index: number; ppl: number } | undefined;
     for (const [k, j] of candidates.entries()) {
       throwIfAborted(signal);

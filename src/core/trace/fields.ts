@@ -71,27 +71,51 @@ export function getPath(value: unknown, path: string | readonly PathSegment[]): 
   return cur;
 }
 
+/** One string of a field's text, where it sits in the value, and where it starts in the joined text. */
+export interface TextPiece {
+  /** Path of the string inside the field value (empty when the value is the string). */
+  readonly path: readonly PathSegment[];
+  readonly text: string;
+  /** Offset of `text` in the joined text (`textOf`). */
+  readonly offset: number;
+}
+
 /**
- * Text of a field value: a string; a list of strings (joined by blank lines); content parts of any
- * common provider (`{type:'text', text}`, `{type:'thinking', thinking}`, `{value}`, `{content}`).
- * Undefined for values that hold no text.
+ * Text of a field value, and the strings it is made of in order: a string; a list of strings (joined
+ * by blank lines); content parts of any common provider (`{type:'text', text}`, `{type:'thinking',
+ * thinking}`, `{value}`, `{content}`). Undefined for values that hold no text. The pieces let a writer
+ * put an edited text back into the parts it came from.
  */
-export function textOf(value: unknown, depth = 0): string | undefined {
-  if (typeof value === 'string') return value;
+export function textPieces(value: unknown, depth = 0): { readonly text: string; readonly pieces: readonly TextPiece[] } | undefined {
+  if (typeof value === 'string') return { text: value, pieces: [{ path: [], text: value, offset: 0 }] };
   if (depth > 4) return undefined;
   if (Array.isArray(value)) {
-    const parts = value.map((v) => textOf(v, depth + 1)).filter((s): s is string => s !== undefined && s !== '');
-    if (!parts.length) return undefined;
     // A list of strings is a list of passages; a list of content parts is one text in pieces.
-    return parts.join(value.every((v) => typeof v === 'string') ? '\n\n' : '');
+    const joiner = value.every((v) => typeof v === 'string') ? '\n\n' : '';
+    let text = '';
+    const pieces: TextPiece[] = [];
+    let parts = 0;
+    value.forEach((v, i) => {
+      const part = textPieces(v, depth + 1);
+      if (!part || part.text === '') return;
+      if (parts++ > 0) text += joiner;
+      for (const p of part.pieces) pieces.push({ path: [i, ...p.path], text: p.text, offset: text.length + p.offset });
+      text += part.text;
+    });
+    return parts ? { text, pieces } : undefined;
   }
   if (isRecord(value)) {
     for (const k of ['text', 'thinking', 'value', 'content', 'reasoning']) {
       const t = own(value, k);
-      if (typeof t === 'string') return t;
+      if (typeof t === 'string') return { text: t, pieces: [{ path: [k], text: t, offset: 0 }] };
     }
   }
   return undefined;
+}
+
+/** Text of a field value (see {@link textPieces}); undefined for values that hold no text. */
+export function textOf(value: unknown): string | undefined {
+  return textPieces(value)?.text;
 }
 
 /**

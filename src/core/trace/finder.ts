@@ -168,7 +168,7 @@ function best(leaves: readonly Leaf[], family: 'prompt' | 'reasoning' | 'answer'
 }
 
 /** Correctness as a boolean: true/false, 1/0, "True"/"False", or a one-element list of those. */
-function asCorrect(v: unknown): boolean | undefined {
+export function asCorrect(v: unknown): boolean | undefined {
   if (Array.isArray(v) && v.length === 1) return asCorrect(v[0]);
   if (typeof v === 'boolean') return v;
   if (v === 1 || v === 0) return v === 1;

@@ -13,7 +13,7 @@
  * Tokenization is the model's own (llama.cpp reads the vocabulary from the file), special tokens such
  * as `<think>` included, with offsets recovered by decoding (tokenOffsets.ts).
  */
-import type { Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
+import type { ControlledEvaluateInputItem, Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { GenerateOptions, Generation, ScoredText, ScoreOptions, TokenizedText } from '../backend';
@@ -22,6 +22,7 @@ import { GeneratedText } from '../generatedText';
 import { alignTokens, PieceCache, type PieceDecoder } from '../tokenOffsets';
 import { ModelFolderError } from '../onnx/modelFolder';
 import type { LocalModel } from '../localModel';
+import { fitContext, scoreInWindows, windowOptions, windowSize } from '../window';
 import { ggufIdentity, readGgufSummary, type GgufSummary } from './ggufFile';
 
 export interface GgufRuntimeOptions {
@@ -147,7 +148,6 @@ export class GgufCausalLM implements PieceDecoder, LocalModel {
     const bosId = this.bos;
     const prependBos = (options.prependBos ?? this.model.tokens.shouldPrependBosToken) && bosId !== undefined;
     const seq: number[] = prependBos ? [bosId, ...encoded.ids] : Array.from(encoded.ids);
-    const offset = prependBos ? 1 : 0;
     const n = encoded.ids.length;
     const k = Math.max(0, options.topK ?? 0);
     const wantEntropy = options.entropy ?? true;
@@ -157,51 +157,61 @@ export class GgufCausalLM implements PieceDecoder, LocalModel {
     const topLogprobs = k > 0 ? new Float32Array(n * k).fill(NaN) : undefined;
     const fed = seq.length - 1; // the last token predicts nothing we score
     const chunk = Math.max(1, options.chunkSize ?? this.options.chunkSize ?? 256);
+    const size = windowSize(this.contextLength, options.contextWindow);
+    let window: ScoredText['window'];
     if (fed > 0) {
-      const sequence = (await this.contextFor(fed)).getSequence();
+      // The context holds one window at most: the KV cache never exceeds the model's context.
+      const sequence = (await this.contextFor(Math.min(fed, size))).getSequence();
       try {
-        for (let p = 0; p < fed; p += chunk) {
-          throwIfAborted(options.signal);
-          const end = Math.min(fed, p + chunk);
-          const input = seq.slice(p, end).map((token) => [token as Token, { generateNext: { probabilities: true } }] as [Token, { generateNext: { probabilities: true } }]);
-          const results = await sequence.controlledEvaluate(input);
-          for (let r = 0; r < results.length; r++) {
-            const probabilities = results[r]?.next.probabilities;
-            const pos = p + r + 1 - offset; // the position this row predicts
-            if (!probabilities || pos < 0 || pos >= n) continue;
-            const target = seq[p + r + 1];
-            let h = 0;
-            let chosen = 0;
-            let j = 0;
-            for (const [token, prob] of probabilities) {
-              if (prob > 0) h -= prob * Math.log(prob);
-              if (token === target) chosen = prob;
-              if (j < k) {
-                topIds![pos * k + j] = token;
-                topLogprobs![pos * k + j] = prob > 0 ? Math.log(prob) : MIN_LOGPROB;
+        window = await scoreInWindows(
+          seq,
+          windowOptions(options, size, chunk, prependBos ? bosId : undefined),
+          {
+            startWindow: () => sequence.clearHistory(),
+            feed: async ({ ids, keepFrom, targets, outStart }) => {
+              // Only kept rows ask for the distribution (llama.cpp sorts all V candidates for each).
+              const input = ids.map((token, r): ControlledEvaluateInputItem => (r < keepFrom ? (token as Token) : [token as Token, { generateNext: { probabilities: true } }]));
+              const results = await sequence.controlledEvaluate(input);
+              for (let r = keepFrom; r < ids.length; r++) {
+                const probabilities = results[r]?.next.probabilities;
+                const pos = outStart + r - keepFrom; // the position this row predicts
+                if (!probabilities || pos < 0 || pos >= n) continue;
+                const target = targets[r - keepFrom];
+                let h = 0;
+                let chosen = 0;
+                let j = 0;
+                for (const [token, prob] of probabilities) {
+                  if (prob > 0) h -= prob * Math.log(prob);
+                  if (token === target) chosen = prob;
+                  if (j < k) {
+                    topIds![pos * k + j] = token;
+                    topLogprobs![pos * k + j] = prob > 0 ? Math.log(prob) : MIN_LOGPROB;
+                  }
+                  j++;
+                }
+                logprob[pos] = chosen > 0 ? Math.log(chosen) : MIN_LOGPROB;
+                if (entropy) entropy[pos] = h;
               }
-              j++;
-            }
-            logprob[pos] = chosen > 0 ? Math.log(chosen) : MIN_LOGPROB;
-            if (entropy) entropy[pos] = h;
-          }
-          options.onProgress?.(end, fed);
-        }
+            },
+          },
+        );
       } finally {
         sequence.dispose();
       }
     }
     let topK: ScoredText['topK'];
-    if (topIds && topLogprobs) topK = { k, ids: topIds, tokens: Array.from(topIds, (id) => (id < 0 ? '' : this.piece(id))), logprobs: topLogprobs };
-    return { ...encoded, logprob, entropy, entropyKind: entropy ? 'full' : undefined, topK, bosPrepended: prependBos };
+    if (topIds && topLogprobs) topK = { k, ids: topIds, tokens: options.topKTokens === false ? undefined : Array.from(topIds, (id) => (id < 0 ? '' : this.piece(id))), logprobs: topLogprobs };
+    return { ...encoded, logprob, entropy, entropyKind: entropy ? 'full' : undefined, topK, bosPrepended: prependBos, window };
   }
 
   private async generateNow(prompt: string, options: GenerateOptions): Promise<Generation> {
     const encoded = this.model.tokenize(prompt, true) as number[];
     const bosId = this.bos;
-    const seq = (this.model.tokens.shouldPrependBosToken || encoded.length === 0) && bosId !== undefined ? [bosId, ...encoded] : encoded;
-    if (seq.length === 0) throw new Error('cannot generate from an empty prompt: the model has no BOS token');
-    const maxTokens = Math.max(0, options.maxTokens ?? 256);
+    const withBos = (this.model.tokens.shouldPrependBosToken || encoded.length === 0) && bosId !== undefined;
+    if (!withBos && encoded.length === 0) throw new Error('cannot generate from an empty prompt: the model has no BOS token');
+    // The KV cache never exceeds the context: at most context − 1 new tokens, after the prompt's last tokens.
+    const { ids, maxTokens } = fitContext(encoded, withBos ? 1 : 0, Math.max(0, options.maxTokens ?? 256), windowSize(this.contextLength));
+    const seq = withBos ? [bosId, ...ids] : ids;
     const out = new GeneratedText((ids) => this.decode(ids), seq[seq.length - 1], options.stop, options.onToken);
     let finishReason: Generation['finishReason'] = 'length';
     if (maxTokens > 0) {
@@ -234,13 +244,17 @@ export class GgufCausalLM implements PieceDecoder, LocalModel {
     return { text: out.text, finishReason, tokenCount: out.ids.length };
   }
 
-  /** A context with room for `tokens` tokens (the last one is kept while it is big enough). */
+  /**
+   * A context with room for `tokens` tokens (the last one is kept while it is big enough), never larger
+   * than the model's context: scoring asks for one window, generation for a prompt and answer that fit.
+   */
   private async contextFor(tokens: number): Promise<LlamaContext> {
-    const need = Math.ceil((tokens + 1) / 256) * 256;
+    const limit = windowSize(this.contextLength);
+    const need = Math.min(limit, Math.ceil(tokens / 256) * 256);
     if (this.context && this.context.contextSize >= need) return this.context;
     await this.context?.dispose();
     this.context = undefined;
-    const contextSize = Math.max(need, Math.min(2048, this.model.trainContextSize));
+    const contextSize = Math.max(need, Math.min(2048, limit));
     this.context = await this.model.createContext({
       contextSize,
       batchSize: Math.min(512, contextSize),

@@ -3,7 +3,12 @@
  * llama.cpp), run in a child process so that native inference never blocks (or takes down) the caller.
  * The child is forked from a separately bundled worker script (`workerPath`, built from
  * `src/model/onnx/worker.ts`) on the first request. If it dies (crash, OOM kill) the requests in flight
- * reject with a clear error and the next request forks a new one.
+ * reject with a clear error and the next request forks a new one. Both runtimes get the same guards here:
+ * - cancellation: an aborted call rejects at once; the worker stops at its next chunk, and one that has
+ *   not stopped within `cancelGraceMs` is killed (so work stops within a second whatever a chunk costs);
+ * - a watchdog: a worker with work in flight that reports nothing (no progress, token or answer) for
+ *   `watchdogMs` is hung or stopped (SIGSTOP): its requests fail with a `WatchdogError` and it is
+ *   killed and started again.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
@@ -34,11 +39,28 @@ export interface OnnxBackendOptions {
   readonly execArgv?: readonly string[];
   /** Receives the worker's stderr lines (logging). */
   readonly log?: (line: string) => void;
+  /**
+   * A worker with work in flight that reports nothing for this long is failed and restarted
+   * (default {@link DEFAULT_WATCHDOG_MS}; 0 turns the watchdog off).
+   */
+  readonly watchdogMs?: number | undefined;
+  /** How long a cancelled request may take to stop before its worker is killed (default 500 ms). */
+  readonly cancelGraceMs?: number | undefined;
 }
+
+/** Default watchdog: two minutes without progress (a chunk of a large model on few cores takes tens of seconds). */
+export const DEFAULT_WATCHDOG_MS = 120_000;
+/** Silence allowed while the process starts and loads the model, whatever the watchdog. */
+const LOAD_WATCHDOG_MS = 60_000;
 
 /** The worker process ended while a request was in flight. */
 export class WorkerExitedError extends Error {
-  override readonly name = 'WorkerExitedError';
+  override readonly name: string = 'WorkerExitedError';
+}
+
+/** The worker reported no progress for the watchdog's time: it was killed and started again. */
+export class WatchdogError extends WorkerExitedError {
+  override readonly name = 'WatchdogError';
 }
 
 interface Pending {
@@ -47,6 +69,8 @@ interface Pending {
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
   readonly onToken?: ((text: string) => void) | undefined;
   readonly child: ChildProcess;
+  /** The caller has gone (aborted): the entry waits for the worker to confirm that it stopped. */
+  cancelled?: boolean;
 }
 
 interface Worker {
@@ -54,6 +78,10 @@ interface Worker {
   /** Resolves once the model is loaded in this child. */
   readonly ready: Promise<LoadedModelInfo>;
   stderrTail: string;
+  /** When the worker last said anything, or was last given work while idle (watchdog). */
+  lastHeard: number;
+  loaded: boolean;
+  watchdog?: NodeJS.Timeout;
 }
 
 export class OnnxBackend implements ScoringBackend {
@@ -111,6 +139,8 @@ export class OnnxBackend implements ScoringBackend {
     this.worker = undefined;
     if (!w || w.child.exitCode !== null || w.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
+    // Work still in flight (a cancelled request finishing its chunk) is not worth waiting for.
+    if (this.busy(w)) w.child.kill('SIGKILL');
     try {
       w.child.send({ type: 'shutdown' } satisfies ToWorker);
     } catch {
@@ -131,6 +161,8 @@ export class OnnxBackend implements ScoringBackend {
     const w = this.ensureWorker();
     await this.withSignal(w.ready, signal);
     const id = this.nextId++;
+    // An idle worker's silence is not a hang: the watchdog counts from when it is given work.
+    if (!this.busy(w)) w.lastHeard = Date.now();
     const result = new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, child: w.child, ...callbacks });
     });
@@ -138,14 +170,21 @@ export class OnnxBackend implements ScoringBackend {
     if (!signal) return result;
     const onAbort = (): void => {
       const p = this.pending.get(id);
-      if (!p) return;
-      this.pending.delete(id);
+      if (!p || p.cancelled) return;
+      p.cancelled = true;
+      p.reject(abortReason(signal));
       try {
         w.child.send({ type: 'cancel', id } satisfies ToWorker);
       } catch {
         /* worker gone */
       }
-      p.reject(abortReason(signal));
+      // The worker answers a cancel at its next chunk; one that does not within the grace is killed,
+      // so the work stops within a second whatever a chunk costs (the next request starts a new one).
+      const timer = setTimeout(() => {
+        if (this.pending.get(id) !== p) return;
+        this.fail(w, (why) => new WorkerExitedError(why), `the model process (${basename(this.options.modelDir)}) did not stop within ${this.cancelGraceMs} ms of a cancel and was stopped; the next request starts a new one`);
+      }, this.cancelGraceMs);
+      timer.unref();
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -167,13 +206,22 @@ export class OnnxBackend implements ScoringBackend {
     const worker: Worker = {
       child,
       stderrTail: '',
+      lastHeard: Date.now(),
+      loaded: false,
       ready: new Promise<LoadedModelInfo>((resolve, reject) => {
         this.pending.set(loadId, { resolve: resolve as (v: unknown) => void, reject, child });
       }),
     };
     // A failed load must not leave an unhandled rejection when nobody awaits `ready` yet.
-    worker.ready.then((info) => (this.info = info), () => undefined);
+    worker.ready.then(
+      (info) => {
+        this.info = info;
+        worker.loaded = true;
+      },
+      () => undefined,
+    );
     this.worker = worker;
+    this.watch(worker);
     const onData = (chunk: Buffer): void => {
       const text = chunk.toString('utf8');
       worker.stderrTail = (worker.stderrTail + text).slice(-2000);
@@ -201,8 +249,14 @@ export class OnnxBackend implements ScoringBackend {
   private onMessage(child: ChildProcess, raw: unknown): void {
     if (!isFromWorker(raw)) return;
     const message: FromWorker = raw;
+    if (this.worker?.child === child) this.worker.lastHeard = Date.now();
     const p = this.pending.get(message.id);
     if (!p || p.child !== child) return;
+    if (p.cancelled) {
+      // The worker confirms that a cancelled request stopped (or finished anyway): nobody waits for it.
+      if (message.type === 'result' || message.type === 'error') this.pending.delete(message.id);
+      return;
+    }
     switch (message.type) {
       case 'progress':
         p.onProgress?.(message.done, message.total);
@@ -234,12 +288,52 @@ export class OnnxBackend implements ScoringBackend {
 
   private onExit(worker: Worker, why: string): void {
     if (this.worker === worker) this.worker = undefined;
+    if (worker.watchdog) clearInterval(worker.watchdog);
     const tail = worker.stderrTail.trim().split('\n').slice(-3).join(' | ');
     for (const [id, p] of this.pending) {
       if (p.child !== worker.child) continue;
       this.pending.delete(id);
       p.reject(new WorkerExitedError(`${why} while working on ${basename(this.options.modelDir)}${tail ? ` (last output: ${tail})` : ''}; the next request starts a new one`));
     }
+  }
+
+  private get cancelGraceMs(): number {
+    return this.options.cancelGraceMs ?? 500;
+  }
+
+  /** True while `worker` has requests in flight (cancelled ones included: it is still working on them). */
+  private busy(worker: Worker): boolean {
+    for (const p of this.pending.values()) if (p.child === worker.child) return true;
+    return false;
+  }
+
+  /** Checks `worker` for silence while it has work in flight (the watchdog). */
+  private watch(worker: Worker): void {
+    const limit = this.options.watchdogMs ?? DEFAULT_WATCHDOG_MS;
+    if (!(limit > 0)) return;
+    worker.watchdog = setInterval(() => {
+      // Until the model is loaded the process may still be starting (Node, onnxruntime, the weights):
+      // it sends heartbeats while it loads, but gets at least a minute before it counts as hung.
+      if (!this.busy(worker) || Date.now() - worker.lastHeard <= (worker.loaded ? limit : Math.max(limit, LOAD_WATCHDOG_MS))) return;
+      const seconds = (limit / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 });
+      this.fail(worker, (why) => new WatchdogError(why), `the model process (${basename(this.options.modelDir)}) reported no progress for ${seconds} s (hung, or stopped with SIGSTOP): it was killed and is started again`);
+      // Started again at once when it had loaded the model (so the next request finds it ready); a load
+      // that hangs is not retried until something asks for the model.
+      if (worker.loaded && !this.disposed && !this.worker) this.ensureWorker();
+    }, Math.max(100, Math.min(1000, limit / 4)));
+    worker.watchdog.unref();
+  }
+
+  /** Rejects every request of `worker` with `error(why)`, then kills it (SIGKILL stops a stopped process too). */
+  private fail(worker: Worker, error: (why: string) => Error, why: string): void {
+    if (this.worker === worker) this.worker = undefined;
+    if (worker.watchdog) clearInterval(worker.watchdog);
+    for (const [id, p] of this.pending) {
+      if (p.child !== worker.child) continue;
+      this.pending.delete(id);
+      p.reject(error(why));
+    }
+    worker.child.kill('SIGKILL');
   }
 
   private withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

@@ -18,10 +18,12 @@ export interface ReductionOutput {
   readonly topIds: Int32Array | null;
   /** `T × k` logprobs. */
   readonly topLogprobs: Float32Array | null;
+  /** 1-based rank of the observed token in the row (1 + logits above it), or null when not asked. */
+  readonly rank: Int32Array | null;
 }
 
-/** Allocates output buffers for `positions` rows. */
-export function createReductionOutput(positions: number, k: number, entropy: boolean): ReductionOutput {
+/** Allocates output buffers for `positions` rows (`rank`: also the observed token's rank, GLTR-style). */
+export function createReductionOutput(positions: number, k: number, entropy: boolean, rank = false): ReductionOutput {
   const logprob = new Float32Array(positions).fill(NaN);
   return {
     logprob,
@@ -29,6 +31,7 @@ export function createReductionOutput(positions: number, k: number, entropy: boo
     k,
     topIds: k > 0 ? new Int32Array(positions * k).fill(-1) : null,
     topLogprobs: k > 0 ? new Float32Array(positions * k).fill(NaN) : null,
+    rank: rank ? new Int32Array(positions) : null,
   };
 }
 
@@ -58,9 +61,14 @@ export function reduceRows(
 ): void {
   const k = out.k;
   const wantEntropy = out.entropy !== null;
+  const wantRank = out.rank !== null;
   for (let r = 0; r < rows; r++) {
     const base = logitsOffset + r * vocab;
     const end = base + vocab;
+    const target = targets[r]!;
+    // The observed token's logit: counting the logits above it gives its rank in the same pass.
+    const observed = wantRank && target >= 0 ? logits[base + target]! : Infinity;
+    let above = 0;
     let m = logits[base]!;
     let s = 0;
     let u = 0;
@@ -80,6 +88,7 @@ export function reduceRows(
         const e = Math.exp(y);
         s += e;
         u += e * y;
+        if (x > observed) above++;
         if (k > 0 && x > threshold) {
           filled = heapPush(scratch!, k, filled, x, i - base);
           threshold = filled === k ? scratch!.values[0]! : -Infinity;
@@ -91,6 +100,7 @@ export function reduceRows(
       for (let i = base; i < end; i++) {
         const x = logits[i]!;
         s += Math.exp(x - m);
+        if (x > observed) above++;
         if (k > 0 && x > threshold) {
           filled = heapPush(scratch!, k, filled, x, i - base);
           threshold = filled === k ? scratch!.values[0]! : -Infinity;
@@ -100,8 +110,8 @@ export function reduceRows(
     const logS = Math.log(s);
     const logZ = m + logS;
     const pos = outStart + r;
-    const target = targets[r]!;
     if (target >= 0) out.logprob[pos] = logits[base + target]! - logZ;
+    if (wantRank && target >= 0) out.rank![pos] = above + 1;
     if (wantEntropy) out.entropy[pos] = logS - u / s;
     if (k > 0) writeTopK(scratch!, filled, logZ, out, pos);
   }

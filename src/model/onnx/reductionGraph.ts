@@ -7,6 +7,7 @@
  *
  *   x = Cast(logits) (fp16 exports) · lsm = LogSoftmax(x) · logprob = GatherElements(lsm, targets)
  *   entropy = −ReduceSum(Exp(lsm) · lsm) · top = TopK(lsm, k)
+ *   above = ReduceSum(Cast(Greater(lsm, logprob))): the observed token's rank − 1 (GLTR), fetched only when asked
  */
 import { OnnxType, int64Initializer, model, node, valueInfo } from './onnxProto';
 
@@ -19,6 +20,7 @@ export const Reduction = {
   entropy: 'entropy',
   topValues: 'top_values',
   topIndices: 'top_indices',
+  above: 'above',
 } as const;
 
 /** The reduction model for logits rows of `vocab` columns (`float16` logits are cast first). */
@@ -36,6 +38,9 @@ export function reductionModel(logitsType: 'float32' | 'float16', vocab: number)
     node('ReduceSum', ['p_log_p', 'last_axis'], ['neg_entropy'], [{ name: 'keepdims', int: 0 }]),
     node('Neg', ['neg_entropy'], [R.entropy]),
     node('TopK', ['lsm', R.k], [R.topValues, R.topIndices], [{ name: 'axis', int: -1 }, { name: 'largest', int: 1 }, { name: 'sorted', int: 1 }]),
+    node('Greater', ['lsm', 'chosen'], ['is_above']),
+    node('Cast', ['is_above'], ['above_f'], [{ name: 'to', int: OnnxType.Float }]),
+    node('ReduceSum', ['above_f', 'last_axis'], [R.above], [{ name: 'keepdims', int: 0 }]),
   ];
   return model(
     {
@@ -52,6 +57,7 @@ export function reductionModel(logitsType: 'float32' | 'float16', vocab: number)
         valueInfo(R.entropy, OnnxType.Float, ['rows']),
         valueInfo(R.topValues, OnnxType.Float, ['rows', 'k']),
         valueInfo(R.topIndices, OnnxType.Int64, ['rows', 'k']),
+        valueInfo(R.above, OnnxType.Float, ['rows']),
       ],
     },
     13,

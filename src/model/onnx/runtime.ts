@@ -15,6 +15,7 @@ import { mulberry32 } from '../../core/random';
 import { GeneratedText } from '../generatedText';
 import { TopKScratch, argmax, createReductionOutput, halfToFloat, reduceRows, type ReductionOutput } from './reduce';
 import { Reduction, reductionModel } from './reductionGraph';
+import { fitContext, scoreInWindows, windowOptions, windowSize } from '../window';
 
 export interface RuntimeOptions {
   /** ONNX file in `onnx/` (`model_quantized`…); default `model`, else the first variant present. */
@@ -233,7 +234,7 @@ export class OnnxCausalLM implements LocalModel {
     const k = out.k;
     const block = Math.max(1, Math.floor((4 << 20) / V));
     const kTensor = new ort.Tensor('int64', BigInt64Array.from([BigInt(Math.max(1, k))]), [1]);
-    const fetches = [Reduction.logprob, ...(out.entropy ? [Reduction.entropy] : []), ...(k > 0 ? [Reduction.topValues, Reduction.topIndices] : [])];
+    const fetches = [Reduction.logprob, ...(out.entropy ? [Reduction.entropy] : []), ...(k > 0 ? [Reduction.topValues, Reduction.topIndices] : []), ...(out.rank ? [Reduction.above] : [])];
     for (let r0 = 0; r0 < rows; r0 += block) {
       const n = Math.min(block, rows - r0);
       const slice = logits.subarray(r0 * V, (r0 + n) * V);
@@ -246,6 +247,10 @@ export class OnnxCausalLM implements LocalModel {
       const pos = outStart + r0;
       out.logprob.set(result[Reduction.logprob]!.data as Float32Array, pos);
       if (out.entropy) out.entropy.set(result[Reduction.entropy]!.data as Float32Array, pos);
+      if (out.rank) {
+        const above = result[Reduction.above]!.data as Float32Array;
+        for (let i = 0; i < above.length; i++) out.rank[pos + i] = above[i]! + 1;
+      }
       if (k > 0) {
         out.topLogprobs!.set(result[Reduction.topValues]!.data as Float32Array, pos * k);
         const ids = result[Reduction.topIndices]!.data as BigInt64Array;
@@ -255,42 +260,60 @@ export class OnnxCausalLM implements LocalModel {
     }
   }
 
-  /** Scores `text`: chunked teacher-forced passes with the KV cache, reduced row by row. */
+  /**
+   * Scores `text`: chunked teacher-forced passes with the KV cache, reduced row by row; a text longer
+   * than the context (or `contextWindow`) in overlapping windows (window.ts), so the KV cache never
+   * holds more than one window.
+   */
   async score(text: string, options: ScoreOptions & { jsReduction?: boolean } = {}): Promise<ScoredText> {
     const encoded = this.tokenizer.encode(text);
     const bos = options.prependBos ?? this.tokenizer.addBosByDefault;
     const bosId = this.tokenizer.bosTokenId;
     const prependBos = bos && bosId !== undefined;
     const seq = prependBos ? [bosId, ...encoded.ids] : Array.from(encoded.ids);
-    const offset = prependBos ? 1 : 0;
     const n = encoded.ids.length;
     const k = Math.max(0, Math.min(options.topK ?? 0, this.vocab));
-    const out = createReductionOutput(n, k, options.entropy ?? true);
+    const out = createReductionOutput(n, k, options.entropy ?? true, options.rank ?? false);
     const chunk = Math.max(1, options.chunkSize ?? this.options.chunkSize ?? defaultChunkSize(this.vocab));
+    const size = windowSize(this.contextLength, options.contextWindow);
     const scratch = k > 0 ? new TopKScratch(k) : null;
     // The reduction runs in onnxruntime (reductionGraph.ts) on a buffer the model writes its logits
     // into; the JavaScript loop (reduce.ts) is the fallback, and the only path with `jsReduction`.
     const reducer = options.jsReduction ? null : await this.reduction();
-    const buffer = reducer ? (this.logitsType === 'float16' ? new Uint16Array(Math.min(chunk, seq.length) * this.vocab) : new Float32Array(Math.min(chunk, seq.length) * this.vocab)) : undefined;
-    // Every position but the last predicts the next token; the last token need not be fed at all.
-    const fed = seq.length - 1;
+    const rows = Math.min(chunk, seq.length);
+    const buffer = reducer ? (this.logitsType === 'float16' ? new Uint16Array(rows * this.vocab) : new Float32Array(rows * this.vocab)) : undefined;
     let past: Past | null = null;
-    for (let p = 0; p < fed; p += chunk) {
-      throwIfAborted(options.signal);
-      const end = Math.min(fed, p + chunk);
-      const { logits, raw, rows, present } = await this.forward(seq.slice(p, end), past, p, end - p, buffer);
+    let window: ScoredText['window'];
+    try {
+      window = await scoreInWindows(
+        seq,
+        windowOptions(options, size, chunk, prependBos ? bosId : undefined),
+        {
+          startWindow: () => {
+            disposePast(past);
+            past = null;
+          },
+          feed: async ({ ids, past: pastLength, keepFrom, targets, outStart }) => {
+            const T = ids.length;
+            // A chunk that only reads context keeps one row (the least the graph returns).
+            const kept = T - keepFrom;
+            const { logits, raw, rows, present } = await this.forward(ids, past, pastLength, kept > 0 ? T : 1, kept > 0 ? buffer : undefined);
+            disposePast(past);
+            past = present;
+            if (kept === 0) return;
+            if (raw.length !== rows * this.vocab) throw new Error(`logits have ${raw.length / rows} columns, expected ${this.vocab}`);
+            const V = this.vocab;
+            if (reducer) await this.reduceInGraph(reducer, raw.subarray(keepFrom * V, T * V), kept, targets, out, outStart);
+            else reduceRows(logits, keepFrom * V, kept, V, Int32Array.from(targets), out, outStart, scratch);
+          },
+        },
+      );
+    } finally {
       disposePast(past);
-      past = present;
-      if (raw.length !== rows * this.vocab) throw new Error(`logits have ${raw.length / rows} columns, expected ${this.vocab}`);
-      const targets = seq.slice(p + 1, end + 1);
-      if (reducer) await this.reduceInGraph(reducer, raw, rows, targets, out, p + 1 - offset);
-      else reduceRows(logits, 0, rows, this.vocab, Int32Array.from(targets), out, p + 1 - offset, scratch);
-      options.onProgress?.(end, fed);
     }
-    disposePast(past);
     let topK: ScoredText['topK'];
     if (k > 0) {
-      const tokens = Array.from(out.topIds!, (id) => (id < 0 ? '' : this.tokenizer.piece(id)));
+      const tokens = options.topKTokens === false ? undefined : Array.from(out.topIds!, (id) => (id < 0 ? '' : this.tokenizer.piece(id)));
       topK = { k, ids: out.topIds!, tokens, logprobs: out.topLogprobs! };
     }
     return {
@@ -299,7 +322,9 @@ export class OnnxCausalLM implements LocalModel {
       entropy: out.entropy ?? undefined,
       entropyKind: out.entropy ? 'full' : undefined,
       topK,
+      ...(out.rank ? { rank: out.rank } : {}),
       bosPrepended: prependBos,
+      window,
     };
   }
 
@@ -310,9 +335,11 @@ export class OnnxCausalLM implements LocalModel {
   async generate(prompt: string, options: GenerateOptions & { recompute?: boolean; chunkSize?: number } = {}): Promise<Generation & { ids: number[] }> {
     const encoded = this.tokenizer.encode(prompt);
     const bosId = this.tokenizer.bosTokenId;
-    const seq = (this.tokenizer.addBosByDefault || encoded.ids.length === 0) && bosId !== undefined ? [bosId, ...encoded.ids] : Array.from(encoded.ids);
-    if (seq.length === 0) throw new Error('cannot generate from an empty prompt: the model has no BOS token');
-    const maxTokens = Math.max(0, options.maxTokens ?? 256);
+    const withBos = (this.tokenizer.addBosByDefault || encoded.ids.length === 0) && bosId !== undefined;
+    if (!withBos && encoded.ids.length === 0) throw new Error('cannot generate from an empty prompt: the model has no BOS token');
+    // The KV cache never exceeds the context: at most context − 1 new tokens, after the prompt's last tokens.
+    const { ids: promptIds, maxTokens } = fitContext(Array.from(encoded.ids), withBos ? 1 : 0, Math.max(0, options.maxTokens ?? 256), windowSize(this.contextLength));
+    const seq = withBos ? [bosId, ...promptIds] : promptIds;
     const temperature = options.temperature ?? 0;
     const topP = options.topP ?? 1;
     const eos = new Set(this.folder.shape.eosTokenIds);
@@ -332,6 +359,7 @@ export class OnnxCausalLM implements LocalModel {
         disposePast(past);
         past = r.present;
         row = r.logits.slice((r.rows - 1) * this.vocab);
+        options.onProgress?.(end, seq.length);
       }
     };
     let finishReason: Generation['finishReason'] = 'length';

@@ -1,8 +1,9 @@
 /**
  * Entry point of the model worker process (bundled separately; forked by `OnnxBackend`). It loads the
  * model on request (an ONNX folder with onnxruntime-node, a `.gguf` file with llama.cpp), runs one request
- * at a time, and cancels the running one between chunks / decode steps when asked. Set
- * `ORT_DISABLE_TELEMETRY=1` in its environment.
+ * at a time, and cancels the running one between chunks / decode steps when asked (a queued one at once).
+ * It reports progress after every chunk, decode step and, while a model loads, every second: the
+ * client's watchdog takes silence for a hang. Set `ORT_DISABLE_TELEMETRY=1` in its environment.
  */
 import { AbortError } from '../backend';
 import type { LocalModel } from '../localModel';
@@ -13,6 +14,8 @@ process.env.ORT_DISABLE_TELEMETRY = '1';
 
 let model: LocalModel | undefined;
 const controllers = new Map<number, AbortController>();
+/** The request being worked on (others wait in `queue`). */
+let running: number | undefined;
 let queue: Promise<void> = Promise.resolve();
 
 function send(message: FromWorker): void {
@@ -25,7 +28,13 @@ async function handle(message: Exclude<ToWorker, { type: 'cancel' } | { type: 's
     case 'load': {
       if (model) await model.dispose();
       model = undefined;
-      model = await loadLocalModel(message.modelDir, message.options);
+      // Loading is one long native call with no chunks to report: a heartbeat says the process is alive.
+      const heartbeat = setInterval(() => send({ type: 'progress', id: message.id, done: 0, total: 0 }), 250);
+      try {
+        model = await loadLocalModel(message.modelDir, message.options);
+      } finally {
+        clearInterval(heartbeat);
+      }
       const info: LoadedModelInfo = { id: model.id, name: model.name, vocab: model.vocab, kind: model.kind, path: message.modelDir };
       return info;
     }
@@ -42,6 +51,7 @@ async function handle(message: Exclude<ToWorker, { type: 'cancel' } | { type: 's
         ...message.options,
         signal,
         onToken: (text) => send({ type: 'token', id: message.id, text }),
+        onProgress: (done, total) => send({ type: 'progress', id: message.id, done, total }),
       });
       return { text: g.text, finishReason: g.finishReason, tokenCount: g.tokenCount };
     }
@@ -65,13 +75,22 @@ process.on('message', (raw: unknown) => {
     return;
   }
   if (message.type === 'cancel') {
-    controllers.get(message.id)?.abort();
+    const controller = controllers.get(message.id);
+    if (!controller) return;
+    controller.abort();
+    // A request still waiting its turn is answered now (the one running answers at its next chunk).
+    if (message.id !== running) {
+      controllers.delete(message.id);
+      send({ type: 'error', id: message.id, name: 'AbortError', message: 'cancelled before it started' });
+    }
     return;
   }
   const controller = new AbortController();
   controllers.set(message.id, controller);
   // One request at a time: the session is not re-entrant and cores are shared anyway.
   queue = queue.then(async () => {
+    if (!controllers.has(message.id)) return; // cancelled while it waited, and answered then
+    running = message.id;
     try {
       const value = await handle(message, controller.signal);
       send({ type: 'result', id: message.id, value: value as never });
@@ -79,6 +98,7 @@ process.on('message', (raw: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));
       send({ type: 'error', id: message.id, name: err.name, message: err.message });
     } finally {
+      running = undefined;
       controllers.delete(message.id);
     }
   });
@@ -86,3 +106,5 @@ process.on('message', (raw: unknown) => {
 
 // The parent went away: nothing left to serve.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal reaches the whole process group: the parent decides (it cancels, or shuts this down).
+process.on('SIGINT', () => undefined);

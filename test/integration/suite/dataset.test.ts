@@ -8,7 +8,9 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../../../src/commands/commandIds';
 import { readTraces } from '../../../src/core/trace';
 import { segment } from '../../../src/core/steps';
-import type { DatasetDescription, DatasetQuery, DatasetRowsResult, DatasetView } from '../../../src/shared/datasetProtocol';
+import type { BehavioursState, DatasetDashboard, DatasetDescription, DatasetQuery, DatasetRowsResult, DatasetView } from '../../../src/shared/datasetProtocol';
+import type { ViewDescription } from '../../../src/shared/protocol';
+import { normaliseForSearch } from '../../../src/dataset/textIndex';
 
 const EXTENSION_ID = 'reasoning-lens.reasoning-lens';
 const VIEW_TYPE = 'reasoningLens.dataset';
@@ -161,7 +163,9 @@ describe('Dataset browser', () => {
     const complete = await internal<DatasetView>({ action: 'whenComplete', timeoutMs: 120_000 });
     const completeMs = Date.now() - started;
     assert.equal(complete.rows, 100_000);
+    // A full-text term: the search index is built in the background on this first search.
     await internal({ action: 'setQuery', query: { filter: 'question:99999', sort: null } });
+    await internal({ action: 'whenSearched', timeoutMs: 120_000 });
     await describeUntil((d) => d.rows === 1 && d.visible.length === 1, 'the one row matching question:99999');
     // The harness forwards only mocha's own lines: keep the figures in a file beside the results.
     const figures = { rows: 100_000, indexedMs: view.indexedAfterMs, firstRowsOnScreenMs: firstRowsMs, allSummarisedMs: completeMs };
@@ -169,6 +173,108 @@ describe('Dataset browser', () => {
     mkdirSync(results, { recursive: true });
     writeFileSync(join(results, 'dataset-100k.json'), JSON.stringify(figures, null, 2));
     console.log(`[dataset] 100,000 rows: indexed in ${view.indexedAfterMs} ms, first rows on screen after ${firstRowsMs} ms, all summarised after ${completeMs} ms`);
+    await closeAll();
+  });
+  it('searches the full prompt, reasoning and answer, streaming matches in; the dashboard bars filter the table', async () => {
+    const { traces } = await readTraces(samplePath);
+    const norm = (t: (typeof traces)[number]) => [t.id, t.prompt, t.reasoning, t.answer].map(normaliseForSearch);
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(samplePath), VIEW_TYPE);
+    await internal({ action: 'whenComplete' });
+
+    // "twice" is in prompts the shortened question column does not show.
+    await internal({ action: 'setQuery', query: { filter: 'twice', sort: null } });
+    const searched = await internal<DatasetView>({ action: 'whenSearched' });
+    const expected = traces.filter((t) => norm(t).some((p) => p.includes('twice')));
+    assert.ok(expected.length > 3 && expected.length < traces.length);
+    assert.equal(searched.rows, expected.length);
+    assert.equal(searched.search?.phase, 'done');
+    await describeUntil((d) => d.rows === expected.length && d.filter === 'twice', 'the search results on screen');
+    const found = await internal<DatasetRowsResult>({ action: 'rows', start: 0, count: 1000 });
+    assert.deepEqual(found.rows.map((r) => r.traceId), expected.map((t) => t.id));
+
+    // The dashboard, as drawn: a click on the "no" bar of Correct puts correct:no next to the search.
+    await internal({ action: 'setQuery', query: { filter: '', sort: null } });
+    const dashboard = await internal<DatasetDashboard>({ action: 'dashboard' });
+    assert.equal(dashboard.traces, traces.length);
+    const correct = dashboard.charts.find((c) => c.metric === 'correct');
+    assert.ok(correct, 'the sample has correctness labels');
+    const noBar = correct.bars.findIndex((b) => b.label === 'no');
+    const drawn = await describeUntil((d) => d.charts.length === dashboard.charts.length, 'the charts drawn');
+    assert.deepEqual(drawn.charts.find((c) => c.metric === 'correct')?.bars.map((b) => b.count), correct.bars.map((b) => b.count));
+    await internal({ action: 'setQuery', query: { filter: 'twice', sort: null } });
+    await internal({ action: 'clickBar', metric: 'correct', bar: noBar });
+    const both = expected.filter((t) => t.reference?.correct === false).length;
+    const clicked = await describeUntil((d) => d.filter === 'twice correct:no' && d.rows === both, 'the search and the bar\'s filter');
+    assert.equal(clicked.charts.find((c) => c.metric === 'correct')?.bars[noBar]?.active, true, 'the clicked bar is highlighted');
+    // A second click takes the bar's filter out again.
+    await internal({ action: 'clickBar', metric: 'correct', bar: noBar });
+    await describeUntil((d) => d.filter === 'twice' && d.rows === expected.length, 'the bar\'s filter removed');
+    await internal({ action: 'setQuery', query: { filter: '', sort: null } });
+    await closeAll();
+  });
+
+  it('drives the side panel with the selected row', async () => {
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(samplePath), VIEW_TYPE);
+    await internal({ action: 'whenComplete' });
+    await describeUntil((d) => d.visible.length > 10, 'rows rendered');
+    const rows = (await internal<DatasetRowsResult>({ action: 'rows', start: 0, count: 10 })).rows;
+    for (const position of [7, 2]) {
+      const row = rows[position]!;
+      await internal({ action: 'select', row: position });
+      const shortId = row.traceId.split('/').pop() ?? row.traceId;
+      const deadline = Date.now() + 20_000;
+      let panel: ViewDescription | undefined;
+      while (Date.now() < deadline) {
+        panel = await vscode.commands.executeCommand<ViewDescription>(CommandIds.describePanel);
+        if (panel?.title.includes(`[${row.record + 1}]`) && panel.title.includes(shortId)) break;
+        await sleep(200);
+      }
+      assert.ok(panel?.title.includes(`[${row.record + 1}]`) && panel.title.includes(shortId), `the side panel shows ${panel?.title}, not row ${position} (${row.traceId})`);
+      assert.ok((panel?.steps ?? 0) > 0);
+    }
+    await closeAll();
+  });
+
+  it('finds recurring behaviours, opens an example at its step and exports the handbook', async () => {
+    const path = join(scratch, 'behaviours.jsonl');
+    const step = 'Wait, let me double-check the sum once more before answering.';
+    const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({
+      messages: [{ role: 'user', content: `What is ${i} + ${i}?` }, { role: 'assistant', content: `<think>First add ${i} and ${i}.\n\n${step}\n\nSo it is ${2 * i}.</think>\\boxed{${2 * i}}` }],
+      uid: `sum-${i}`,
+      is_correct: i % 4 !== 0,
+    }));
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(path), VIEW_TYPE);
+    const view = await internal<DatasetView>({ action: 'whenComplete' });
+    // The file's own id and correctness, which the chat schema does not read.
+    assert.deepEqual(view.fields, { id: 'uid', correct: 'is_correct', source: 'detected' });
+    const first = await describeUntil((d) => d.fileName === 'behaviours.jsonl' && d.visible.length > 0, 'rows with the file\'s ids');
+    assert.equal(first.visible[0]?.id, 'sum-0');
+
+    const state = await internal<BehavioursState>({ action: 'behaviours' });
+    assert.equal(state.phase, 'done');
+    const wait = state.behaviours.find((b) => b.label.startsWith('Wait, let me double-check'));
+    assert.ok(wait, `behaviours: ${state.behaviours.map((b) => b.label).join(' | ')}`);
+    assert.equal(wait.traces, 30);
+    await describeUntil((d) => d.tab === 'behaviours' && d.behaviours === state.behaviours.length, 'the behaviours drawn');
+
+    await internal({ action: 'clickExample', rank: wait.rank, example: 0 });
+    const deadline = Date.now() + 20_000;
+    while (vscode.window.activeTextEditor?.document.uri.scheme !== 'reasoning-lens' && Date.now() < deadline) await sleep(100);
+    const editor = vscode.window.activeTextEditor;
+    assert.equal(editor?.document.uri.scheme, 'reasoning-lens', 'the example opened in a trace view');
+    await sleep(200);
+    assert.equal(editor.document.getText(editor.selection), step, 'the example\'s step is selected');
+
+    const out = join(scratch, 'handbook.md');
+    await internal({ action: 'exportHandbook', path: out });
+    const markdown = readFileSync(out, 'utf8');
+    assert.match(markdown, /^# Behaviour handbook: behaviours\.jsonl/);
+    assert.match(markdown, /Wait, let me double\\-check the sum/);
+    // Never over the source: the command fails (shown to the user) and the file stays as it was.
+    const before = sha256(path);
+    assert.equal(await internal({ action: 'exportHandbook', path }), undefined);
+    assert.equal(sha256(path), before);
     await closeAll();
   });
 });

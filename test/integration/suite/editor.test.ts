@@ -4,117 +4,19 @@
  * Expected values are computed here from the core readers, independently of the extension's state.
  */
 import * as assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { CommandIds } from '../../../src/commands/commandIds';
 import { readTraces } from '../../../src/core/trace';
-import type { Trace } from '../../../src/core/trace/types';
 import { segment } from '../../../src/core/steps';
-import type { Step } from '../../../src/core/types';
-import type { AppliedDecorations, RangeTuple } from '../../../src/editor/decorations';
-import type { StatusDescription } from '../../../src/editor/statusBar';
 import { ScoreCache } from '../../../src/pipeline/scoreCache';
 import { tokenTableFromFile } from '../../../src/core/tokenTable';
-
-const EXTENSION_ID = 'reasoning-lens.reasoning-lens';
-const repoRoot = resolve(__dirname, '..', '..', '..');
-
-interface EditorDescription {
-  uri: string;
-  metric: string;
-  traceActive: boolean;
-  steps: number | null;
-  kept: number[] | null;
-  pinned: number[] | null;
-  scored: boolean | null;
-  scoreSource: string | null;
-  decorations: AppliedDecorations | null;
-  statusBar: StatusDescription;
-  codeLens: { uri: string; lenses: number; at: number; durationMs: number } | null;
-  surprisingTokens: RangeTuple[];
-}
-
-const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function workspaceFile(...parts: string[]): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the integration workspace has no folder');
-  return vscode.Uri.joinPath(folder.uri, ...parts);
-}
-
-async function describeEditor(uri?: vscode.Uri): Promise<EditorDescription> {
-  return (await vscode.commands.executeCommand<EditorDescription>(CommandIds.describeEditor, uri?.toString()));
-}
-
-/** Polls `describeEditor` until `ok` holds (decorations are applied on the next tick, scores may load async). */
-async function waitForEditor(uri: vscode.Uri, ok: (d: EditorDescription) => boolean, what: string, timeoutMs = 20_000): Promise<EditorDescription> {
-  const deadline = Date.now() + timeoutMs;
-  let last: EditorDescription | undefined;
-  while (Date.now() < deadline) {
-    last = await describeEditor(uri);
-    if (ok(last)) return last;
-    await sleep(25);
-  }
-  assert.fail(`${what}: timed out; last state ${JSON.stringify({ ...last, decorations: last?.decorations ? '…' : null })}`);
-}
-
-/** Step ranges computed from the core alone: where the reasoning sits in the document text, plus step offsets. */
-function expectedRanges(document: vscode.TextDocument, trace: Trace, steps: readonly Step[]): RangeTuple[] {
-  const offset = document.getText().indexOf(trace.reasoning);
-  assert.ok(offset >= 0, 'the document does not contain the reasoning verbatim');
-  return steps.map((s) => {
-    const a = document.positionAt(offset + s.start);
-    const b = document.positionAt(offset + s.end);
-    return [a.line, a.character, b.line, b.character];
-  });
-}
-
-const allHeat = (d: AppliedDecorations) => d.heat.flat();
-
-/** A synthetic OpenAI chat completion with `<think>` reasoning and per-token logprobs (no model needed). */
-function syntheticCompletion(stepCount: number, wordsPerStep: number): { json: string; jsonWithoutLogprobs: string; firstTokenSurprisal: number[] } {
-  const steps: string[] = [];
-  for (let i = 0; i < stepCount; i++) {
-    const words = [`Step${i}`];
-    for (let j = 1; j < wordsPerStep; j++) words.push(`w${(i * 7 + j) % 13}`);
-    steps.push(words.join(' '));
-  }
-  const content = `<think>\n${steps.join('\n\n')}\n</think>\n\nThe answer is 42.`;
-  const tokens = content.match(/\s*\S+|\s+$/g) ?? [];
-  // Each step's first token ("\n\nStepN") gets a distinct surprisal (37 is coprime with 100).
-  const surprisalOf = (i: number) => ((i * 37) % 100) / 10;
-  const lp = tokens.map((t) => {
-    const m = /Step(\d+)/.exec(t);
-    return { token: t, logprob: m ? -surprisalOf(Number(m[1])) : -0.1, top_logprobs: [] };
-  });
-  const record = { object: 'chat.completion', model: 'synthetic', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content }, logprobs: { content: lp } }] };
-  const bare = { ...record, choices: [{ ...record.choices[0]!, logprobs: null }] };
-  return { json: JSON.stringify(record), jsonWithoutLogprobs: JSON.stringify(bare), firstTokenSurprisal: steps.map((_, i) => surprisalOf(i)) };
-}
-
-async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
-  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
-  const raw = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
-  // appendText escapes spaces and markdown punctuation: compare the text a reader sees.
-  return raw.replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-.!|<>])/g, '$1');
-}
-
-async function stepSymbols(uri: vscode.Uri): Promise<vscode.DocumentSymbol[]> {
-  const roots = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', uri)) ?? [];
-  const out: vscode.DocumentSymbol[] = [];
-  const walk = (s: vscode.DocumentSymbol) => { if (/^Step \d+: /.test(s.name)) out.push(s); (s.children ?? []).forEach(walk); };
-  roots.forEach(walk);
-  return out;
-}
-
-async function stepLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
-  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 10_000)) ?? [];
-  return lenses.filter((l) => l.command && [CommandIds.keepStep, CommandIds.dropStep, CommandIds.pinStep].includes(l.command.command as never));
-}
+import {
+  allHeat, describeEditor, EXTENSION_ID, expectedRanges, hoverText, repoRoot, sha256, sleep, stepLenses, stepSymbols,
+  syntheticCompletion, waitForEditor, withSetting, workspaceFile,
+} from './editorHelpers';
 
 describe('Editor experience', () => {
   before(async () => {
@@ -197,8 +99,11 @@ describe('Editor experience', () => {
     assert.match(hover, /\*\*dropped\*\*/);
     assert.match(hover, /Why dropped/);
     assert.match(hover, /dropped by hand/);
-    const lenses = await stepLenses(file);
-    assert.equal(lenses.filter((l) => l.command!.command === CommandIds.keepStep).length, 1, 'the dropped step offers Keep');
+    // 313 steps: the lenses are off unless asked for (reasoningLens.codeLens).
+    await withSetting('codeLens', 'on', async () => {
+      const lenses = await stepLenses(file);
+      assert.equal(lenses.filter((l) => l.command!.command === CommandIds.keepStep).length, 1, 'the dropped step offers Keep');
+    });
 
     // A pin beats a drop: the pinned step stays kept and shows the pin icon.
     await vscode.commands.executeCommand(CommandIds.pinStep, file.toString(), 3);
@@ -362,6 +267,8 @@ describe('Editor experience', () => {
   it('editor benchmark', async function () {
     if (process.env.RL_BENCH !== '1') this.skip();
     this.timeout(240_000);
+    // The lenses are measured too: 1,000 steps are over the `auto` limit, so ask for them.
+    await vscode.workspace.getConfiguration('reasoningLens').update('codeLens', 'on', vscode.ConfigurationTarget.Global);
     const { json, jsonWithoutLogprobs } = syntheticCompletion(1000, 32);
     const file = workspaceFile('synthetic-bench-1000.json');
     writeFileSync(file.fsPath, json);
@@ -410,7 +317,8 @@ describe('Editor experience', () => {
       await vscode.commands.executeCommand(CommandIds.openTraceView, file);
     }
     const start = await describeEditor(uri);
-    assert.match(start.statusBar.text, /32,000 → 32,000 tokens \(±0%\)/);
+    // 32,000 tokens in the steps and one per blank line between them (how budgets count too).
+    assert.match(start.statusBar.text, /32,999 → 32,999 tokens \(±0%\)/);
 
     // Toggle: command start → decorations sent, status bar updated, CodeLens provided again.
     const decorationsMs: number[] = [];
@@ -433,8 +341,53 @@ describe('Editor experience', () => {
       const after = await describeEditor(uri);
       lensProvideMs.push(after.codeLens!.durationMs);
     }
+    // Token view: command → every token of the 32,000 coloured (decorations sent). The first toggle
+    // also computes the colouring (then cached per token table and mode).
+    // On a trace whose neighbouring tokens mostly differ in colour: one range per token, the worst case.
+    const variedFile = workspaceFile('synthetic-bench-1000-varied.json');
+    writeFileSync(variedFile.fsPath, syntheticCompletion(1000, 32, { variedTokens: true }).json);
+    const reasoningTokens = tokenTableFromFile((await readTraces(variedFile.fsPath)).traces[0]!)!.starts.length;
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const variedUri = (await vscode.commands.executeCommand<vscode.Uri>(CommandIds.openTraceView, variedFile))!;
+    await waitForEditor(variedUri, (x) => x.scored === true && x.decorations !== null, 'varied trace scored', 60_000);
+    const tokenViewMs: number[] = [];
+    const tokenViewWorkMs: number[] = [];
+    const tokenViewCpuMs: number[] = [];
+    let tokenViewRanges = 0;
+    for (let k = 0; k < 11; k++) {
+      await vscode.commands.executeCommand(CommandIds.toggleTokenView, 'off');
+      await waitForEditor(variedUri, (x) => x.appliedTokenView === null, 'token view off', 10_000);
+      await sleep(100);
+      const t0 = performance.now();
+      await vscode.commands.executeCommand(CommandIds.toggleTokenView, 'surprisal');
+      const d = await waitForEditor(variedUri, (x) => x.appliedTokenView !== null && x.appliedTokenView.appliedAt > t0, 'token view applied', 10_000);
+      const [first, last] = d.appliedTokenView!.lines;
+      const visible = vscode.window.activeTextEditor!.visibleRanges[0]!;
+      assert.ok(first <= visible.start.line && last >= visible.end.line, 'the visible lines are coloured');
+      assert.ok(d.appliedTokenView!.tokens.reduce((a, b) => a + b, 0) > 0);
+      tokenViewMs.push(d.appliedTokenView!.appliedAt - t0);
+      tokenViewWorkMs.push(d.appliedTokenView!.durationMs);
+      tokenViewCpuMs.push(d.appliedTokenView!.cpuMs);
+      tokenViewRanges = d.appliedTokenView!.ranges;
+    }
+    // Scrolling far away: the decorations follow the visible lines.
+    const scrollMs: number[] = [];
+    const editor = vscode.window.activeTextEditor!;
+    for (let k = 1; k <= 8; k++) {
+      const target = Math.floor((editor.document.lineCount * ((k * 37) % 100)) / 100);
+      const t0 = performance.now();
+      editor.revealRange(new vscode.Range(target, 0, target, 0), vscode.TextEditorRevealType.InCenter);
+      const d = await waitForEditor(variedUri, (x) => x.appliedTokenView !== null && x.appliedTokenView.lines[0] <= target && x.appliedTokenView.lines[1] >= target, 'token view follows the scroll', 10_000);
+      scrollMs.push(d.appliedTokenView!.appliedAt - t0);
+    }
+    const coloured = (await describeEditor(variedUri)).appliedTokenView!;
+    await vscode.commands.executeCommand(CommandIds.toggleTokenView, 'off');
     const result = {
       trace: { steps: 1000, tokens: 32000, bytes: json.length },
+      tokenView: {
+        tokens: reasoningTokens, lines: vscode.window.activeTextEditor!.document.lineCount, windowTokens: coloured.tokens.reduce((a, b) => a + b, 0),
+        coldMs: +tokenViewMs[0]!.toFixed(1), coldWorkMs: +tokenViewWorkMs[0]!.toFixed(1), warm: stats(tokenViewMs.slice(1)), workMs: stats(tokenViewWorkMs.slice(1)), cpuMs: stats(tokenViewCpuMs), ranges: tokenViewRanges, scrollMs: stats(scrollMs),
+      },
       openCachedScoresMs: cachedOpenMs === null ? null : { coldFile: +cachedOpenMs.toFixed(1), editorShown: +cachedShownMs!.toFixed(1) },
       openMs: { cold: +opens[0]!.ms.toFixed(1), coldEditorShown: +opens[0]!.shownMs.toFixed(1), warm: stats(opens.slice(1).map((o) => o.ms)) },
       toggle: {
@@ -447,6 +400,7 @@ describe('Editor experience', () => {
       host: `${vscode.env.appName} ${vscode.version}`,
       measuredAt: new Date().toISOString(),
     };
+    await vscode.workspace.getConfiguration('reasoningLens').update('codeLens', undefined, vscode.ConfigurationTarget.Global);
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
     writeFileSync(join(repoRoot, 'test-results', 'editor-bench.json'), JSON.stringify(result, null, 2));
     console.log(`[suite] editor benchmark ${JSON.stringify(result)}`);

@@ -62,7 +62,12 @@ describe('Pruning commands', () => {
     const before = sha256(chat);
     await open(chat);
     await vscode.commands.executeCommand(CommandIds.setBudget, '70%');
-    assert.equal((await describePruning()).budget, '70%');
+    const budgeted = await describePruning();
+    assert.equal(budgeted.budget, '70%');
+    // Set Budget re-prunes the open trace at once, as one undoable step.
+    assert.ok(budgeted.plan!.dropped.length > 0 && /70%/.test(budgeted.undoLabel ?? ''), 'Set Budget did not re-prune the trace');
+    await vscode.commands.executeCommand(CommandIds.undoPruning);
+    assert.equal((await describePruning()).plan!.dropped.length, 0);
     // An invalid budget is refused (the command reports it) and leaves the stored one alone.
     assert.equal(await vscode.commands.executeCommand(CommandIds.setBudget, '170'), undefined);
     assert.equal((await describePruning()).budget, '70%');

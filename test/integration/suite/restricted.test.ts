@@ -27,6 +27,21 @@ describe('Restricted Mode', () => {
     assert.equal(after?.scored, false);
   });
 
+  it('does not score a trace on open in Restricted Mode, whatever scoreOnOpen.maxTokens says', async () => {
+    const config = vscode.workspace.getConfiguration('reasoningLens');
+    await config.update('scoreOnOpen.maxTokens', 1_000_000, vscode.ConfigurationTarget.Global);
+    try {
+      await vscode.commands.executeCommand(CommandIds.openSample, 'codeforces-r1-cot-174/response.md');
+      await new Promise((r) => setTimeout(r, 1500));
+      const state = await vscode.commands.executeCommand<{ steps: number | null; scored: boolean | null; scoring: boolean | null }>(CommandIds.describeEditor);
+      assert.ok((state?.steps ?? 0) > 1, 'the trace opened');
+      assert.equal(state?.scoring, false, 'a model is scoring in Restricted Mode');
+      assert.equal(state?.scored, false);
+    } finally {
+      await config.update('scoreOnOpen.maxTokens', 0, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it("ignores the untrusted workspace's backend, model variant and threads (restrictedConfigurations)", async () => {
     const settings = {
       'reasoningLens.backend': 'endpoint',

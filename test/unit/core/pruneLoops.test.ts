@@ -32,7 +32,9 @@ describe('loops pruning', () => {
     assert.equal(first.rule, 'repeat 2 of 15 of the 3-step cycle that starts at step 41');
     assert.equal(first.scoreName, 'repetition');
     assert.equal(first.score, 1);
-    assert.equal(first.rank, 1);
+    // Rank is the order a budget removes them: the last repeat first, so a loop shortens from its end.
+    assert.equal(first.rank, 42);
+    assert.equal(plan.dropped[41]!.reason.rank, 1);
     assert.equal(plan.dropped[41]!.reason.rule, 'repeat 15 of 15 of the 3-step cycle that starts at step 41');
     assert.equal(plan.dropped[20]!.reason.rule, 'repeat 8 of 15 of the 3-step cycle that starts at step 41');
     assert.match(plan.notes?.[0] ?? '', /^steps 41-85: a 3-step cycle repeated 15 times .*: 42 step\(s\) of repeats dropped, ~[\d,]+ tokens$/);

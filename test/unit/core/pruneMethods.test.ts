@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { anchorPrune, anchorSections, matchAnchor } from '../../../src/core/prune/anchor';
-import { entropyPrune, renderWithPlaceholders } from '../../../src/core/prune/entropy';
+import { entropyPrune } from '../../../src/core/prune/entropy';
+import { prunedReasoningText } from '../../../src/core/prune/edits';
+import { segment } from '../../../src/core/steps';
 import { confidencePrune, normaliseAnswer, statedValues, statesAnswer } from '../../../src/core/prune/confidence';
 import { perplexityPrune } from '../../../src/core/prune/perplexity';
 import { extractIdentifiers, extractNumbers, findDanglingReferences } from '../../../src/core/prune/dangling';
@@ -9,8 +11,8 @@ import {
   applyControls, canRedo, canUndo, historyOf, historyPush, historyRedo, historyUndo, keepAllPlan, makePlan,
   protectedSteps, setOverride, togglePin, NO_CONTROLS,
 } from '../../../src/core/prune/plan';
-import { CHEAP_METHODS, isCheapMethod, METHOD, PRUNE_METHODS, pruneMethod } from '../../../src/core/prune/index';
-import { runPruneMethod } from '../../../src/core/prune/run';
+import { CHEAP_METHODS, isCheapMethod, METHOD, parseMethodChain, PRUNE_METHODS, pruneMethod } from '../../../src/core/prune/index';
+import { budgetShortfall, PruneInputError, runCheapPrune, runPruneMethod } from '../../../src/core/prune/run';
 import { isReflectionStep } from '../../../src/core/prune/reflection';
 
 const words = (t: string): number => t.split(/\s+/).filter(Boolean).length;
@@ -36,7 +38,9 @@ test('entropy: drop floor(ratio × eligible) lowest-entropy steps; ties earlier 
   // eligible: 0 (3), 1 (1), 2 (1), 5 (9) → floor(0.6 × 4) = 2 → steps 1, 2
   assert.deepEqual(plan.kept, [0, 3, 4, 5]);
   assert.deepEqual(plan.dropped.map((d) => [d.index, d.reason.rank]), [[1, 1], [2, 2]]);
-  assert.equal(renderWithPlaceholders(['a', 'b', 'c', 'd', 'e', 'f'], plan), 'a\n\n[SKIP]\n\n[SKIP]\n\nd\n\ne\n\nf');
+  const text = 'a\n\nb\n\nc\n\nd\n\ne\n\nf';
+  assert.equal(prunedReasoningText(text, segment(text, 'paragraph'), plan, { placeholder: true }), 'a\n\n[SKIP]\n\n[SKIP]\n\nd\n\ne\n\nf');
+  assert.equal(prunedReasoningText(text, segment(text, 'paragraph'), plan), 'a\n\nd\n\ne\n\nf');
   assert.equal(entropyPrune({ stepEntropy: [1, 2], maskRatio: 0 }).dropped.length, 0);
   assert.equal(entropyPrune({ stepEntropy: [1, 2], maskRatio: 1 }).kept.length, 0);
 });
@@ -201,4 +205,50 @@ test('registry: one record per id; slow methods are the model methods and the on
     assert.equal(plan.method, id, `${id} dispatches to its own implementation`);
     assert.equal(plan.kept.length + plan.dropped.length, steps.length);
   }
+});
+
+test('a plan never empties the reasoning: ASAP keeps its best step under a tiny budget; a rule that matches nothing leaves the trace alone', async () => {
+  const steps = ['alpha beta gamma', 'delta epsilon', 'zeta eta theta iota'];
+  const scores = steps.map((_, index) => ({ index, tokens: 3, firstTokenSurprisal: [2, 1, 3][index]!, stepEntropy: 1 }));
+  const tiny = runCheapPrune({ method: 'asap', budget: { kind: 'tokens', tokens: 1 }, steps, scores, countTokens: words });
+  assert.deepEqual(tiny.kept, [2], 'the most surprising step stays');
+  assert.equal(tiny.budget?.met, false);
+  assert.match(budgetShortfall(tiny) ?? '', /one step a trace always keeps/);
+  // The anchor matches no step: dropping every step would empty the trace, so the method refuses.
+  assert.throws(
+    () => runCheapPrune({ method: 'anchor', steps, anchor: 'Something else entirely.\n\nNothing alike.', countTokens: words }),
+    (e: unknown) => e instanceof PruneInputError && /would drop every step/.test(e.message),
+  );
+});
+
+test('rule-based methods: the whole rule without a budget; with one, candidates go most redundant first and never below it', () => {
+  const unit = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+  // Step 0 starts a 2-step cycle repeated 5 times (steps 1-10), then step 11 follows the loop.
+  const steps = ['We start here.', ...Array.from({ length: 5 }, () => ['Wait, let me recompute the total sum again.', 'The total sum is still forty two.']).flat(), unit(20)];
+  const all = runCheapPrune({ method: 'loops', steps, countTokens: words });
+  assert.deepEqual(all.kept, [0, 1, 2, 11], 'every repeat goes, the first occurrence stays');
+  assert.equal(all.budget?.met, true);
+  assert.match(all.budget?.description ?? '', /no budget/);
+  const before = all.budget!.before;
+  // A budget the rule can reach: it stops there, dropping the last repeats first.
+  const capped = runCheapPrune({ method: 'loops', steps, budget: { kind: 'ratio', ratio: 0.8 }, ruleBudget: true, countTokens: words });
+  assert.ok(capped.budget!.met && capped.budget!.after <= capped.budget!.target && capped.budget!.after > all.budget!.after, JSON.stringify(capped.budget));
+  assert.ok(capped.kept.includes(3) && !capped.kept.includes(10), 'the loop shortens from its end');
+  // A budget beyond the rule: what the rule allows, and a reason that says what to do.
+  const unmet = runCheapPrune({ method: 'loops', steps, budget: { kind: 'ratio', ratio: 0.2 }, ruleBudget: true, countTokens: words });
+  assert.deepEqual(unmet.kept, all.kept);
+  assert.equal(unmet.budget?.met, false);
+  assert.match(unmet.notes?.join('\n') ?? '', /found only 8 step\(s\) to drop/);
+  assert.match(budgetShortfall(unmet) ?? '', /--method loops,asap/);
+  // Chained: loops, then ASAP to the budget measured on the whole trace.
+  const scores = steps.map((_, index) => ({ index, tokens: words(steps[index]!), firstTokenSurprisal: index % 3, stepEntropy: 1 }));
+  const chain = runCheapPrune({ method: 'loops', then: ['asap'], steps, scores, budget: { kind: 'ratio', ratio: 0.3 }, countTokens: words });
+  assert.equal(chain.budget?.before, before);
+  assert.equal(chain.budget?.target, Math.floor(0.3 * before));
+  assert.ok(chain.budget!.met, JSON.stringify(chain.budget));
+  for (const i of all.dropped.map((d) => d.index)) assert.equal(chain.dropped.find((d) => d.index === i)?.reason.method, 'loops');
+  assert.ok(chain.dropped.some((d) => d.reason.method === 'asap'), 'ASAP dropped more of what loops kept');
+  assert.match(chain.budget?.description ?? '', /Loop repeats, then ASAP/);
+  assert.deepEqual(parseMethodChain('loops, asap'), { ok: true, method: 'loops', then: ['asap'] });
+  for (const bad of ['', 'loops,loops', 'manual', 'loops,nope']) assert.equal(parseMethodChain(bad).ok, false, bad);
 });

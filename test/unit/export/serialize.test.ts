@@ -9,8 +9,8 @@ import { segment } from '../../../src/core/steps';
 import { makePlan, type DropReason } from '../../../src/core/prune/plan';
 import type { Trace } from '../../../src/core/trace/types';
 import type { SegmentationMode } from '../../../src/core/types';
-import { emptyTotals, exportSource, filePruner, type TracePruner } from '../../../src/core/export/dataset';
-import { prunedReasoningText, replaceReasoningInRecord, sftRecord } from '../../../src/core/export/serialize';
+import { emptyTotals, exportSource, filePruner, planOutcome, type AsyncTracePruner, type TracePruner } from '../../../src/core/export/dataset';
+import { prunedReasoningText, spliceRecord, sftRecord } from '../../../src/core/export/serialize';
 import { assertNotSource, SourceOverwriteError, writeFileAtomic } from '../../../src/core/export/atomicWrite';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'rl-export-'));
@@ -18,11 +18,11 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'rl-export-'));
 /** Drops every second step (1, 3, 5…): a plan that changes the text in a way a bug would show. */
 function dropOdd(mode: SegmentationMode): TracePruner {
   return (trace) => {
-    const steps = segment(trace.reasoning, mode, trace.chunks).map((s) => s.text);
+    const steps = segment(trace.reasoning, mode, trace.chunks);
     const reasons = new Map<number, DropReason>();
     for (let i = 1; i < steps.length; i += 2) reasons.set(i, { method: 'manual', scoreName: 'manual', rank: reasons.size + 1, rule: 'test' });
     const plan = makePlan('manual', steps.length, reasons);
-    return { ok: true, reasoning: prunedReasoningText(trace.reasoning, steps, plan), plan, tokensBefore: steps.length, tokensAfter: plan.kept.length };
+    return planOutcome(trace, steps, plan, { before: steps.length, after: plan.kept.length });
   };
 }
 
@@ -142,26 +142,31 @@ test('export: GSM8K model-solution rows (several traces per record) and SFT rows
   assert.equal(back.traces[0]!.format, 'messages');
 });
 
-test('SFT record and [SKIP] placeholders', () => {
-  const steps = ['a', 'b', 'c'];
+test('SFT record and [SKIP] placeholders; a prompt that holds the reasoning is never edited', () => {
+  const steps = segment('\na\n\nb\n\nc\n', 'paragraph');
   const plan = makePlan('entropy', 3, new Map([[1, { method: 'entropy', scoreName: 'stepEntropy', rank: 1, rule: 'x' }]]));
   assert.equal(prunedReasoningText('\na\n\nb\n\nc\n', steps, plan), '\na\n\nc\n');
-  assert.equal(prunedReasoningText('a\n\nb\n\nc', steps, plan, { placeholder: true }), 'a\n\n[SKIP]\n\nc');
-  const trace = { prompt: 'Q?', answer: '\n\nA.', reasoning: 'a\n\nb\n\nc' } as Trace;
+  assert.equal(prunedReasoningText('\na\n\nb\n\nc\n', steps, plan, { placeholder: true }), '\na\n\n[SKIP]\n\nc\n');
+  const trace = { id: '0', prompt: 'Q?', answer: '\n\nA.', reasoning: 'a\n\nb\n\nc', truncated: false, fields: { reasoning: 'solution' } } as unknown as Trace;
   assert.deepEqual(sftRecord(trace, 'a\n\nc'), { messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: '<think>\na\n\nc\n</think>\nA.' }] });
+  // Cut off: written as it was cut, never closed with </think> and an empty answer.
+  assert.deepEqual(sftRecord({ ...trace, truncated: true, answer: '' }, 'a'), { messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: '<think>\na' }] });
   // A prompt that happens to contain the reasoning is an input: never rewritten.
-  const r = replaceReasoningInRecord({ prompt: 'x a\n\nb\n\nc', solution: 'a\n\nb\n\nc' }, [{ trace: { ...trace, id: '0' }, reasoning: 'a' }]);
-  assert.deepEqual(r.record, { prompt: 'x a\n\nb\n\nc', solution: 'a' });
-  assert.deepEqual(r.missing, []);
+  const text = '{"prompt": "x a\\n\\nb\\n\\nc", "solution": "a\\n\\nb\\n\\nc"}';
+  const r = spliceRecord(text, JSON.parse(text), [{ trace, edits: [{ start: 1, end: 7, text: '' }], reasoning: 'a' }]);
+  assert.equal(r.text, '{"prompt": "x a\\n\\nb\\n\\nc", "solution": "a"}');
+  assert.deepEqual(r.failed, []);
 });
 
-test('filePruner: scores from the file\'s logprobs; traces without them are skipped with a reason', async () => {
+test('filePruner: scores from the file\'s logprobs; a trace without them is written as it was, with the reason', async () => {
   const dir = tmp();
   const src = join(dir, 'rows.jsonl');
-  writeFileSync(src, `${JSON.stringify({ question: 'Q', solution: '<think>\nA.\n\nB.\n</think>\nDone.' })}\n`);
+  const line = `${JSON.stringify({ question: 'Q', solution: '<think>\nA.\n\nB.\n</think>\nDone.' })}\n`;
+  writeFileSync(src, line);
   const totals = emptyTotals();
   const text = await collect(exportSource(src, filePruner({ method: 'asap', budget: { kind: 'ratio', ratio: 0.5 }, segmentation: 'paragraph' }), 'same', totals));
-  assert.equal(text, '');
+  assert.equal(text, line);
+  assert.equal(totals.pruned, 0);
   assert.equal(totals.skipped.length, 1);
   assert.match(totals.skipped[0]!.reason, /score the trace first/);
 });
@@ -194,4 +199,29 @@ test('atomic write: a failing write leaves the old file and no temporary file; t
   await assert.rejects(assertNotSource(dir, join(dir, 'inside.json')), SourceOverwriteError, 'a file inside a source folder');
   await assertNotSource(src, join(dir, 'other.jsonl'));
   assert.ok(existsSync(src));
+});
+
+test('an export whose pruner calls a model reports progress per record and stops when cancelled, leaving no file', async () => {
+  const dir = tmp();
+  const src = join(dir, 'rows.jsonl');
+  const row = (n: number) => JSON.stringify({ question: `Q${n}`, solution: `<think>\nA${n}.\n\nB${n}.\n\nC${n}.\n</think>\nDone.` });
+  writeFileSync(src, `${[1, 2, 3, 4, 5].map(row).join('\n')}\n`);
+  const controller = new AbortController();
+  const progress: number[] = [];
+  const slow: AsyncTracePruner = async (trace) => {
+    await new Promise((r) => setTimeout(r, 250));
+    return dropOdd('paragraph')(trace);
+  };
+  const out = join(dir, 'out.jsonl');
+  const content = exportSource(src, slow, 'same', emptyTotals(), {
+    signal: controller.signal,
+    onProgress: (records) => {
+      progress.push(records);
+      if (records >= 2) controller.abort();
+    },
+  });
+  await assert.rejects(writeFileAtomic(out, content, { signal: controller.signal }), { name: 'AbortError' });
+  assert.deepEqual(progress, [1, 2], 'progress after each slow record, then the cancel');
+  assert.equal(existsSync(out), false);
+  assert.deepEqual(readdirSync(dir), ['rows.jsonl']);
 });

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OnnxBackend } from '../../../src/model/onnx/client';
+import { readFileSync } from 'node:fs';
+import { OnnxBackend, type OnnxBackendOptions } from '../../../src/model/onnx/client';
 import { OnnxCausalLM } from '../../../src/model/onnx/runtime';
 import { modelUnavailable, sampleText, tinyModelDir, workerScript } from './fixtures';
 
@@ -76,5 +77,115 @@ describe('OnnxBackend (worker process)', { skip }, () => {
     await assert.rejects(bad.score('x'), /model folder not found: \/nonexistent\/model/);
     await assert.rejects(bad.score('x'), /model folder not found/);
     await bad.dispose();
+  });
+});
+
+/** CPU time (user + system, clock ticks) a process has used, or undefined once it is gone. */
+function cpuTicks(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    if (fields[0] === 'Z') return undefined;
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A text of ~20,000 tokens: ten windows of the embedded model's context. */
+const longText = (): string => sampleText(3000).repeat(20);
+
+// A timeout, so that a watchdog that does not fire fails the test instead of hanging it.
+
+/** A backend on the embedded model (two threads) with `options`, disposed after `run`. */
+async function withBackend(options: Partial<OnnxBackendOptions>, run: (backend: OnnxBackend) => Promise<void>): Promise<void> {
+  const backend = new OnnxBackend({ modelDir: tinyModelDir(), workerPath: await workerScript(), runtime: { threads: 2 }, ...options });
+  try {
+    await run(backend);
+  } finally {
+    await backend.dispose();
+  }
+}
+
+describe('OnnxBackend: cancellation and the watchdog', { skip: skip ?? (process.platform === 'linux' ? undefined : 'reads /proc'), timeout: 300_000 }, () => {
+  test('cancel stops the work within 1 s: the call rejects at once and the model process stops computing', async () => {
+    await withBackend({}, async (backend) => {
+      await backend.load();
+      const pid = backend.workerPid!;
+      const controller = new AbortController();
+      let abortedAt = 0;
+      const pending = backend.score(longText(), {
+        chunkSize: 256,
+        signal: controller.signal,
+        onProgress: (done) => {
+          if (done > 0 && !abortedAt) {
+            abortedAt = performance.now();
+            controller.abort();
+          }
+        },
+    });
+    await assert.rejects(pending, { name: 'AbortError' });
+    assert.ok(performance.now() - abortedAt < 100, 'the call rejects at once');
+    await sleep(Math.max(0, 1000 - (performance.now() - abortedAt)));
+    const a = cpuTicks(pid);
+    await sleep(500);
+    const b = cpuTicks(pid);
+    // Scoring keeps two threads busy (~100 ticks a second): an idle or ended process uses next to none.
+    assert.ok(a === undefined || b === undefined || b - a <= 10, `the model process still computes 1 s after the cancel (${a} → ${b} ticks)`);
+    assert.ok((await backend.score('Still serving.')).ids.length > 0);
+    });
+  });
+
+  test('a worker that does not stop within the grace is killed, and the next call starts a new one', async () => {
+    // One pass over a whole 2,048-token window: far longer than a 20 ms grace.
+    await withBackend({ cancelGraceMs: 20 }, async (backend) => {
+      await backend.load();
+      const pid = backend.workerPid!;
+      const controller = new AbortController();
+      const pending = backend.score(longText(), { chunkSize: 2048, signal: controller.signal, onProgress: () => controller.abort() });
+      await assert.rejects(pending, { name: 'AbortError' });
+      const started = performance.now();
+      while (cpuTicks(pid) !== undefined && performance.now() - started < 1000) await sleep(20);
+      assert.equal(cpuTicks(pid), undefined, 'the process was stopped within 1 s');
+      assert.ok((await backend.score('After the kill.')).ids.length > 0);
+      assert.notEqual(backend.workerPid, pid);
+    });
+  });
+
+  test('a worker that reports progress is left alone by the watchdog, however long the request', async () => {
+    await withBackend({ watchdogMs: 1500 }, async (backend) => {
+      await backend.load();
+      const started = performance.now();
+      const scored = await backend.score(sampleText(3000).repeat(8), { chunkSize: 64 });
+      const took = performance.now() - started;
+      assert.ok(took > 1500, `the request outlasted the watchdog (${Math.round(took)} ms)`);
+      assert.ok(scored.window, 'several windows');
+    });
+  });
+
+  test('a stopped worker (SIGSTOP) fails its request with a WatchdogError within the watchdog time and is restarted', async () => {
+    await withBackend({ watchdogMs: 1500 }, async (backend) => {
+      await backend.load();
+      const pid = backend.workerPid!;
+      let stoppedAt = 0;
+      const pending = backend.score(sampleText(3000).repeat(3), {
+        chunkSize: 128,
+        onProgress: (done) => {
+          if (done > 0 && !stoppedAt) {
+            stoppedAt = performance.now();
+            process.kill(pid, 'SIGSTOP');
+          }
+        },
+    });
+    await assert.rejects(pending, (e: Error) => e.name === 'WatchdogError' && /no progress for 1\.5 s \(hung, or stopped with SIGSTOP\)/.test(e.message));
+    const failedAfter = performance.now() - stoppedAt;
+    assert.ok(failedAfter >= 1400 && failedAfter < 4000, `failed ${Math.round(failedAfter)} ms after the stop`);
+    const gone = performance.now();
+    while (cpuTicks(pid) !== undefined && performance.now() - gone < 2000) await sleep(20);
+    assert.equal(cpuTicks(pid), undefined, 'the stopped process was killed');
+    assert.ok(backend.workerPid !== undefined && backend.workerPid !== pid, 'a new model process was started');
+    assert.ok((await backend.score('After the restart.')).ids.length > 0);
+    });
   });
 });

@@ -29,7 +29,7 @@ for (const [label, vocab, scale] of [['small vocab', 50, 3], ['large vocab, peak
     for (let i = 0; i < logits.length; i++) logits[i] = (random() * 2 - 1) * scale + (i % vocab === 3 ? scale : 0);
     const targets = Int32Array.from({ length: rows }, (_, r) => (r === rows - 1 ? -1 : Math.floor(random() * vocab)));
     for (const entropy of [true, false]) {
-      const out = createReductionOutput(rows + 2, k, entropy);
+      const out = createReductionOutput(rows + 2, k, entropy, true);
       reduceRows(logits, 0, rows, vocab, targets, out, 2, new TopKScratch(k));
       assert.ok(Number.isNaN(out.logprob[0]) && Number.isNaN(out.logprob[1]), 'positions before outStart untouched');
       for (let r = 0; r < rows; r++) {
@@ -39,6 +39,11 @@ for (const [label, vocab, scale] of [['small vocab', 50, 3], ['large vocab, peak
         if (entropy) assert.ok(Math.abs(out.entropy![r + 2]! - ref.entropy) < 1e-4, `entropy row ${r}: ${out.entropy![r + 2]} vs ${ref.entropy}`);
         assert.deepEqual(Array.from(out.topIds!.subarray((r + 2) * k, (r + 3) * k)), ref.topIds, `top ids row ${r}`);
         for (let j = 0; j < k; j++) assert.ok(Math.abs(out.topLogprobs![(r + 2) * k + j]! - ref.topLogprobs[j]!) < 1e-4);
+        // GLTR rank over the whole row: 1 + the logits above the observed token's.
+        const row = logits.subarray(r * vocab, (r + 1) * vocab);
+        const target = targets[r]!;
+        const rank = target >= 0 ? 1 + row.filter((x) => x > row[target]!).length : 0;
+        assert.equal(out.rank![r + 2], rank, `rank row ${r}`);
       }
     }
   });

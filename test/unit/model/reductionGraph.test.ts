@@ -1,6 +1,6 @@
 /**
  * The scoring reduction inside onnxruntime (reductionGraph.ts, fed by a pre-allocated logits output)
- * against the JavaScript loop it replaces (reduce.ts): same logprobs, entropies and top-k.
+ * against the JavaScript loop it replaces (reduce.ts): same logprobs, entropies, top-k and ranks.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +12,8 @@ describe('scoring reduction in the ONNX graph', { skip: modelUnavailable() }, ()
     const lm = await OnnxCausalLM.load(tinyModelDir(), { threads: 2 });
     try {
       const text = sampleText(2000);
-      const graph = await lm.score(text, { topK: 5, chunkSize: 100, prependBos: true });
-      const js = await lm.score(text, { topK: 5, chunkSize: 100, prependBos: true, jsReduction: true });
+      const graph = await lm.score(text, { topK: 5, chunkSize: 100, prependBos: true, rank: true });
+      const js = await lm.score(text, { topK: 5, chunkSize: 100, prependBos: true, jsReduction: true, rank: true });
       assert.ok(graph.ids.length > 200);
       let maxLogprob = 0;
       let maxEntropy = 0;
@@ -32,8 +32,15 @@ describe('scoring reduction in the ONNX graph', { skip: modelUnavailable() }, ()
         const row = js.topK!.logprobs.subarray(t * k, t * k + k);
         if (row[0]! - row[1]! > 1e-4) assert.equal(graph.topK!.ids![t * k], js.topK!.ids![t * k]);
       }
+      // GLTR ranks over the whole vocabulary: equal wherever the observed token's logit has no tie.
+      assert.ok(graph.rank && js.rank, 'ranks were asked for');
+      let rankDiffers = 0;
+      for (let t = 1; t < graph.ids.length; t++) if (graph.rank[t] !== js.rank[t]) rankDiffers++;
+      assert.ok(rankDiffers <= graph.ids.length * 0.01, `${rankDiffers} of ${graph.ids.length} ranks differ`);
+      assert.ok(graph.rank.slice(1).every((r) => r >= 1), 'ranks start at 1');
       const noEntropy = await lm.score(text.slice(0, 300), { entropy: false, topK: 0 });
       assert.equal(noEntropy.entropy, undefined);
+      assert.equal(noEntropy.rank, undefined, 'no ranks unless asked');
       assert.ok(Number.isFinite(noEntropy.logprob[noEntropy.ids.length - 1]!));
     } finally {
       await lm.dispose();

@@ -62,8 +62,8 @@ describe('score cache', { skip: modelUnavailable() }, () => {
     const [file] = readdirSync(folder);
     const bytes = readFileSync(join(folder, file!));
     // Point the last token's end far past the reasoning (a corrupt or hostile file). The arrays end the
-    // file: starts, ends, logprob, then entropy and confidence when present.
-    const endsAt = bytes.length - table.ends.byteLength * (2 + (table.entropy ? 1 : 0) + (table.confidence ? 1 : 0));
+    // file: starts, ends, logprob, then entropy, confidence and rank when present.
+    const endsAt = bytes.length - table.ends.byteLength * (2 + (table.entropy ? 1 : 0) + (table.confidence ? 1 : 0) + (table.rank ? 1 : 0));
     bytes.writeInt32LE(t.reasoning.length + 1000, endsAt + table.ends.byteLength - 4);
     writeFileSync(join(folder, file!), bytes);
     assert.equal(await cache.get(t, backendId), undefined);
