@@ -197,8 +197,9 @@ describe('panel snapshots', () => {
 
   test('the metric select lists what the trace has and always the heat map\'s metric; the chart falls back to token counts', () => {
     const t = panelTrace(sampleSession());
-    assert.deepEqual(selectableMetrics(t, 'firstTokenSurprisal'), ['firstTokenSurprisal', 'meanSurprisal']);
-    assert.deepEqual(selectableMetrics(t, 'importance'), ['firstTokenSurprisal', 'meanSurprisal', 'importance']);
+    // Repetition needs no model: every trace has it.
+    assert.deepEqual(selectableMetrics(t, 'firstTokenSurprisal'), ['firstTokenSurprisal', 'meanSurprisal', 'repetition']);
+    assert.deepEqual(selectableMetrics(t, 'importance'), ['firstTokenSurprisal', 'meanSurprisal', 'importance', 'repetition']);
     assert.deepEqual(selectableMetrics(null, 'confidence'), ['confidence']);
     assert.equal(chartMetric(t, 'meanSurprisal'), 'meanSurprisal');
     assert.equal(chartMetric(t, 'importance'), 'tokens');
