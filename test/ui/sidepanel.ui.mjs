@@ -258,8 +258,8 @@ export const tests = [
       await choose(frame, 'metric', 'Mean surprisal');
       await page.locator('.statusbar-item', { hasText: 'mean surprisal' }).first().waitFor({ timeout: 15_000 });
       await wb.runCommand('Reasoning Lens: Colour Steps By…');
-      // The metric picker opens after the palette closes: wait for it, not for the palette's input.
-      await page.locator('.quick-input-widget', { hasText: 'colour steps by' }).waitFor({ timeout: 15_000 });
+      // The metric picker opens after the palette closes: wait for its title, not for the palette.
+      await wb.quickInput('colour steps by');
       await clickPick(page, 'first-token surprisal');
       await page.locator('.statusbar-item', { hasText: 'first-token surprisal' }).first().waitFor({ timeout: 15_000 });
       await frame.waitForFunction(() => document.querySelector('rl-panel').shadowRoot.querySelector('[data-field="metric"]').value === 'firstTokenSurprisal', null, { timeout: 15_000 });

@@ -457,7 +457,7 @@ class RlPanel extends LitElement {
         ${method && !method.live ? html`<vscode-button secondary @click=${() => void this.ask({ kind: 'applyBudget', method: this.method, budget: this.budget })}>Run</vscode-button>` : nothing}
         <label class="field"><span>Colour by</span>
           <vscode-single-select aria-label="Metric of the heat map and the chart (the status bar shows the same)" data-field="metric"
-            @change=${(e: Event) => this.onMetricChange((e.target as HTMLInputElement).value)}>
+            .value=${this.metric} @change=${(e: Event) => this.onMetricChange((e.target as HTMLInputElement).value)}>
             ${metrics.map((m) => html`<vscode-option value=${m} ?selected=${m === this.metric}
               description=${this.detail?.metrics[m] === undefined ? 'no values for this trace' : ''}>${metricLabel(m)}</vscode-option>`)}
           </vscode-single-select></label>
