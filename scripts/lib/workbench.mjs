@@ -41,10 +41,12 @@ export class Workbench {
 
   /**
    * Waits for the quick pick or input box whose title or message holds `text`: right after a palette
-   * command the palette's own input is still on screen, and typing into it would go astray.
+   * command the palette's own input is still on screen, and typing into it would go astray. Only the
+   * title and message count: the palette's input and list still show the command's name (and
+   * `hasText` ignores case), so matching the whole widget could find the palette itself.
    */
   async quickInput(text) {
-    await this.page.locator('.quick-input-widget', { hasText: text }).first().waitFor({ timeout: 15_000 });
+    await this.page.locator('.quick-input-widget :is(.quick-input-title, .quick-input-message)', { hasText: text }).first().waitFor({ timeout: 15_000 });
   }
 
   /** Picks an item in an open quick pick by (part of) its label. */

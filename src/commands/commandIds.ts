@@ -5,6 +5,8 @@
 export const CommandIds = {
   openSample: 'reasoningLens.openSample',
   showPanel: 'reasoningLens.showPanel',
+  /** Moves the side panel to another part of the window (VS Code's own "Move View" picker for it). */
+  movePanel: 'reasoningLens.movePanel',
   /** Internal: asks the side panel what it renders (used by tests and diagnostics). */
   describePanel: 'reasoningLens.internal.describePanel',
   // Side panel (src/panel)

@@ -13,7 +13,9 @@ const CompareScheme = 'reasoning-lens-compare';
 /**
  * Read-only virtual documents for "Compare Original and Pruned": `reasoning-lens-compare:/original/<name>`
  * and `/pruned/<name>`, each carrying the trace document's URI in its query. Their content follows the
- * session, so the open diff editor updates when the plan changes.
+ * session, so the open diff editor updates when the plan changes. They are views of that trace, not
+ * traces of their own: while the diff editor is active, the trace it came from stays the active one
+ * (the side panel and the status bar keep showing it).
  */
 export class CompareProvider extends Disposable implements vscode.TextDocumentContentProvider {
   private readonly changed = this._register(new vscode.EventEmitter<vscode.Uri>());
@@ -25,6 +27,7 @@ export class CompareProvider extends Disposable implements vscode.TextDocumentCo
     ctx.extension.subscriptions.push(
       provider,
       vscode.workspace.registerTextDocumentContentProvider(CompareScheme, provider),
+      ctx.sessions.registerAlias(CompareScheme, (uri) => vscode.Uri.parse(uri.query)),
       registerCommand(CommandIds.compareOriginalPruned, ctx.log, () => provider.compareActive()),
     );
     return provider;

@@ -21,7 +21,7 @@ import type { OpenTrace } from '../services/sessionManager';
 import { previewPrune, runPrune } from '../pipeline/pruneRunner';
 import { isCheapMethod, isPruneMethodId, pruneMethod, type Budget } from '../core/prune';
 import { onDidChangeSettings, readSettings } from '../services/config';
-import { panelMethods, panelPlan, panelTrace } from './panelModel';
+import { panelMethods, panelPlan, panelSummary, panelTrace } from './panelModel';
 import { PreviewRunner } from '../pipeline/previewRunner';
 import { withCancellableProgress } from '../services/progress';
 
@@ -40,7 +40,8 @@ const PANEL_COMMAND_IDS: Readonly<Record<PanelCommand, CommandId>> = {
 type PanelChannel = HostChannel<PanelNotification, HostRequest, WebviewRequest>;
 
 /**
- * The side panel (a WebviewView in the panel area). It follows the active trace and its session: the
+ * The side panel (a WebviewView, in the secondary side bar by default: a tall column with room for the
+ * diff; "Move Side Panel…" puts it elsewhere). It follows the active trace and its session: the
  * step-aligned diff, the score chart, the pruning controls with a live budget, and the model preview.
  * The webview says `ready` before the host posts state; state survives hiding through the webview's
  * own getState/setState, so `retainContextWhenHidden` stays off.
@@ -60,6 +61,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
       provider,
       vscode.window.registerWebviewViewProvider(PanelViewId, provider),
       registerCommand(CommandIds.showPanel, log, () => vscode.commands.executeCommand(`${PanelViewId}.focus`)),
+      registerCommand(CommandIds.movePanel, log, () => movePanel()),
       registerCommand(CommandIds.describePanel, log, () => provider.describeView()),
       registerCommand(CommandIds.panelRequest, log, (request: WebviewRequest) => provider.handleRequest(request)),
     );
@@ -78,6 +80,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     );
     this._register(onDidChangeSettings(() => this.postSettings()));
     this._register(ctx.backends.onDidChange(() => this.postSettings()));
+    this._register(ctx.settings.onDidChangeMetric(() => this.postSettings()));
     this._register({ dispose: () => { this.preview.cancel(); this.disposeView(); } });
   }
 
@@ -90,6 +93,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
       script: 'out/webview/panel.js',
       styles: ['media/panel.css'],
       bodyHtml: '<rl-panel></rl-panel>',
+      codicons: true,
     });
     const channel: PanelChannel = new HostChannel(view.webview, {
       label: 'panel',
@@ -140,7 +144,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     if (!channel?.isReady) return;
     const active = this.ctx.sessions.active;
     this.shown = active;
-    const trace: TraceSummary | null = active?.summary ?? null;
+    const trace: TraceSummary | null = active ? panelSummary(active.summary) : null;
     if (!active) {
       channel.post({ type: 'state', trace, detail: null, plan: null });
       return;
@@ -160,6 +164,7 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
       backendLabel: this.ctx.backends.label(),
       commands: PANEL_COMMANDS,
       chosen: { method: this.ctx.pruneSettings.method, budgetRatio: budgetRatio(this.ctx.pruneSettings.budget) },
+      metric: this.ctx.settings.metric,
     };
     this.channel.postIfReady({ type: 'settings', settings });
   }
@@ -179,6 +184,10 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     setSegmentation: async (r) => {
       // The one settings store: user settings unless the user keeps this one in the workspace.
       await this.ctx.settings.setSegmentation(r.segmentation, this.ctx.sessions.active?.uri);
+      return null;
+    },
+    setMetric: async (r) => {
+      await this.ctx.settings.setMetric(r.metric);
       return null;
     },
     toggleStep: (r) => {
@@ -274,6 +283,20 @@ export class SidePanelProvider extends Disposable implements vscode.WebviewViewP
     this.shown = undefined;
   }
 
+}
+
+/**
+ * Opens VS Code's own "Move View" picker for the panel (new panel entry, primary or secondary side bar,
+ * or next to another view): the workbench remembers the place, as after a drag. The view is named, not
+ * focused first: focusing the webview while the picker opens would close the picker.
+ */
+async function movePanel(): Promise<void> {
+  try {
+    await vscode.commands.executeCommand('workbench.action.moveFocusedView', PanelViewId);
+  } catch {
+    // An editor without that command: its generic picker lists every view.
+    await vscode.commands.executeCommand('workbench.action.moveView');
+  }
 }
 
 /** The slider's ratio for a stored budget; null when the budget is absolute or difficulty-aware. */

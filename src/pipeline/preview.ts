@@ -2,7 +2,8 @@
  * Previews of what pruning does to the model's output, on any `ScoringBackend` (no `vscode` here):
  * - answer retention: how much less (or more) likely the trace's original answer becomes when the model
  *   reads the pruned reasoning instead of the full one;
- * - generation: what the model writes after the pruned reasoning, streamed, with both final answers.
+ * - generation: what the model writes after the full and after the pruned reasoning, streamed, side by
+ *   side, with the answer each states and whether they agree.
  */
 import { extractFinalAnswer } from '../core/trace';
 import { normaliseAnswer } from '../core/prune/confidence';
@@ -92,44 +93,82 @@ export async function answerRetention(backend: ScoringBackend, input: PreviewInp
   return { answerTokens: a.length, fullLogprob, prunedLogprob, delta, deltaPerToken: delta / a.length, perToken };
 }
 
-/** Result of `generatePreview`. */
-export interface GenerationPreview {
+/** One generation (greedy) after one reasoning, with the final answer it states. */
+export interface GenerationSide {
   readonly text: string;
   readonly tokenCount: number;
   readonly seconds: number;
   readonly tokensPerSecond: number;
   readonly finishReason: FinishReason;
+  /** Extracted from the text (`\boxed{}`, "the answer is …", a last code block…); null when none. */
   readonly finalAnswer: string | null;
-  readonly originalFinalAnswer: string | null;
-  /** The two final answers agree after normalisation; null when either is missing. */
-  readonly match: boolean | null;
+  /** Not generated again: `earlier` (an earlier run had the same input), `full` (nothing is pruned). */
+  readonly reused: 'earlier' | 'full' | null;
 }
 
-/** Options of `generatePreview`. */
-export interface GeneratePreviewOptions {
-  readonly maxTokens?: number | undefined;
-  readonly signal?: AbortSignal | undefined;
-  /** Each new piece of text, with the running token count and elapsed seconds. */
-  readonly onChunk?: ((text: string, tokens: number, seconds: number) => void) | undefined;
+/** How two answers compare after normalisation. */
+export type AnswerVerdict = 'same' | 'differs' | 'no answer';
+
+/** Result of `generateComparison`: both generations side by side and how their answers compare. */
+export interface GenerationComparison {
+  readonly full: GenerationSide;
+  readonly pruned: GenerationSide;
+  /** The answer the trace itself states (reference only; the verdict compares the two generations). */
+  readonly traceAnswer: string | null;
+  readonly verdict: AnswerVerdict;
+  /** Under `no answer`: which generation states none. */
+  readonly missing: 'full' | 'pruned' | 'both' | null;
+}
+
+/** Which reasoning a generation continues from. */
+export type GenerationSideName = 'full' | 'pruned';
+
+/** Options of `generateComparison`. */
+export interface GenerateComparisonOptions {
+  readonly maxTokens?: number;
+  readonly signal?: AbortSignal;
+  /** Each new piece of text of one side, with that side's running token count and elapsed seconds. */
+  readonly onChunk?: (side: GenerationSideName, text: string, tokens: number, seconds: number) => void;
+  /** A side is done (before the other starts, so a view can show its answer at once). */
+  readonly onSide?: (side: GenerationSideName, result: GenerationSide) => void;
+  /** The full-reasoning generation of an earlier run with the same context and options (greedy: same text). */
+  readonly reuseFull?: GenerationSide;
   /** Clock in ms (tests). */
   readonly now?: (() => number) | undefined;
 }
 
-/** Whether two final answers agree (normalised); null when either is missing. */
-export function answersMatch(a: string | null | undefined, b: string | null | undefined): boolean | null {
-  if (a == null || b == null) return null;
-  return normaliseAnswer(a) === normaliseAnswer(b);
+/** An answer normalised for comparison; null when there is none (or nothing is left after normalising). */
+function comparable(answer: string | null | undefined): string | null {
+  if (answer == null) return null;
+  const normalised = normaliseAnswer(answer);
+  return normalised.length > 0 ? normalised : null;
 }
 
 /**
- * Generate (greedy) from `prompt + <think>\n + pruned + \n</think>\n`, streaming chunks, and compare the
- * final answer with the one the original answer states. Rejects with an AbortError when cancelled.
+ * Whether two final answers agree once normalised (`0.5`, `1/2` and `\frac{1}{2}` are the same):
+ * `no answer` when either states none, so a pair of missing answers never reads as "differs".
  */
-export async function generatePreview(backend: ScoringBackend, input: PreviewInput, options: GeneratePreviewOptions = {}): Promise<GenerationPreview> {
+export function compareAnswers(a: string | null | undefined, b: string | null | undefined): { verdict: AnswerVerdict; missing: 'first' | 'second' | 'both' | null } {
+  const x = comparable(a);
+  const y = comparable(b);
+  if (x === null || y === null) return { verdict: 'no answer', missing: x === null && y === null ? 'both' : x === null ? 'first' : 'second' };
+  return { verdict: x === y ? 'same' : 'differs', missing: null };
+}
+
+/**
+ * Generate (greedy) from `prompt + <think>\n + reasoning + \n</think>\n`, streaming chunks, and extract
+ * the final answer of what was written. Rejects with an AbortError when cancelled.
+ */
+export async function generateAfter(
+  backend: ScoringBackend,
+  prompt: string,
+  reasoning: string,
+  options: { readonly maxTokens?: number; readonly signal?: AbortSignal; readonly onChunk?: (text: string, tokens: number, seconds: number) => void; readonly now?: () => number } = {},
+): Promise<GenerationSide> {
   const now = options.now ?? (() => performance.now());
   const started = now();
   let chunks = 0;
-  const generation = await backend.generate(previewContext(input.prompt, input.prunedReasoning), {
+  const generation = await backend.generate(previewContext(prompt, reasoning), {
     maxTokens: options.maxTokens ?? 256,
     temperature: 0,
     signal: options.signal,
@@ -139,16 +178,40 @@ export async function generatePreview(backend: ScoringBackend, input: PreviewInp
     },
   });
   const seconds = Math.max((now() - started) / 1000, 1e-6);
-  const finalAnswer = extractFinalAnswer(generation.text) ?? null;
-  const originalFinalAnswer = extractFinalAnswer(input.answer) ?? null;
   return {
     text: generation.text,
     tokenCount: generation.tokenCount,
     seconds,
     tokensPerSecond: generation.tokenCount / seconds,
     finishReason: generation.finishReason,
-    finalAnswer,
-    originalFinalAnswer,
-    match: answersMatch(finalAnswer, originalFinalAnswer),
+    finalAnswer: extractFinalAnswer(generation.text) ?? null,
+    reused: null,
+  };
+}
+
+/**
+ * What the model answers after the full reasoning and after the pruned one, side by side: the full side
+ * first (reused when `reuseFull` is given), then the pruned side (reused from the full one when nothing
+ * is pruned), and whether the two answers agree. The trace's own answer comes along for reference.
+ */
+export async function generateComparison(backend: ScoringBackend, input: PreviewInput, options: GenerateComparisonOptions = {}): Promise<GenerationComparison> {
+  const run = (side: GenerationSideName, reasoning: string) => generateAfter(backend, input.prompt, reasoning, {
+    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    onChunk: (text, tokens, seconds) => options.onChunk?.(side, text, tokens, seconds),
+  });
+  const full = options.reuseFull ? { ...options.reuseFull, reused: 'earlier' as const } : await run('full', input.fullReasoning);
+  options.onSide?.('full', full);
+  throwIfAborted(options.signal);
+  const pruned = input.prunedReasoning === input.fullReasoning ? { ...full, reused: 'full' as const } : await run('pruned', input.prunedReasoning);
+  options.onSide?.('pruned', pruned);
+  const { verdict, missing } = compareAnswers(full.finalAnswer, pruned.finalAnswer);
+  return {
+    full,
+    pruned,
+    traceAnswer: extractFinalAnswer(input.answer) ?? null,
+    verdict,
+    missing: missing === 'first' ? 'full' : missing === 'second' ? 'pruned' : missing,
   };
 }

@@ -26,6 +26,9 @@ export interface ResolvedTrace {
 /** Resolves documents of a custom scheme (e.g. the trace view's virtual documents) to traces. */
 export type TraceResolver = (document: vscode.TextDocument) => ResolvedTrace | undefined;
 
+/** The document a view of another document stands for (e.g. Compare's original and pruned sides). */
+export type TraceAlias = (uri: vscode.Uri) => vscode.Uri | undefined;
+
 /**
  * A trace open in a document: the document's URI, its {@link TraceSession} (steps, scores, plan,
  * undo), where its reasoning sits in the text, and the summary the views show. One per document.
@@ -51,6 +54,7 @@ const PERSIST_PREFIX = 'reasoningLens.plan:';
 export class SessionManager extends Disposable {
   private readonly sessions = new Map<string, { version: number; value: OpenTrace | undefined; unsubscribe?: () => void }>();
   private readonly resolvers = new Map<string, TraceResolver>();
+  private readonly aliases = new Map<string, TraceAlias>();
   private activeSession: OpenTrace | undefined;
   private readonly activeChanged = this._register(new vscode.EventEmitter<OpenTrace | undefined>());
   private readonly sessionChanged = this._register(new vscode.EventEmitter<{ session: OpenTrace; change: SessionChange }>());
@@ -101,6 +105,15 @@ export class SessionManager extends Disposable {
     return new vscode.Disposable(() => this.resolvers.delete(scheme));
   }
 
+  /**
+   * Documents of `scheme` are views of another document's trace (`alias` names it): they get no
+   * session of their own, and while one is the active editor that document's trace stays active.
+   */
+  registerAlias(scheme: string, alias: TraceAlias): vscode.Disposable {
+    this.aliases.set(scheme, alias);
+    return new vscode.Disposable(() => this.aliases.delete(scheme));
+  }
+
   /** The session of a document, parsing it on first use and after edits. */
   sessionFor(document: vscode.TextDocument): OpenTrace | undefined {
     const key = document.uri.toString();
@@ -120,7 +133,12 @@ export class SessionManager extends Disposable {
   refreshActive(): void {
     const editor = vscode.window.activeTextEditor;
     if (!editor) return;
-    const next = this.sessionFor(editor.document);
+    const alias = this.aliases.get(editor.document.uri.scheme);
+    const source = alias ? alias(editor.document.uri)?.toString() : undefined;
+    const document = alias ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === source) : editor.document;
+    // A view of a trace whose document is closed changes nothing.
+    if (!document) return;
+    const next = this.sessionFor(document);
     this.activeSession = next;
     this.activeChanged.fire(next);
   }
@@ -144,6 +162,7 @@ export class SessionManager extends Disposable {
   }
 
   private create(document: vscode.TextDocument): OpenTrace | undefined {
+    if (this.aliases.has(document.uri.scheme)) return undefined;
     const resolver = this.resolvers.get(document.uri.scheme);
     if (!resolver && !TRACE_LANGUAGES.has(document.languageId)) return undefined;
     try {

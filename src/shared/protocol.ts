@@ -36,14 +36,25 @@ export interface PanelStep {
   readonly text: string;
 }
 
+/**
+ * The heat map of one metric, as the editor colours it: each step's bucket (0 coolest … 4 hottest,
+ * -1 without a value) and the value range of each bucket (null when a bucket is empty).
+ */
+export interface PanelHeat {
+  readonly buckets: readonly number[];
+  readonly ranges: readonly (readonly [number, number] | null)[];
+}
+
 /** The parts of the active trace that change only with the document or its scores. */
 export interface PanelTrace {
   readonly steps: readonly PanelStep[];
   /** Per-step values of each metric the scores (or the file) provide. */
   readonly metrics: Readonly<Partial<Record<StepMetric, readonly (number | null)[]>>>;
+  /** Heat buckets and their ranges for each metric in `metrics` (computed by the session, never here). */
+  readonly heat: Readonly<Partial<Record<StepMetric, PanelHeat>>>;
   readonly tokensEstimated: boolean;
-  /** Who produced the scores (backend id, `file`), null when unscored. */
-  readonly scoreSource: string | null;
+  /** Who produced the scores, in words ("logprobs in the file", a model's name); null when unscored. */
+  readonly scoredBy: string | null;
   /** The trace has a visible answer after its reasoning (needed by answer retention). */
   readonly hasAnswer: boolean;
 }
@@ -61,7 +72,10 @@ export interface PanelInlineEdit {
 export interface PanelDrop {
   readonly index: number;
   readonly rule: string;
+  /** The score the method ranked by (an id such as a metric's: compare with, never show). */
   readonly scoreName: string;
+  /** The same score in words ("first-token surprisal", "by hand"): what the panel shows. */
+  readonly scoreLabel: string;
   readonly rank: number;
   readonly score?: number;
 }
@@ -117,19 +131,43 @@ export interface PanelSettings {
   readonly commands: readonly PanelCommand[];
   /** The workspace's chosen method and budget ratio (shared with "Prune with…" / "Set Budget…"). */
   readonly chosen?: { readonly method: string; readonly budgetRatio: number | null };
+  /** The metric the heat map colours by: the one the status bar names ("Colour Steps By…"). */
+  readonly metric: StepMetric;
 }
 
-/** What the preview produced. */
-export interface PanelGeneration {
+/** Which reasoning a preview generation continues from. */
+export const PREVIEW_SIDES = ['full', 'pruned'] as const;
+export type PreviewSide = (typeof PREVIEW_SIDES)[number];
+
+/** How the answers of the two generations compare (normalised): the same, different, or not both stated. */
+export const ANSWER_VERDICTS = ['same', 'differs', 'no answer'] as const;
+export type AnswerVerdict = (typeof ANSWER_VERDICTS)[number];
+
+/** One generation of the preview: what the model wrote after one reasoning, and the answer it states. */
+export interface PanelGenerationSide {
   readonly text: string;
   readonly tokenCount: number;
   readonly seconds: number;
   readonly tokensPerSecond: number;
   readonly finishReason: string;
+  /** The final answer extracted from the text; null when it states none. */
   readonly finalAnswer: string | null;
-  readonly originalFinalAnswer: string | null;
-  /** Whether the two final answers agree (normalised); null when either is missing. */
-  readonly match: boolean | null;
+  /**
+   * Not generated again: `earlier` when an earlier run had the same input (greedy decoding gives the
+   * same text), `full` when nothing is pruned (the pruned reasoning is the full one).
+   */
+  readonly reused: 'earlier' | 'full' | null;
+}
+
+/** What the preview produced: the full- and pruned-reasoning generations side by side, and the verdict. */
+export interface PanelGeneration {
+  readonly full: PanelGenerationSide;
+  readonly pruned: PanelGenerationSide;
+  /** The answer the trace itself states (for reference). */
+  readonly traceAnswer: string | null;
+  readonly verdict: AnswerVerdict;
+  /** Under `no answer`: which generation states none. */
+  readonly missing: PreviewSide | 'both' | null;
 }
 
 /** Answer retention: log p(original answer | pruned reasoning) − log p(… | full reasoning). */
@@ -146,7 +184,8 @@ export interface PanelRetention {
 /** Progress of a preview run, streamed to the panel. */
 export type PreviewEvent =
   | { readonly kind: 'started'; readonly run: number; readonly mode: 'generate' | 'retention'; readonly backend: string }
-  | { readonly kind: 'chunk'; readonly run: number; readonly text: string; readonly tokens: number; readonly seconds: number }
+  | { readonly kind: 'chunk'; readonly run: number; readonly side: PreviewSide; readonly text: string; readonly tokens: number; readonly seconds: number }
+  | { readonly kind: 'side'; readonly run: number; readonly side: PreviewSide; readonly result: PanelGenerationSide }
   | { readonly kind: 'generated'; readonly run: number; readonly result: PanelGeneration }
   | { readonly kind: 'retention'; readonly run: number; readonly result: PanelRetention }
   | { readonly kind: 'failed'; readonly run: number; readonly message: string; readonly cancelled: boolean };
@@ -172,6 +211,10 @@ export interface ViewDescription {
   /** The budget slider's position (percent of tokens kept) and the chosen method, as rendered. */
   readonly budgetPercent?: number;
   readonly method?: string;
+  /** The metric the chart and its heat legend show, as selected in the panel. */
+  readonly metric?: string;
+  /** Heat legend entries drawn (one per colour with its value range). */
+  readonly legend?: readonly string[];
 }
 
 /** Requests the webview makes of the host. */
@@ -183,6 +226,7 @@ export type WebviewRequest =
   | { readonly kind: 'applyBudget'; readonly method: string; readonly budget: number }
   | { readonly kind: 'command'; readonly command: PanelCommand }
   | { readonly kind: 'setSegmentation'; readonly segmentation: SegmentationMode }
+  | { readonly kind: 'setMetric'; readonly metric: StepMetric }
   | { readonly kind: 'toggleStep'; readonly index: number }
   | { readonly kind: 'togglePin'; readonly index: number }
   | { readonly kind: 'startPreview'; readonly mode: 'generate' | 'retention'; readonly maxTokens: number }
@@ -213,7 +257,7 @@ function isViewDescription(v: unknown): v is ViewDescription {
     isObj(v) && isStr(v.title) && (v.steps === null || isCount(v.steps)) &&
     optional(v.kept, isCount) && optional(v.tokensBefore, isCount) && optional(v.tokensAfter, isCount) &&
     optional(v.bars, isCount) && optional(v.lastUpdateMs, isNum) && optional(v.updateMs, (u) => isArrayOf(u, isNum)) &&
-    optional(v.budgetPercent, isNum) && optional(v.method, isStr)
+    optional(v.budgetPercent, isNum) && optional(v.method, isStr) && optional(v.metric, isStr) && optional(v.legend, (l) => isArrayOf(l, isStr))
   );
 }
 
@@ -227,20 +271,33 @@ function isPanelStep(v: unknown): boolean {
   return isObj(v) && isCount(v.index) && isCount(v.start) && isCount(v.end) && isCount(v.tokens) && isStr(v.text);
 }
 
+const isRange = (r: unknown): boolean => r === null || (Array.isArray(r) && r.length === 2 && isNum(r[0]) && isNum(r[1]) && r[0] <= r[1]);
+
+/** Buckets index the ranges (the number of heat colours is the host's: `core/metrics` HEAT_BUCKETS). */
+function isPanelHeat(v: unknown, steps: number): boolean {
+  if (!isObj(v) || !Array.isArray(v.ranges) || v.ranges.length === 0 || v.ranges.length > 12 || !v.ranges.every(isRange)) return false;
+  const colours = v.ranges.length;
+  return Array.isArray(v.buckets) && v.buckets.length === steps &&
+    v.buckets.every((b) => typeof b === 'number' && Number.isInteger(b) && b >= -1 && b < colours);
+}
+
 function isPanelTrace(v: unknown): v is PanelTrace {
-  if (!isObj(v) || !isArrayOf(v.steps, isPanelStep) || !isObj(v.metrics)) return false;
+  if (!isObj(v) || !isArrayOf(v.steps, isPanelStep) || !isObj(v.metrics) || !isObj(v.heat)) return false;
   const n = (v.steps as unknown[]).length;
   for (const [k, values] of Object.entries(v.metrics)) {
     if (!isMetric(k) || !Array.isArray(values) || values.length !== n || !values.every(isNullableNum)) return false;
   }
-  return isBool(v.tokensEstimated) && (v.scoreSource === null || isStr(v.scoreSource)) && isBool(v.hasAnswer);
+  for (const [k, heat] of Object.entries(v.heat)) {
+    if (!isMetric(k) || !isPanelHeat(heat, n)) return false;
+  }
+  return isBool(v.tokensEstimated) && (v.scoredBy === null || isStr(v.scoredBy)) && isBool(v.hasAnswer);
 }
 
 const isInlineEdit = (v: unknown): boolean =>
   isObj(v) && isOneOf(['equal', 'delete', 'insert', 'replace'] as const)(v.op) &&
   isCount(v.originalStart) && isCount(v.originalEnd) && isCount(v.prunedStart) && isCount(v.prunedEnd);
 const isDrop = (v: unknown): boolean =>
-  isObj(v) && isCount(v.index) && isStr(v.rule) && isStr(v.scoreName) && isCount(v.rank) && optional(v.score, isNum);
+  isObj(v) && isCount(v.index) && isStr(v.rule) && isStr(v.scoreName) && isStr(v.scoreLabel) && isCount(v.rank) && optional(v.score, isNum);
 const isChange = (v: unknown): boolean => isObj(v) && isCount(v.index) && isStr(v.text) && isArrayOf(v.inline, isInlineEdit);
 
 function isPanelPlan(v: unknown): v is PanelPlan {
@@ -260,16 +317,25 @@ const isPanelMethod = (v: unknown): boolean => isObj(v) && isStr(v.id) && isStr(
 
 function isPanelSettings(v: unknown): v is PanelSettings {
   return (
-    isObj(v) && isArrayOf(v.methods, isPanelMethod) && isSegmentation(v.segmentation) && isStr(v.backendLabel) && isArrayOf(v.commands, isCommand) &&
+    isObj(v) && isArrayOf(v.methods, isPanelMethod) && isSegmentation(v.segmentation) && isStr(v.backendLabel) && isArrayOf(v.commands, isCommand) && isMetric(v.metric) &&
     (v.chosen === undefined || (isObj(v.chosen) && isStr(v.chosen.method) && (v.chosen.budgetRatio === null || (isNum(v.chosen.budgetRatio) && v.chosen.budgetRatio > 0 && v.chosen.budgetRatio <= 1))))
+  );
+}
+
+const isSide = isOneOf(PREVIEW_SIDES);
+const isNullableStr = (v: unknown): boolean => v === null || isStr(v);
+
+function isGenerationSide(v: unknown): boolean {
+  return (
+    isObj(v) && isStr(v.text) && isCount(v.tokenCount) && isNum(v.seconds) && isNum(v.tokensPerSecond) && isStr(v.finishReason) &&
+    isNullableStr(v.finalAnswer) && (v.reused === null || v.reused === 'earlier' || v.reused === 'full')
   );
 }
 
 function isGeneration(v: unknown): boolean {
   return (
-    isObj(v) && isStr(v.text) && isCount(v.tokenCount) && isNum(v.seconds) && isNum(v.tokensPerSecond) && isStr(v.finishReason) &&
-    (v.finalAnswer === null || isStr(v.finalAnswer)) && (v.originalFinalAnswer === null || isStr(v.originalFinalAnswer)) &&
-    (v.match === null || isBool(v.match))
+    isObj(v) && isGenerationSide(v.full) && isGenerationSide(v.pruned) && isNullableStr(v.traceAnswer) &&
+    isOneOf(ANSWER_VERDICTS)(v.verdict) && (v.missing === null || v.missing === 'both' || isSide(v.missing))
   );
 }
 
@@ -286,7 +352,9 @@ function isPreviewEvent(v: unknown): v is PreviewEvent {
     case 'started':
       return (v.mode === 'generate' || v.mode === 'retention') && isStr(v.backend);
     case 'chunk':
-      return isStr(v.text) && isCount(v.tokens) && isNum(v.seconds);
+      return isSide(v.side) && isStr(v.text) && isCount(v.tokens) && isNum(v.seconds);
+    case 'side':
+      return isSide(v.side) && isGenerationSide(v.result);
     case 'generated':
       return isGeneration(v.result);
     case 'retention':
@@ -314,6 +382,7 @@ const isWebviewRequest = unionOf<WebviewRequest, 'kind'>('kind', {
   applyBudget: isBudgetRequest,
   command: (r) => isCommand(r.command),
   setSegmentation: (r) => isSegmentation(r.segmentation),
+  setMetric: (r) => isMetric(r.metric),
   startPreview: (r) => (r.mode === 'generate' || r.mode === 'retention') && isCount(r.maxTokens) && r.maxTokens > 0 && r.maxTokens <= 4096,
 });
 

@@ -55,6 +55,23 @@ export const METRIC_INFO: Readonly<Record<StepMetric, MetricInfo>> = {
   repetition: { label: 'repetition', unit: '', hotWhenHigh: true, description: 'Share of the step\'s words inside a 10-word span seen earlier in the trace (loops are hot); needs no model.', heatEdges: [0.1, 0.3, 0.6, 0.9] },
 };
 
+/**
+ * Scores pruning methods rank steps by that are not step metrics (a drop's `scoreName`), in words.
+ * A step metric's name reads as its `METRIC_INFO` label.
+ */
+const SCORE_LABELS: Readonly<Record<string, string>> = {
+  sampledTokenEntropy: 'sampled-token entropy',
+  gestaltRatio: 'similarity to the anchor',
+  perplexityIncrease: 'perplexity increase',
+  repetition: 'repetition',
+};
+
+/** A score's name in words: `firstTokenSurprisal` → "first-token surprisal"; an unknown camelCase name is split. */
+export function scoreLabel(name: string): string {
+  if (isStepMetric(name)) return METRIC_INFO[name].label;
+  return SCORE_LABELS[name] ?? name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
 /** True for a known metric id. */
 export function isStepMetric(value: unknown): value is StepMetric {
   return typeof value === 'string' && (STEP_METRICS as readonly string[]).includes(value);

@@ -14,6 +14,11 @@ export interface WebviewPage {
   readonly styles: readonly string[];
   /** Custom element (or other static, trusted markup) that the script fills in. */
   readonly bodyHtml: string;
+  /**
+   * Loads the codicon font and its style sheet (`out/webview/codicon.css`) under the id
+   * `<vscode-icon>` looks for, so icons and icon buttons of `@vscode-elements/elements` render.
+   */
+  readonly codicons?: boolean;
 }
 
 /** Roots a webview may load from; pass to `localResourceRoots`. */
@@ -32,7 +37,10 @@ export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.
     `style-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
-  const styles = page.styles.map((s) => `<link rel="stylesheet" href="${asset(s)}">`).join('\n    ');
+  const styles = [
+    ...(page.codicons ? [`<link id="vscode-codicon-stylesheet" rel="stylesheet" href="${asset('out/webview/codicon.css')}">`] : []),
+    ...page.styles.map((s) => `<link rel="stylesheet" href="${asset(s)}">`),
+  ].join('\n    ');
   return `<!DOCTYPE html>
 <html lang="en">
   <head>

@@ -1,6 +1,9 @@
-// UI tests of the side panel: prune a 1,000-step trace from the palette, drag the budget and measure the
-// panel's update time, click a step to select it in the editor, render hostile trace text as text, and
-// stream a generation from the pruned reasoning with the local model. Screenshots in dark and light.
+// UI tests of the side panel: it opens in the secondary side bar; prune a 1,000-step trace from the
+// palette, drag the budget and measure the panel's update time; the chart's heat legend in the editor's
+// colours; the metric select and the status bar agree; Compare keeps the panel on its trace; hostile
+// trace text renders as text; a click selects a step; generations after the full and the pruned
+// reasoning side by side with the local model; the retention table collapsed; codicons render; Move
+// Side Panel… puts it in the bottom panel. Screenshots in dark, light and high contrast.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +41,15 @@ const HOSTILE_TEXT = [
   '',
 ].join('\n');
 
-async function openFile(page, name) {
+/** The colour themes the screenshots are taken in: the picker's label and the workbench's class. */
+export const THEMES = {
+  dark: { label: 'Dark Modern', workbenchClass: 'vs-dark' },
+  light: { label: 'Light Modern', workbenchClass: 'vs' },
+  hc: { label: 'Dark High Contrast', workbenchClass: 'hc-black' },
+};
+
+/** Opens a workspace file with Quick Open, as a person would. */
+export async function openFile(page, name) {
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
@@ -48,11 +59,41 @@ async function openFile(page, name) {
   await page.locator('.tab', { hasText: name }).first().waitFor({ timeout: 30_000 });
 }
 
-async function panelFor(wb, name) {
+/** Shows the side panel from the palette and returns its webview frame once it shows `name`. */
+export async function panelFor(wb, name) {
   await wb.runCommand('Reasoning Lens: Show Side Panel');
   const frame = await wb.webviewFrame('rl-panel', 60_000);
   await frame.locator('rl-panel h2', { hasText: name }).waitFor({ timeout: 30_000 });
   return frame;
+}
+
+/**
+ * The workbench part (`auxiliarybar`, `panel`, `sidebar`) the panel's webview is drawn over. After a
+ * move the old webview may linger a moment: every panel frame is looked at until one is in `expected`.
+ */
+async function panelPart(page, expected) {
+  let parts = [];
+  for (let i = 0; i < 40; i++) {
+    parts = [];
+    for (const frame of page.frames()) {
+      const has = await frame.locator('rl-panel h2').count().catch(() => 0);
+      if (has) parts.push(await partOf(page, frame).catch(() => 'gone'));
+    }
+    if (parts.includes(expected)) return expected;
+    await page.waitForTimeout(250);
+  }
+  return parts.join(', ') || 'no panel';
+}
+
+async function partOf(page, frame) {
+  const outer = await frame.parentFrame()?.frameElement();
+  const box = await outer?.boundingBox();
+  if (!box) return 'hidden';
+  for (const part of ['auxiliarybar', 'panel', 'sidebar']) {
+    const p = await page.locator(`.part.${part}`).first().boundingBox().catch(() => null);
+    if (p && box.x >= p.x - 1 && box.x + box.width <= p.x + p.width + 1 && box.y >= p.y - 1 && box.y + box.height <= p.y + p.height + 1) return part;
+  }
+  return 'elsewhere';
 }
 
 const num = async (frame, field) => Number((await frame.locator(`rl-panel [data-field="${field}"]`).first().innerText()).replace(/\D/g, ''));
@@ -60,7 +101,7 @@ const list = (s) => (s ? s.split(',').map(Number) : []);
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
 /** A tiny model folder for the preview when the embedded one is not built: the unit tests' random one. */
-function localModelDir(root) {
+export function localModelDir(root) {
   const embedded = join(root, 'media/models/reasoning-lens-tiny');
   if (existsSync(join(embedded, 'onnx'))) return undefined;
   const cache = join(tmpdir(), 'rl-test-models');
@@ -72,18 +113,10 @@ function localModelDir(root) {
   return out;
 }
 
-/** Screenshot with the panel maximised (the webview gets the whole window), then back. */
-async function panelShot(page, wb, name) {
-  await wb.runCommand('View: Toggle Maximized Panel');
-  await page.waitForTimeout(600);
-  await wb.screenshot(name);
-  await wb.runCommand('View: Toggle Maximized Panel');
-  await page.waitForTimeout(300);
-}
-
 /** Picks a colour theme with Ctrl+K Ctrl+T (the palette's fuzzy match may land on the marketplace browser). */
-async function pickTheme(page, label) {
-  await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+export async function pickTheme(page, theme) {
+  const { label, workbenchClass } = THEMES[theme];
+  await page.locator('.editor-group-container').first().click({ position: { x: 200, y: 200 } });
   await page.keyboard.press('Control+K');
   await page.keyboard.press('Control+T');
   const input = page.locator('.quick-input-widget input');
@@ -91,23 +124,99 @@ async function pickTheme(page, label) {
   await input.fill(label);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 15_000 });
   await page.keyboard.press('Enter');
+  await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(600);
 }
 
 /** Writes a user setting; the running workbench picks the change up from the file. */
-function setSetting(server, key, value) {
+export function setSetting(server, key, value) {
   const file = join(server.dirs.userData, 'User', 'settings.json');
   const settings = JSON.parse(readFileSync(file, 'utf8'));
   writeFileSync(file, JSON.stringify({ ...settings, [key]: value }, null, 2));
 }
 
+/** Points the local backend at a model when the embedded one is not in this checkout. */
+export function useLocalModel(server, root) {
+  const modelDir = localModelDir(root);
+  if (modelDir) {
+    setSetting(server, 'reasoningLens.model.path', modelDir);
+    console.log(`    no embedded model; using ${modelDir}`);
+  }
+}
+
+/** Screenshot with the secondary side bar maximised (the panel gets the whole window, two columns), then back. */
+async function wideShot(page, wb, name) {
+  await wb.runCommand('View: Toggle Maximized Secondary Side Bar');
+  await page.waitForTimeout(700);
+  await wb.screenshot(name);
+  await wb.runCommand('View: Toggle Maximized Secondary Side Bar');
+  await page.waitForTimeout(400);
+}
+
+/**
+ * Makes the secondary side bar `width` px wide by dragging its sash, as a person makes room (the
+ * workbench remembers the width).
+ */
+export async function sideBarWidth(page, width) {
+  const bar = await page.locator('.part.auxiliarybar').first().boundingBox();
+  assert.ok(bar, 'the secondary side bar is not open');
+  const sashes = await page.locator('.monaco-sash.vertical').evaluateAll((els) => els.map((e) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2, height: r.height };
+  }));
+  const sash = sashes.filter((s) => Math.abs(s.x - bar.x) < 8 && s.height > 100)[0];
+  assert.ok(sash, `no sash at the secondary side bar's edge (x ${bar.x})`);
+  await page.mouse.move(sash.x, sash.y);
+  await page.mouse.down();
+  await page.mouse.move(sash.x - (width - bar.width) / 2, sash.y, { steps: 4 });
+  await page.mouse.move(sash.x - (width - bar.width), sash.y, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForTimeout(400);
+}
+
+/** The status bar's Reasoning Lens item. */
+async function statusText(page) {
+  const item = page.locator('.statusbar-item', { hasText: 'tokens (' }).first();
+  await item.waitFor({ timeout: 30_000 });
+  return (await item.innerText()).trim();
+}
+
+/** Clicks the row of the open picker that reads `label` (Enter would take whichever row is first). */
+export async function clickPick(page, label) {
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+}
+
+/** Opens the bundled Codeforces sample from the palette. */
+async function openCodeforces(page, wb) {
+  await wb.runCommand('Reasoning Lens: Open Sample Trace');
+  await wb.pick('Codeforces');
+  await page.locator('.tab', { hasText: 'response.md' }).first().waitFor({ timeout: 30_000 });
+}
+
+/** Starts "Generate Both" with at most `maxTokens` tokens per side. */
+export async function generateBoth(frame, maxTokens) {
+  await frame.locator('rl-preview-pane input[type="number"]').fill(String(maxTokens));
+  await frame.locator('rl-preview-pane input[type="number"]').press('Enter');
+  await frame.locator('rl-preview-pane vscode-button', { hasText: 'Generate Both' }).click();
+}
+
+/** Picks `label` in one of the panel's selects (a vscode-single-select: click, then the option). */
+async function choose(frame, field, label) {
+  await frame.locator(`rl-panel vscode-single-select[data-field="${field}"]`).click();
+  await frame.locator(`rl-panel vscode-single-select[data-field="${field}"]`).locator('li, [role="option"]', { hasText: label }).first().click();
+}
+
 export const tests = [
   {
-    name: 'side panel: prune 1,000 steps from the palette, drag the budget live',
+    name: 'side panel: opens in the secondary side bar; prune 1,000 steps from the palette, drag the budget live',
     async run({ page, wb, workspace }) {
-      await wb.runCommand('View: Hide Secondary Side Bar', 10_000).catch(() => console.log('    (no secondary side bar to close)'));
       writeFileSync(join(workspace, LONG), JSON.stringify(longTrace()));
       await openFile(page, LONG);
       const frame = await panelFor(wb, LONG);
+      assert.equal(await panelPart(page, 'auxiliarybar'), 'auxiliarybar', 'the panel does not open in the secondary side bar');
       assert.equal(await num(frame, 'steps'), 1000);
 
       // Prune from the palette as a person would; ASAP scores from the file's logprobs.
@@ -119,16 +228,46 @@ export const tests = [
       const kept = await num(frame, 'kept');
       assert.ok(kept > 0 && kept < 1000, `ASAP kept ${kept} of 1,000 steps`);
 
-      // The chart has one bar per step; the list renders only a window of rows.
+      // The chart has one bar per step; the list renders only a window of rows, one column in a side bar.
       assert.equal(await frame.locator('rl-score-chart [data-bars]').getAttribute('data-bars'), '1000');
       const rows = await frame.locator('rl-diff-list .row').count();
       assert.ok(rows > 3 && rows < 80, `the diff renders a window of rows, not all of them (${rows})`);
       assert.ok(await frame.locator('rl-diff-list .row.dropped').count() > 0, 'dropped steps are shown');
-      await panelShot(page, wb, 'dark-pruned-1000');
+      const width = (await frame.locator('rl-diff-list .list').boundingBox()).width;
+      const layout = await frame.locator('rl-diff-list [data-layout]').getAttribute('data-layout');
+      assert.equal(layout, width < 520 ? 'unified' : 'side-by-side', `layout ${layout} at ${width}px`);
+      // Labels are words: a dropped step names its score, never its id.
+      const why = (await frame.locator('rl-diff-list .row.dropped').first().innerText()).replace(/\s+/g, ' ');
+      assert.match(why, /dropped · first-token surprisal [\d.]+/, `dropped row: ${why}`);
+      assert.doesNotMatch(await frame.locator('rl-panel').innerText(), /firstTokenSurprisal|onnx:|openai-chat/, 'an id is shown');
+      assert.match(await frame.locator('rl-panel [data-field="scored-by"]').innerText(), /scores from logprobs in the file/);
+
+      // The heat legend: five entries in the editor's own heat colours, each with its range, hottest first.
+      const legend = frame.locator('rl-score-chart [data-field="heat-legend"] [data-heat]');
+      assert.equal(await legend.count(), 5);
+      assert.deepEqual(await legend.evaluateAll((els) => els.map((e) => e.getAttribute('data-heat'))), ['4', '3', '2', '1', '0']);
+      for (const text of await legend.allInnerTexts()) assert.match(text, /^-?[\d.]+–-?[\d.]+ nats$/, `legend entry "${text}"`);
+      const swatches = await frame.locator('rl-score-chart [data-field="heat-legend"] .swatch').evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
+      assert.equal(new Set(swatches).size, 5, `five distinct heat colours: ${swatches}`);
+      for (const c of swatches) assert.notEqual(c, 'rgba(0, 0, 0, 0)', 'a heat colour did not resolve (theme colour variable missing)');
+      assert.ok(await frame.locator('rl-score-chart path[data-heat]').count() === 5, 'the heat strip under the bars');
+      await wb.screenshot('dark-sidebar-pruned-1000');
+      await wideShot(page, wb, 'dark-wide-pruned-1000');
+
+      // The metric select and the status bar always name the same metric.
+      await choose(frame, 'metric', 'Mean surprisal');
+      await page.locator('.statusbar-item', { hasText: 'mean surprisal' }).first().waitFor({ timeout: 15_000 });
+      await wb.runCommand('Reasoning Lens: Colour Steps By…');
+      // The metric picker opens after the palette closes: wait for its title, not for the palette.
+      await wb.quickInput('colour steps by');
+      await clickPick(page, 'first-token surprisal');
+      await page.locator('.statusbar-item', { hasText: 'first-token surprisal' }).first().waitFor({ timeout: 15_000 });
+      await frame.waitForFunction(() => document.querySelector('rl-panel').shadowRoot.querySelector('[data-field="metric"]').value === 'firstTokenSurprisal', null, { timeout: 15_000 });
 
       // Drag the budget slider with the mouse from its position down to ~30%.
       const before = await num(frame, 'tokens-after');
       const slider = frame.locator('rl-panel input[type="range"]');
+      await slider.scrollIntoViewIfNeeded();
       const box = await slider.boundingBox();
       assert.ok(box, 'the budget slider is not visible');
       const at = (ratio) => box.x + 8 + (box.width - 16) * ((ratio * 100 - 5) / 95);
@@ -155,13 +294,20 @@ export const tests = [
       writeFileSync(join(wb.shotsDir, 'sidepanel-timings.txt'), `${report}\nrender ms: ${renders.join(' ')}\ninput→render ms: ${drags.join(' ')}\n`);
       assert.ok(pct(renders, 0.95) < 50, `re-rendering diff and chart took over 50 ms (p95): ${report}`);
 
-      // Keyboard: focus the list, move down, Enter; the active row follows.
+      // Keyboard: focus the list, move down; the active row follows.
       await frame.locator('rl-diff-list .list').focus();
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('ArrowDown');
       assert.ok(await frame.locator('rl-diff-list .row.active').count() === 1, 'arrow keys move the active row');
+
+      // Compare from the panel: the diff editor opens and the panel stays on the trace it came from.
+      await frame.locator('rl-panel vscode-button[data-command="compare"]').click();
+      await page.locator('.tab', { hasText: /original ↔ pruned/ }).first().waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(800);
+      assert.match(await frame.locator('rl-panel h2').innerText(), /long-1000-steps\.json/, 'Compare switched the panel to another document');
+      assert.equal(await num(frame, 'steps'), 1000, 'Compare made the panel read the pruned text as a new trace');
       assert.equal(await panel.getAttribute('data-csp-violations'), null, 'the CSP blocked something');
-      await panelShot(page, wb, 'dark-after-drag');
+      await wb.screenshot('dark-compare');
     },
   },
   {
@@ -201,7 +347,7 @@ export const tests = [
       await page.waitForTimeout(500);
       assert.deepEqual(dialogs, [], 'an alert ran');
       assert.equal(await frame.evaluate(() => document.body.dataset.pwned ?? null), null, 'an onerror handler ran');
-      await panelShot(page, wb, 'dark-hostile-as-text');
+      await wb.screenshot('dark-hostile-as-text');
 
       // Click step 3 in the diff: the editor selects it (the status bar counts the selection).
       await frame.locator('rl-diff-list .row[data-step="2"]').click();
@@ -212,73 +358,138 @@ export const tests = [
     },
   },
   {
-    name: 'side panel: stream a generation from the pruned reasoning, light theme',
+    name: 'side panel: answers after the full and the pruned reasoning side by side, the retention table collapsed, codicons',
     async run({ page, wb, server, root }) {
-      const modelDir = localModelDir(root);
-      if (modelDir) {
-        // The embedded model is not built in this checkout: point the (machine-scoped) setting at a tiny one.
-        setSetting(server, 'reasoningLens.model.path', modelDir);
-        console.log(`    no embedded model; using ${modelDir}`);
-      }
-      await wb.runCommand('Reasoning Lens: Open Sample Trace');
-      await wb.pick('Codeforces');
-      await page.locator('.tab', { hasText: 'response.md' }).first().waitFor({ timeout: 30_000 });
+      useLocalModel(server, root);
+      await openCodeforces(page, wb);
       const frame = await panelFor(wb, 'response.md');
+      await frame.locator('rl-panel vscode-button[data-command="reset"]').click();
 
-      // Drop two steps by hand (keyboard: Space on the active row), so the preview has something to show.
+      // Drop a step and pin another by hand (keyboard on the list), so the preview has something to show.
       await frame.locator('rl-diff-list .list').focus();
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press(' ');
       await frame.locator('rl-diff-list .row.dropped, rl-diff-list .row.run').first().waitFor({ timeout: 15_000 });
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('p');
+      // The pin is a codicon that renders: the icon font is loaded and the glyph has a width.
+      const pin = frame.locator('rl-diff-list vscode-icon[name="pinned"]').first();
+      await pin.waitFor({ timeout: 15_000 });
+      const glyphOf = () => pin.evaluate(async (icon) => {
+        await document.fonts.ready;
+        const span = icon.shadowRoot.querySelector('.codicon');
+        const before = getComputedStyle(span, '::before');
+        return { family: before.fontFamily, content: before.content, width: span.getBoundingClientRect().width, loaded: document.fonts.check('12px codicon') };
+      });
+      // The icon's style sheet loads into its shadow root a moment after it is drawn.
+      let glyph = await glyphOf();
+      for (let i = 0; i < 50 && !(glyph.loaded && /codicon/.test(glyph.family)); i++) {
+        await page.waitForTimeout(100);
+        glyph = await glyphOf();
+      }
+      assert.ok(glyph.loaded, `the codicon font did not load: ${JSON.stringify(glyph)}`);
+      assert.match(glyph.family, /codicon/, `the pinned icon is not drawn with the codicon font: ${JSON.stringify(glyph)}`);
+      assert.ok(glyph.content !== 'none' && glyph.content !== '""' && glyph.width > 0, `the pinned icon has no glyph: ${JSON.stringify(glyph)}`);
 
-      await frame.locator('rl-preview-pane vscode-button', { hasText: 'Generate from Pruned' }).click();
-      const out = frame.locator('rl-preview-pane pre[data-field="generation"]');
-      await out.waitFor({ timeout: 60_000 });
-      // Streamed: text appears while the run is still going, then the final answers are compared.
+      // Make room, as a person would: a side bar wide enough for the two generations side by side.
+      await sideBarWidth(page, 640);
+      // A short generation: enough to see both sides stream (the machine may be slow).
+      await generateBoth(frame, 40);
+      const full = frame.locator('rl-preview-pane pre[data-field="generation-full"]');
+      const pruned = frame.locator('rl-preview-pane pre[data-field="generation-pruned"]');
+      await full.waitFor({ timeout: 60_000 });
+      // Streamed: text appears while the run is still going, then both answers are compared.
       const stats = frame.locator('rl-preview-pane [data-field="preview-stats"]');
       let streamed = false;
       for (let i = 0; i < 400 && !streamed; i++) {
-        const [text, s] = await Promise.all([out.innerText(), stats.innerText()]);
+        const [text, s] = await Promise.all([full.innerText(), stats.innerText()]);
         if (text.length > 0 && s.startsWith('running')) streamed = true;
         else if (s.startsWith('done')) break;
         await page.waitForTimeout(25);
       }
-      await frame.locator('rl-preview-pane [data-field="answers"]').waitFor({ timeout: 120_000 });
-      const finalStats = await stats.innerText();
-      console.log(`    preview: ${finalStats.trim()}; streamed chunks seen while running: ${streamed}`);
-      assert.ok((await out.innerText()).length > 0, 'no generated text');
-      assert.match(finalStats, /\d+ tokens · [\d.]+ tokens\/s/);
+      const verdict = frame.locator('rl-preview-pane [data-field="verdict"]');
+      await verdict.waitFor({ timeout: 120_000 });
+      const [fullText, prunedText] = await Promise.all([full.innerText(), pruned.innerText()]);
+      const answers = await frame.locator('rl-preview-pane [data-field^="answer-"]').allInnerTexts();
+      const kind = await verdict.getAttribute('data-verdict');
+      console.log(`    preview: ${(await stats.innerText()).trim()}; streamed while running: ${streamed}; ${answers.join(' | ')}; verdict: ${kind}`);
+      assert.ok(fullText.length > 0 && prunedText.length > 0, 'a side generated no text');
       assert.ok(streamed, 'the text only appeared at the end (not streamed)');
-      // Answer retention: log p(original answer | pruned) − log p(… | full), per token and in total.
+      assert.match(await frame.locator('rl-preview-pane [data-field="stats-full"]').innerText(), /\d+ tokens · [\d.]+ tokens\/s/);
+      assert.equal(answers.length, 2, 'each side names its answer');
+      const none = answers.filter((a) => /none stated/.test(a)).length;
+      // The verdict follows the two answers: "no answer" whenever one is missing, never "differs".
+      if (none > 0) assert.equal(kind, 'no answer', `${answers} → ${kind}`);
+      else assert.ok(kind === 'same' || kind === 'differs', `${answers} → ${kind}`);
+      const sides = await frame.locator('rl-preview-pane section[data-side]').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON()));
+      assert.equal(sides.length, 2);
+      assert.ok(Math.abs(sides[0].y - sides[1].y) < 2 && sides[0].x < sides[1].x, `the generations are not side by side: ${JSON.stringify(sides)}`);
+
+      // Answer retention: the one-line summary shows, the per-token table only when opened.
       await frame.locator('rl-preview-pane vscode-button', { hasText: 'Answer Retention' }).click();
       const retention = frame.locator('rl-preview-pane [data-field="retention"]');
       await retention.waitFor({ timeout: 120_000 });
       const line = await retention.locator('div').first().innerText();
       console.log(`    retention: ${line.replace(/\s+/g, ' ').trim()}`);
       assert.match(line, /Δ [+−-]?[\d.]+ total, [+−-]?[\d.]+ per token over \d+ answer tokens/);
-      await panelShot(page, wb, 'dark-preview');
+      const summary = retention.locator('summary');
+      assert.match(await summary.innerText(), /^Per answer token: [\d,]+ tokens, [\d,]+ less likely after pruning/);
+      assert.equal(await retention.locator('table').count(), 0, 'the per-token table is open before asked');
+      assert.equal(await verdict.count(), 1, 'the retention run cleared the generations');
+      await frame.locator('rl-preview-pane [data-field="generations"]').scrollIntoViewIfNeeded();
+      await wb.screenshot('dark-preview');
+      await summary.click();
+      await retention.locator('tbody tr').nth(3).waitFor({ timeout: 10_000 });
+      await summary.click();
+      await wideShot(page, wb, 'dark-wide-preview');
+      assert.equal(await frame.locator('rl-panel').getAttribute('data-csp-violations'), null, 'the CSP blocked something');
 
-      // Hide the panel and show it again: the webview is rebuilt and restores its state.
-      await wb.runCommand('View: Hide Panel');
+      // Hide the side bar and show the panel again: the webview is rebuilt and restores its state.
+      await wb.runCommand('View: Hide Secondary Side Bar');
       await frame.locator('rl-panel').waitFor({ state: 'detached', timeout: 15_000 }).catch(() => {});
       const again = await panelFor(wb, 'response.md');
       await again.locator('rl-preview-pane [data-field="retention"]').waitFor({ timeout: 15_000 });
-      // The page restores its own state at once; the plan comes with the host's state after `ready`.
       await again.locator('rl-diff-list .row.dropped').first().waitFor({ timeout: 15_000 }).catch(() => {});
       assert.ok(await again.locator('rl-diff-list .row.dropped').count() > 0, 'the plan is shown again after reopening');
-
-      await pickTheme(page, 'Light Modern');
-      await page.locator('.monaco-workbench.vs').waitFor({ timeout: 30_000 });
-      const light = await wb.webviewFrame('rl-panel h2', 30_000);
-      await light.locator('rl-panel h2', { hasText: 'response.md' }).waitFor({ timeout: 30_000 });
-      await page.waitForTimeout(500);
-      await panelShot(page, wb, 'light-preview');
-
-      await pickTheme(page, 'Dark High Contrast');
-      await page.locator('.monaco-workbench.hc-black').waitFor({ timeout: 30_000 });
-      await page.waitForTimeout(500);
-      await panelShot(page, wb, 'high-contrast-preview');
-      await pickTheme(page, 'Dark Modern');
+    },
+  },
+  {
+    name: 'side panel: the panel and its answers in the light and high-contrast themes',
+    async run({ page, wb, server, root }) {
+      useLocalModel(server, root);
+      await openCodeforces(page, wb);
+      const frame = await panelFor(wb, 'response.md');
+      await generateBoth(frame, 16);
+      await frame.locator('rl-preview-pane [data-field="verdict"]').waitFor({ timeout: 90_000 });
+      for (const theme of ['light', 'hc']) {
+        await pickTheme(page, theme);
+        const themed = await wb.webviewFrame('rl-panel h2', 30_000);
+        await themed.locator('rl-panel h2', { hasText: 'response.md' }).waitFor({ timeout: 30_000 });
+        await themed.evaluate(() => window.scrollTo(0, 0));
+        await wb.screenshot(`${theme}-panel`);
+        await themed.locator('rl-preview-pane [data-field="verdict"]').scrollIntoViewIfNeeded();
+        await wb.screenshot(`${theme}-preview`);
+        assert.equal(await themed.locator('rl-panel').getAttribute('data-csp-violations'), null, 'the CSP blocked something');
+      }
+      await pickTheme(page, 'dark');
+    },
+  },
+  {
+    name: 'side panel: Move Side Panel… puts it in the bottom panel, and back',
+    async run({ page, wb }) {
+      await openCodeforces(page, wb);
+      await panelFor(wb, 'response.md');
+      assert.equal(await panelPart(page, 'auxiliarybar'), 'auxiliarybar');
+      await wb.runCommand('Reasoning Lens: Move Side Panel…');
+      await clickPick(page, 'New Panel Entry');
+      const moved = await wb.webviewFrame('rl-panel h2', 30_000);
+      await moved.locator('rl-panel h2', { hasText: 'response.md' }).waitFor({ timeout: 30_000 });
+      assert.equal(await panelPart(page, 'panel'), 'panel', 'the panel did not move to the bottom panel');
+      await wb.screenshot('dark-moved-to-panel');
+      // And back to the secondary side bar with the same command.
+      await wb.runCommand('Reasoning Lens: Move Side Panel…');
+      await clickPick(page, 'New Secondary Side Bar Entry');
+      assert.equal(await panelPart(page, 'auxiliarybar'), 'auxiliarybar', 'the panel did not move back to the secondary side bar');
     },
   },
 ];

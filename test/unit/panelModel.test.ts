@@ -5,10 +5,12 @@ import { parseTraceText, readTraces } from '../../src/core/trace';
 import { segment } from '../../src/core/steps';
 import { SEPARATOR_TOKENS, TraceSession } from '../../src/core/session';
 import { previewPrune } from '../../src/pipeline/pruneRunner';
-import { panelMethods, panelPlan, panelTrace } from '../../src/panel/panelModel';
+import { formatLabel, panelMethods, panelPlan, panelSummary, panelTrace, scoreSourceLabel } from '../../src/panel/panelModel';
 import { parseToWebview } from '../../src/shared/protocol';
-import { cutLine, indexPlan, metricValues } from '../../webview/panel/model';
-import { EMPTY_PREVIEW, reducePreview } from '../../webview/panel/previewState';
+import { chartMetric, cutLine, HEAT_COLOURS, heatLegend, indexPlan, metricValues, selectableMetrics } from '../../webview/panel/model';
+import { EMPTY_PREVIEW, foldBlankLines, reducePreview, restorePreview } from '../../webview/panel/previewState';
+import { HEAT_BUCKETS } from '../../src/core/metrics';
+import { STEP_METRICS } from '../../src/shared/vocabulary';
 import { repoPath } from './helpers';
 
 function sampleSession(): TraceSession {
@@ -37,7 +39,7 @@ describe('panel snapshots', () => {
     assert.deepEqual(t.steps.map((s) => s.tokens), session.steps.map((_, i) => session.stepTokens(i)));
     assert.equal(t.metrics.firstTokenSurprisal?.[3], null, 'unscored step is null');
     assert.equal(t.metrics.stepEntropy, undefined, 'absent metric is absent, not an array of nulls');
-    assert.equal(t.scoreSource, 'test');
+    assert.equal(t.scoredBy, 'test');
     assert.equal(t.tokensEstimated, false);
     const message = { type: 'state', trace: null, detail: t, plan: panelPlan(session) };
     assert.ok(parseToWebview(JSON.parse(JSON.stringify(message))), 'host snapshot rejected by the webview validator');
@@ -105,16 +107,103 @@ describe('panel snapshots', () => {
     assert.equal(methods.some((m) => m.id === 'manual'), false);
   });
 
-  test('preview events fold into the pane state; stale runs are ignored', () => {
+  test('preview events fold into the pane state, each side streaming into its own text; stale runs are ignored', () => {
     let s = reducePreview(EMPTY_PREVIEW, { kind: 'started', run: 2, mode: 'generate', backend: 'tiny' });
-    s = reducePreview(s, { kind: 'chunk', run: 2, text: 'Hel', tokens: 1, seconds: 0.1 });
-    s = reducePreview(s, { kind: 'chunk', run: 1, text: 'STALE', tokens: 9, seconds: 9 });
-    s = reducePreview(s, { kind: 'chunk', run: 2, text: 'lo', tokens: 2, seconds: 0.2 });
-    assert.equal(s.text, 'Hello');
+    s = reducePreview(s, { kind: 'chunk', run: 2, side: 'full', text: 'Hel', tokens: 1, seconds: 0.1 });
+    s = reducePreview(s, { kind: 'chunk', run: 1, side: 'full', text: 'STALE', tokens: 9, seconds: 9 });
+    s = reducePreview(s, { kind: 'chunk', run: 2, side: 'full', text: 'lo', tokens: 2, seconds: 0.2 });
+    assert.equal(s.sides.full.text, 'Hello');
+    assert.equal(s.sides.pruned.text, '');
+    const full = { text: 'Hello', tokenCount: 2, seconds: 0.2, tokensPerSecond: 10, finishReason: 'length', finalAnswer: null, reused: null } as const;
+    s = reducePreview(s, { kind: 'side', run: 2, side: 'full', result: full });
+    assert.deepEqual(s.sides.full.result, full);
+    s = reducePreview(s, { kind: 'chunk', run: 2, side: 'pruned', text: 'Hi', tokens: 1, seconds: 0.1 });
+    assert.equal(s.sides.pruned.text, 'Hi');
     assert.equal(s.running, true);
     s = reducePreview(s, { kind: 'failed', run: 2, message: 'cancelled', cancelled: true });
     assert.equal(s.running, false);
     assert.equal(s.error, 'cancelled');
+    assert.equal(s.sides.full.text, 'Hello', 'a cancel keeps what was generated');
+    // A retention run leaves the generations on screen; a new generation clears only them.
+    const retention = { answerTokens: 1, fullLogprob: -1, prunedLogprob: -2, delta: -1, deltaPerToken: -1, perToken: [] };
+    s = reducePreview(s, { kind: 'started', run: 3, mode: 'retention', backend: 'tiny' });
+    assert.equal(s.sides.full.text, 'Hello');
+    s = reducePreview(s, { kind: 'retention', run: 3, result: retention });
+    s = reducePreview(s, { kind: 'started', run: 4, mode: 'generate', backend: 'tiny' });
+    assert.deepEqual(s.retention, retention);
+    assert.equal(s.sides.full.text, '');
+    assert.equal(s.error, null);
+  });
+
+  test('generated text folds runs of three or more blank lines, keeps everything else as written', () => {
+    assert.deepEqual(foldBlankLines('a\n\nb'), [{ text: 'a\n\nb' }]);
+    assert.deepEqual(foldBlankLines('\n\n\n\n\nSo the code\n\n\n\n \n\nends'), [{ lineBreaks: 5 }, { text: 'So the code' }, { lineBreaks: 6 }, { text: 'ends' }]);
+    assert.deepEqual(foldBlankLines(''), []);
+    const text = 'x\n\n\n\ny';
+    const pieces = foldBlankLines(text);
+    assert.equal(pieces.map((p) => ('text' in p ? p.text : '\n'.repeat(p.lineBreaks))).join(''), text, 'the folds account for every line break');
+  });
+
+  test('a saved preview of an older shape restores as empty, a current one without its running flag', () => {
+    assert.equal(restorePreview({ run: 3, text: 'old shape', generation: { match: false } }), EMPTY_PREVIEW);
+    assert.equal(restorePreview(undefined), EMPTY_PREVIEW);
+    const saved = { ...EMPTY_PREVIEW, run: 4, mode: 'generate' as const, running: true };
+    assert.deepEqual(restorePreview(JSON.parse(JSON.stringify(saved))), { ...saved, running: false });
+  });
+
+  test('labels are words: drops name their score, the format and the score source read as words, never ids or cache keys', () => {
+    const session = sampleSession();
+    session.applyPlan(previewPrune(session, 'asap', { kind: 'ratio', ratio: 0.6 }), 'asap 60%');
+    session.toggleStep(session.plan.kept[0]!);
+    const p = panelPlan(session);
+    const byHand = p.dropped.find((d) => d.rule === 'dropped by hand');
+    assert.equal(byHand?.scoreLabel, 'by hand');
+    const asap = p.dropped.find((d) => d.scoreName === 'firstTokenSurprisal');
+    assert.equal(asap?.scoreLabel, 'first-token surprisal');
+    for (const d of p.dropped) assert.doesNotMatch(d.scoreLabel, /[a-z][A-Z]/, `a camelCase id in "${d.scoreLabel}"`);
+
+    assert.equal(scoreSourceLabel('file'), 'logprobs in the file');
+    assert.equal(scoreSourceLabel('onnx:/home/u/.cache/models/reasoning-lens-tiny#model:5242880:1732900000000'), 'reasoning-lens-tiny (local model)');
+    assert.equal(scoreSourceLabel('openai:Qwen3-8B@http://127.0.0.1:8000/v1'), 'Qwen3-8B (endpoint)');
+    assert.equal(scoreSourceLabel('onnx:C:\\models\\qwen#model_q4:1:2'), 'qwen (local model)');
+
+    assert.equal(formatLabel('openai-chat'), 'OpenAI-compatible chat completion');
+    assert.equal(formatLabel('no-such-format'), 'no-such-format');
+    const summary = { name: 'a.json', format: 'openai-chat', steps: 2, characters: 10, truncated: false };
+    assert.deepEqual(panelSummary(summary), { ...summary, format: 'OpenAI-compatible chat completion' });
+  });
+
+  test('heat: the buckets and ranges the editor colours by, for every metric the trace has; the legend lists them hottest first', () => {
+    const session = sampleSession();
+    const t = panelTrace(session);
+    assert.deepEqual(Object.keys(t.heat).sort(), Object.keys(t.metrics).sort());
+    assert.equal(HEAT_COLOURS, HEAT_BUCKETS, 'the webview has one colour class per heat bucket');
+    const column = session.metricColumn('firstTokenSurprisal');
+    assert.deepEqual(t.heat.firstTokenSurprisal?.buckets, Array.from(column.buckets));
+    assert.equal(t.heat.firstTokenSurprisal?.buckets[3], -1, 'the unscored step has no colour');
+    const legend = heatLegend(t, 'firstTokenSurprisal');
+    assert.deepEqual(legend.map((e) => e.bucket), [4, 3, 2, 1, 0]);
+    assert.deepEqual(legend.map((e) => e.range), [...column.bucketRanges].reverse().map((r) => r ?? null));
+    // Every scored step's value lies in the range of its own colour.
+    const values = metricValues(t, 'firstTokenSurprisal');
+    t.heat.firstTokenSurprisal!.buckets.forEach((b, i) => {
+      if (b < 0) return;
+      const r = t.heat.firstTokenSurprisal!.ranges[b]!;
+      assert.ok(values[i]! >= r[0] && values[i]! <= r[1], `step ${i}: ${values[i]} outside ${r}`);
+    });
+    assert.deepEqual(heatLegend(t, 'tokens'), []);
+    assert.deepEqual(heatLegend(t, 'stepEntropy'), [], 'no legend for a metric without values');
+  });
+
+  test('the metric select lists what the trace has and always the heat map\'s metric; the chart falls back to token counts', () => {
+    const t = panelTrace(sampleSession());
+    // Repetition needs no model: every trace has it.
+    assert.deepEqual(selectableMetrics(t, 'firstTokenSurprisal'), ['firstTokenSurprisal', 'meanSurprisal', 'repetition']);
+    assert.deepEqual(selectableMetrics(t, 'importance'), ['firstTokenSurprisal', 'meanSurprisal', 'importance', 'repetition']);
+    assert.deepEqual(selectableMetrics(null, 'confidence'), ['confidence']);
+    assert.equal(chartMetric(t, 'meanSurprisal'), 'meanSurprisal');
+    assert.equal(chartMetric(t, 'importance'), 'tokens');
+    for (const m of STEP_METRICS) assert.ok(selectableMetrics(t, m).includes(m));
   });
 });
 

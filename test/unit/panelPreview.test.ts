@@ -1,6 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { answerRetention, answersMatch, generatePreview, previewContext, type PreviewInput } from '../../src/pipeline/preview';
+import { answerRetention, compareAnswers, generateComparison, previewContext, type PreviewInput } from '../../src/pipeline/preview';
+import { PreviewRunner } from '../../src/pipeline/previewRunner';
+import { parseTraceText } from '../../src/core/trace';
+import { segment } from '../../src/core/steps';
+import { TraceSession } from '../../src/core/session';
+import { parseToWebview, type PreviewEvent } from '../../src/shared/protocol';
 import { InProcessOnnxBackend } from '../../src/model/onnx/local';
 import type { GenerateOptions, Generation, ScoreOptions, ScoredText, ScoringBackend, TokenizedText } from '../../src/model/backend';
 import { AbortError } from '../../src/model/backend';
@@ -12,7 +17,8 @@ import { modelUnavailable, tinyModelDir } from './model/fixtures';
  */
 class CharBackend implements ScoringBackend {
   scored: string[] = [];
-  constructor(private readonly reply = '', private readonly lp = (c: string, text: string) => (text.includes('STEP2') ? -1 : -3) * (c === '4' ? 2 : 1)) {}
+  generated: string[] = [];
+  constructor(private readonly reply: string | ((prompt: string) => string) = '', private readonly lp = (c: string, text: string) => (text.includes('STEP2') ? -1 : -3) * (c === '4' ? 2 : 1)) {}
   async tokenize(text: string): Promise<TokenizedText> {
     const n = text.length;
     return { ids: new Int32Array(n), tokens: [...text], starts: Int32Array.from({ length: n }, (_, i) => i), ends: Int32Array.from({ length: n }, (_, i) => i + 1) };
@@ -22,13 +28,15 @@ class CharBackend implements ScoringBackend {
     const t = await this.tokenize(text);
     return { ...t, logprob: Float32Array.from([...text], (c) => this.lp(c, text)), bosPrepended: true };
   }
-  async generate(_prompt: string, options: GenerateOptions = {}): Promise<Generation> {
-    for (const c of this.reply) {
+  async generate(prompt: string, options: GenerateOptions = {}): Promise<Generation> {
+    this.generated.push(prompt);
+    const reply = typeof this.reply === 'string' ? this.reply : this.reply(prompt);
+    for (const c of reply) {
       if (options.signal?.aborted) throw new AbortError();
       options.onToken?.(c);
       await new Promise((r) => setTimeout(r, 1));
     }
-    return { text: this.reply, finishReason: 'eos', tokenCount: this.reply.length };
+    return { text: reply, finishReason: 'eos', tokenCount: reply.length };
   }
   describe() {
     return { id: 'char', name: 'char', kind: 'file' as const, fullEntropy: false, canGenerate: true };
@@ -70,27 +78,115 @@ describe('answer retention (offset math on a character backend)', () => {
   });
 });
 
-describe('generation preview', () => {
-  test('streams chunks, extracts both final answers and compares them', async () => {
-    const chunks: string[] = [];
+/** Answers 42 after the full reasoning (it contains STEP2) and `pruned` after the pruned one. */
+const byReasoning = (pruned: string) => (prompt: string) => (prompt.includes('STEP2') ? 'so \\boxed{42}' : pruned);
+
+describe('generation preview: full and pruned reasoning side by side', () => {
+  test('generates after each reasoning, streams each side, extracts both answers and compares them', async () => {
+    const chunks: Record<string, string> = { full: '', pruned: '' };
+    const sides: string[] = [];
     let t = 0;
-    const g = await generatePreview(new CharBackend('so \\boxed{42}'), input, { onChunk: (c) => chunks.push(c), now: () => (t += 100) });
-    assert.equal(chunks.join(''), 'so \\boxed{42}');
-    assert.equal(g.finalAnswer, '42');
-    assert.equal(g.originalFinalAnswer, '42');
-    assert.equal(g.match, true);
-    assert.equal(g.tokenCount, 13);
-    assert.ok(g.tokensPerSecond > 0 && Number.isFinite(g.tokensPerSecond));
-    const other = await generatePreview(new CharBackend('\\boxed{41}'), input);
-    assert.equal(other.match, false);
-    assert.equal(answersMatch('0.5', '\\frac{1}{2}'), true);
-    assert.equal(answersMatch(null, '1'), null);
+    const backend = new CharBackend(byReasoning('thus \\boxed{42}.'));
+    const g = await generateComparison(backend, input, {
+      onChunk: (side, c) => { chunks[side] += c; },
+      onSide: (side) => sides.push(side),
+      now: () => (t += 100),
+    });
+    assert.deepEqual(backend.generated, [previewContext(input.prompt, input.fullReasoning), previewContext(input.prompt, input.prunedReasoning)]);
+    assert.deepEqual(sides, ['full', 'pruned'], 'the full side is reported before the pruned one starts');
+    assert.equal(chunks.full, 'so \\boxed{42}');
+    assert.equal(chunks.pruned, 'thus \\boxed{42}.');
+    assert.equal(g.full.finalAnswer, '42');
+    assert.equal(g.pruned.finalAnswer, '42');
+    assert.equal(g.traceAnswer, '42');
+    assert.equal(g.verdict, 'same');
+    assert.equal(g.missing, null);
+    assert.equal(g.full.tokenCount, 13);
+    assert.ok(g.pruned.tokensPerSecond > 0 && Number.isFinite(g.pruned.tokensPerSecond));
+  });
+
+  test('different answers differ; normalised answers are the same', async () => {
+    assert.equal((await generateComparison(new CharBackend(byReasoning('\\boxed{41}')), input)).verdict, 'differs');
+    assert.equal((await generateComparison(new CharBackend(byReasoning('The answer is $42$.')), input)).verdict, 'same');
+    assert.deepEqual(compareAnswers('0.5', '\\frac{1}{2}'), { verdict: 'same', missing: null });
+    assert.deepEqual(compareAnswers('1,000', '1000'), { verdict: 'same', missing: null });
+  });
+
+  test('no answer is never "differs": neither, or one side, stating none reads as no answer', async () => {
+    const neither = await generateComparison(new CharBackend('hmm, let me think some more'), input);
+    assert.equal(neither.full.finalAnswer, null);
+    assert.equal(neither.pruned.finalAnswer, null);
+    assert.equal(neither.verdict, 'no answer');
+    assert.equal(neither.missing, 'both');
+    const one = await generateComparison(new CharBackend(byReasoning('and then')), input);
+    assert.equal(one.verdict, 'no answer');
+    assert.equal(one.missing, 'pruned');
+    assert.deepEqual(compareAnswers('$ $', '42'), { verdict: 'no answer', missing: 'first' }, 'an answer that normalises to nothing is none');
+    assert.deepEqual(compareAnswers(null, undefined), { verdict: 'no answer', missing: 'both' });
+  });
+
+  test('nothing pruned: the pruned side is the full side, generated once', async () => {
+    const backend = new CharBackend(byReasoning('x'));
+    const g = await generateComparison(backend, { ...input, prunedReasoning: input.fullReasoning });
+    assert.equal(backend.generated.length, 1);
+    assert.equal(g.pruned.reused, 'full');
+    assert.equal(g.pruned.text, g.full.text);
+    assert.equal(g.verdict, 'same');
   });
 
   test('cancellation rejects with AbortError', async () => {
     const controller = new AbortController();
-    const pending = generatePreview(new CharBackend('x'.repeat(200)), input, { signal: controller.signal, onChunk: () => controller.abort() });
+    const pending = generateComparison(new CharBackend('x'.repeat(200)), input, { signal: controller.signal, onChunk: () => controller.abort() });
     await assert.rejects(pending, { name: 'AbortError' });
+  });
+});
+
+describe('preview runner', () => {
+  const session = (reasoning = input.fullReasoning): TraceSession => {
+    const trace = parseTraceText(`${input.prompt}<think>\n${reasoning}\n</think>\n${input.answer}`);
+    return new TraceSession(trace, segment(trace.reasoning, 'paragraph'), 'paragraph');
+  };
+
+  test('events the panel accepts, and the full side generated once while trace, backend and limit stay the same', async () => {
+    const events: PreviewEvent[] = [];
+    const runner = new PreviewRunner((e) => events.push(e));
+    const backend = new CharBackend(byReasoning('\\boxed{41}'));
+    const s = session();
+    s.toggleStep(1);
+    await runner.start(s, 'generate', 64, async () => backend);
+    for (const e of events) assert.ok(parseToWebview({ type: 'preview', event: JSON.parse(JSON.stringify(e)) }), `rejected: ${JSON.stringify(e)}`);
+    const done = events.find((e) => e.kind === 'generated');
+    assert.ok(done?.kind === 'generated');
+    assert.equal(done.result.verdict, 'differs');
+    assert.equal(events.filter((e) => e.kind === 'side').length, 2);
+    const streamed = (side: string) => events.flatMap((e) => (e.kind === 'chunk' && e.side === side ? [e.text] : [])).join('');
+    assert.equal(streamed('full'), done.result.full.text);
+    assert.equal(streamed('pruned'), done.result.pruned.text);
+    assert.equal(backend.generated.length, 2);
+
+    events.length = 0;
+    await runner.start(s, 'generate', 64, async () => backend);
+    assert.equal(backend.generated.length, 3, 'only the pruned side is generated again');
+    const again = events.find((e) => e.kind === 'generated');
+    assert.ok(again?.kind === 'generated');
+    assert.equal(again.result.full.reused, 'earlier');
+    assert.equal(again.result.full.text, done.result.full.text);
+
+    await runner.start(s, 'generate', 32, async () => backend);
+    assert.equal(backend.generated.length, 5, 'another token limit generates both again');
+  });
+
+  test('nothing dropped: the pruned side reads the full reasoning as written, so it is the full side', async () => {
+    const events: PreviewEvent[] = [];
+    const backend = new CharBackend(byReasoning('\\boxed{41}'));
+    const s = session('STEP1 think  \n\n\nSTEP2 compute 6*7');
+    assert.notEqual(s.prunedReasoning(), s.trace.reasoning, 'the trace must rejoin its steps differently');
+    await new PreviewRunner((e) => events.push(e)).start(s, 'generate', 64, async () => backend);
+    assert.equal(backend.generated.length, 1);
+    const done = events.find((e) => e.kind === 'generated');
+    assert.ok(done?.kind === 'generated');
+    assert.equal(done.result.pruned.reused, 'full');
+    assert.equal(done.result.verdict, 'same');
   });
 });
 
@@ -122,11 +218,13 @@ describe('answer retention on a tiny ONNX model', { skip }, () => {
     assert.ok(Math.abs(sum('pruned') - r.prunedLogprob) < 1e-3);
   });
 
-  test('generation streams the same text it returns', async () => {
-    const pieces: string[] = [];
-    const g = await generatePreview(backend, input, { maxTokens: 12, onChunk: (c) => pieces.push(c) });
-    assert.equal(pieces.join(''), g.text);
-    assert.ok(g.tokenCount > 0 && g.tokenCount <= 12);
-    assert.equal(g.originalFinalAnswer, '42');
+  test('both generations stream the same text they return', async () => {
+    const pieces: Record<string, string> = { full: '', pruned: '' };
+    const g = await generateComparison(backend, input, { maxTokens: 12, onChunk: (side, c) => { pieces[side] += c; } });
+    assert.equal(pieces.full, g.full.text);
+    assert.equal(pieces.pruned, g.pruned.text);
+    assert.ok(g.full.tokenCount > 0 && g.full.tokenCount <= 12);
+    assert.equal(g.traceAnswer, '42');
+    assert.ok(['same', 'differs', 'no answer'].includes(g.verdict));
   });
 });

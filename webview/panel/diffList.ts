@@ -1,11 +1,14 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { PanelChange, PanelStep, PanelTrace } from '../../src/shared/protocol';
-import type { PlanIndex } from './model';
+import '@vscode-elements/elements/dist/vscode-icon/index.js';
+import type { PanelChange, PanelDrop, PanelStep, PanelTrace } from '../../src/shared/protocol';
+import { STATUS_WORDS, type PlanIndex } from './model';
 import { formatCount, formatScore, ordinal } from '../../src/shared/format';
 
 /** Every row has the same height, so the visible window is a division away (no measuring). */
 export const ROW_HEIGHT = 48;
 const OVERSCAN = 8;
+/** Below this width (px) the list shows one column: the original with its cuts marked in place. */
+const NARROW_WIDTH = 520;
 
 /** A row of the list: one step, or a collapsed run of dropped steps. */
 type DisplayRow = { readonly kind: 'step'; readonly index: number } | { readonly kind: 'run'; readonly from: number; readonly to: number };
@@ -13,7 +16,9 @@ type DisplayRow = { readonly kind: 'step'; readonly index: number } | { readonly
 /**
  * The step-aligned diff: original on the left, pruned on the right, one row per step. Kept steps sit
  * side by side, dropped ones are struck through (runs of them collapse into one row that expands on
- * click), rewritten ones show a character diff. Only the rows in view are in the DOM (fixed row height),
+ * click), rewritten ones show a character diff. In a narrow column (a side bar) the two sides become one:
+ * the original text, dropped steps struck through after why, rewrites marked in place. Only the rows in
+ * view are in the DOM (fixed row height),
  * so a 1,000-step trace renders ~30 rows. Keyboard: a listbox with an active row (arrows, Page keys,
  * Home/End); Enter reveals the step in the editor, Space keeps/drops it, P pins it.
  * Trace text is untrusted and only ever bound as text.
@@ -41,7 +46,10 @@ export class RlDiffList extends LitElement {
     .text { overflow: hidden; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow-wrap: anywhere; white-space: pre-wrap; line-height: 1.35; font-family: var(--vscode-editor-font-family); font-size: 0.95em; }
     .dropped .text.original { text-decoration: line-through; color: var(--vscode-disabledForeground, var(--vscode-descriptionForeground)); }
     .gone { color: var(--vscode-descriptionForeground); font-style: italic; }
-    .pinned .num::before { content: '📌'; font-size: 0.8em; }
+    .num vscode-icon { vertical-align: -2px; margin-right: 2px; color: var(--vscode-charts-yellow); }
+    .why { font-style: italic; color: var(--vscode-descriptionForeground); text-decoration: none; }
+    .unified .struck { text-decoration: line-through; color: var(--vscode-disabledForeground, var(--vscode-descriptionForeground)); }
+    .narrow .row, .narrow .head { grid-template-columns: 3.5em minmax(0, 1fr) 3.5em; }
     .tokens { text-align: right; color: var(--vscode-descriptionForeground); font-variant-numeric: tabular-nums; }
     .status-bar { width: 3px; position: absolute; left: 0; top: 0; bottom: 0; }
     .kept .status-bar { background: var(--vscode-charts-blue); }
@@ -63,6 +71,7 @@ export class RlDiffList extends LitElement {
     active: { attribute: false },
     scrollTop: { state: true },
     viewport: { state: true },
+    narrow: { state: true },
     expandedRuns: { state: true },
   };
 
@@ -73,15 +82,21 @@ export class RlDiffList extends LitElement {
   active = 0;
   scrollTop = 0;
   viewport = 320;
+  /** One column (original, cuts marked in place) instead of original and pruned side by side. */
+  narrow = false;
   expandedRuns: ReadonlySet<number> = new Set();
   private rowsCache: { key: unknown; rows: DisplayRow[] } | undefined;
   private resize: ResizeObserver | undefined;
+  /** The list element the observer watches (the list appears once there is a trace). */
+  private observed: Element | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
     this.resize = new ResizeObserver((entries) => {
-      const h = entries[0]?.contentRect.height;
-      if (h && Math.abs(h - this.viewport) > 1) this.viewport = h;
+      const box = entries[0]?.contentRect;
+      if (!box) return;
+      if (box.height && Math.abs(box.height - this.viewport) > 1) this.viewport = box.height;
+      if (box.width) this.narrow = box.width < NARROW_WIDTH;
     });
   }
 
@@ -101,11 +116,12 @@ export class RlDiffList extends LitElement {
     }
     const spacer = this.renderRoot.querySelector<HTMLElement>('.spacer');
     if (spacer) spacer.style.height = `${spacer.dataset.height ?? 0}px`;
-  }
-
-  override firstUpdated(): void {
     const list = this.list;
-    if (list) this.resize?.observe(list);
+    if (list && list !== this.observed) {
+      if (this.observed) this.resize?.unobserve(this.observed);
+      this.resize?.observe(list);
+      this.observed = list;
+    }
   }
 
   private get list(): HTMLElement | null {
@@ -159,14 +175,14 @@ export class RlDiffList extends LitElement {
     const visible = [];
     for (let r = first; r < last; r++) visible.push(this.renderRow(rows[r]!, r, trace));
     const activeRow = rows.findIndex((r) => r.kind === 'step' && r.index === this.active);
-    return html`
-      <div class="head" aria-hidden="true"><span>#</span><span>Original</span><span>Pruned</span><span>Tokens</span></div>
-      <div class="list" role="listbox" tabindex="0" aria-label="Steps: original and pruned, side by side"
+    return html`<div class=${this.narrow ? 'narrow' : 'wide'} data-layout=${this.narrow ? 'unified' : 'side-by-side'}>
+      <div class="head" aria-hidden="true"><span>#</span>${this.narrow ? html`<span>Step (cuts marked)</span>` : html`<span>Original</span><span>Pruned</span>`}<span>Tokens</span></div>
+      <div class="list" role="listbox" tabindex="0" aria-label=${this.narrow ? 'Steps, with dropped and rewritten text marked' : 'Steps: original and pruned, side by side'}
         aria-activedescendant=${activeRow >= first && activeRow < last ? `step-${this.active}` : nothing}
         data-rows=${rows.length} @scroll=${this.onScroll} @keydown=${this.onKey}>
         <div class="spacer" data-height=${rows.length * ROW_HEIGHT} aria-hidden="true"></div>
         ${visible}
-      </div>
+      </div></div>
     `;
   }
 
@@ -186,19 +202,32 @@ export class RlDiffList extends LitElement {
     const status = this.index!.status[i]!;
     const drop = this.index!.drops.get(i);
     const change = this.index!.changes.get(i);
-    const label = `Step ${i + 1}, ${status}, ${step.tokens} tokens${drop ? `, dropped: ${drop.rule}` : ''}`;
+    const label = `Step ${i + 1}, ${STATUS_WORDS[status]}, ${step.tokens} tokens${drop ? `, dropped: ${drop.rule}` : ''}`;
     return html`<div class="row ${status} ${i === this.active ? 'active' : ''}" data-pos=${position} role="option" id=${`step-${i}`}
         aria-selected=${i === this.active ? 'true' : 'false'} aria-label=${label} data-step=${i} data-status=${status}
-        title=${drop ? `dropped (${drop.scoreName} ${formatScore(drop.score)}, ${ordinal(drop.rank)} to go): ${drop.rule}` : `${status}: click to select it in the editor`}
+        title=${drop ? `dropped (${dropWhy(drop)}, ${ordinal(drop.rank)} to go): ${drop.rule}` : `${STATUS_WORDS[status]}: click to select it in the editor`}
         @click=${() => this.activate(i, true)}>
         <span class="status-bar"></span>
-        <span class="num">${i + 1}</span>
-        <span class="text original">${change ? this.inline(step, change, 'original') : step.text}</span>
-        ${status === 'dropped'
-          ? html`<span class="text gone">${drop?.score !== undefined ? `dropped · ${drop.scoreName} ${formatScore(drop.score)}` : `dropped${drop ? ` · ${drop.rule}` : ''}`}</span>`
-          : html`<span class="text pruned">${change ? this.inline(step, change, 'pruned') : step.text}</span>`}
+        <span class="num">${status === 'pinned' ? html`<vscode-icon name="pinned" size="12" label="pinned"></vscode-icon>` : nothing}${i + 1}</span>
+        ${this.narrow ? this.unified(step, status, drop, change) : html`
+          <span class="text original">${change ? this.inline(step, change, 'original') : step.text}</span>
+          ${status === 'dropped'
+            ? html`<span class="text gone">${dropWhy(drop)}</span>`
+            : html`<span class="text pruned">${change ? this.inline(step, change, 'pruned') : step.text}</span>`}`}
         <span class="tokens">${formatCount(step.tokens)}</span>
       </div>`;
+  }
+
+  /** One column: kept text as it is, a dropped step's reason before its struck text, a rewrite's edits in place. */
+  private unified(step: PanelStep, status: string, drop: PanelDrop | undefined, change: PanelChange | undefined) {
+    if (status === 'dropped') return html`<span class="text unified original"><span class="why">${dropWhy(drop)}:</span> <span class="struck">${step.text}</span></span>`;
+    if (!change) return html`<span class="text unified original">${step.text}</span>`;
+    return html`<span class="text unified original">${change.inline.map((e) => {
+      const a = step.text.slice(e.originalStart, e.originalEnd);
+      const b = change.text.slice(e.prunedStart, e.prunedEnd);
+      if (e.op === 'equal') return a;
+      return html`${e.op === 'insert' ? nothing : html`<del>${a}</del>`}${e.op === 'delete' ? nothing : html`<ins>${b}</ins>`}`;
+    })}</span>`;
   }
 
   /** Character diff of a rewritten step: deletions on the original side, insertions on the pruned side. */
@@ -268,6 +297,13 @@ export class RlDiffList extends LitElement {
     this.reveal(index);
     this.activate(index, false);
   };
+}
+
+/** Why a step was dropped, in words: "dropped · first-token surprisal 0.27", "dropped by hand". */
+function dropWhy(drop: PanelDrop | undefined): string {
+  if (!drop) return 'dropped';
+  if (drop.score === undefined) return drop.scoreLabel === 'by hand' ? 'dropped by hand' : `dropped · ${drop.scoreLabel}`;
+  return `dropped · ${drop.scoreLabel} ${formatScore(drop.score)}`;
 }
 
 function sameKey(a: readonly unknown[], b: readonly unknown[]): boolean {

@@ -3,6 +3,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
+import '@vscode-elements/elements/dist/vscode-icon/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import {
@@ -18,11 +19,11 @@ import {
   type ViewDescription,
   type WebviewRequest,
 } from '../../src/shared/protocol';
-import { SEGMENTATION_MODES } from '../../src/shared/vocabulary';
+import { METRIC_INFO, SEGMENTATION_MODES, STEP_METRICS, type SegmentationMode, type StepMetric } from '../../src/shared/vocabulary';
 import { WebviewChannel } from '../common/channel';
-import { metricLabel, availableMetrics, indexPlan, type ChartMetric, type PlanIndex } from './model';
+import { chartMetric, metricLabel, indexPlan, selectableMetrics, STATUS_WORDS, type PlanIndex } from './model';
 import { formatCount, formatScore } from '../../src/shared/format';
-import { EMPTY_PREVIEW, reducePreview, type PreviewState } from './previewState';
+import { reducePreview, restorePreview, type PreviewState } from './previewState';
 import type { RlDiffList } from './diffList';
 import './diffList';
 import './scoreChart';
@@ -33,7 +34,6 @@ interface PanelState {
   readonly trace: TraceSummary | null;
   readonly method?: string;
   readonly budget?: number;
-  readonly metric?: ChartMetric;
   readonly collapseDropped?: boolean;
   readonly active?: number;
   readonly preview?: PreviewState;
@@ -45,6 +45,17 @@ const UPDATE_SAMPLES = 200;
 
 const COMMAND_LABELS: Readonly<Record<PanelCommand, string>> = {
   score: 'Score', prune: 'Prune…', reset: 'Reset', undo: 'Undo', redo: 'Redo', export: 'Export…', compare: 'Compare',
+};
+
+/** The codicon of each action button. */
+const COMMAND_ICONS: Readonly<Record<PanelCommand, string>> = {
+  score: 'pulse', prune: 'filter', reset: 'discard', undo: 'arrow-left', redo: 'arrow-right', export: 'export', compare: 'diff',
+};
+
+/** The segmentation modes in words (the setting's values are ids). */
+const SEGMENTATION_WORDS: Readonly<Record<SegmentationMode, string>> = {
+  auto: 'Auto (paragraphs, else sentences)', paragraph: 'Paragraphs', sentence: 'Sentences', heading: 'Headings and bold labels',
+  marker: 'Discourse markers ("Wait", "Hmm"…)', file: 'The file\'s own chunks',
 };
 
 /**
@@ -65,14 +76,27 @@ class RlPanel extends LitElement {
     .controls { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; margin: 8px 0; }
     .field { display: flex; gap: 6px; align-items: center; }
     .field > span { color: var(--vscode-descriptionForeground); }
-    vscode-single-select { width: 15em; }
-    .layout { display: grid; grid-template-columns: minmax(0, 1fr); gap: 4px 16px; }
+    vscode-single-select { width: 15em; max-width: 100%; }
+    /* One column in a side bar (controls, chart, the diff, the step, the preview), two when wide. */
+    .layout {
+      display: grid; grid-template-columns: minmax(0, 1fr); gap: 4px 16px;
+      grid-template-areas: 'controls' 'chart' 'diff' 'active' 'preview';
+    }
     .layout > section { min-width: 0; }
-    rl-diff-list { --rl-list-height: 320px; }
+    .controls-area { grid-area: controls; }
+    .chart-area { grid-area: chart; }
+    .diff-area { grid-area: diff; }
+    .active-area { grid-area: active; }
+    .preview-area { grid-area: preview; }
+    rl-diff-list { --rl-list-height: max(240px, 50vh); }
     @media (min-width: 900px) {
-      .layout { grid-template-columns: minmax(360px, 5fr) minmax(0, 6fr); }
+      .layout {
+        grid-template-columns: minmax(360px, 5fr) minmax(0, 6fr);
+        grid-template-areas: 'controls diff' 'chart diff' 'active diff' 'preview diff';
+        grid-template-rows: auto auto auto 1fr;
+      }
       rl-diff-list { --rl-list-height: max(220px, calc(100vh - 120px)); }
-      .right h3 { margin-top: 0; }
+      .diff-area h3 { margin-top: 0; }
     }
     input[type='range'] { width: 160px; accent-color: var(--vscode-button-background); }
     input[type='range']:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
@@ -82,12 +106,15 @@ class RlPanel extends LitElement {
     .empty { color: var(--vscode-descriptionForeground); }
     .error { color: var(--vscode-errorForeground); margin: 4px 0; }
     .note { color: var(--vscode-descriptionForeground); font-style: italic; }
-    .detail { margin-top: 6px; display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
+    .detail { margin-top: 6px; display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 8px; }
+    @media (max-width: 520px) { .detail { grid-template-columns: minmax(0, 1fr); } }
     .detail pre {
       white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; max-height: 160px; overflow-y: auto; padding: 6px;
       font-family: var(--vscode-editor-font-family); border: 1px solid var(--vscode-panel-border, transparent);
     }
     .detail .meta { grid-column: 1 / -1; color: var(--vscode-descriptionForeground); }
+    .detail pre.whole { grid-column: 1 / -1; }
+    .detail pre.dropped { text-decoration: line-through; color: var(--vscode-disabledForeground, var(--vscode-descriptionForeground)); }
     .preview-tag { color: var(--vscode-editorWarning-foreground); }
   `;
 
@@ -123,10 +150,11 @@ class RlPanel extends LitElement {
   /** The chosen method's id; empty until the host's settings name one. */
   method = this.saved?.method ?? '';
   budget = this.saved?.budget ?? 0.8;
-  metric: ChartMetric = this.saved?.metric ?? 'firstTokenSurprisal';
+  /** The heat map's metric: the host's (shared with the editor and the status bar), changed by asking it. */
+  metric: StepMetric = STEP_METRICS[0];
   collapseDropped = this.saved?.collapseDropped ?? true;
   active = this.saved?.active ?? 0;
-  preview: PreviewState = this.saved?.preview ? { ...this.saved.preview, running: false } : EMPTY_PREVIEW;
+  preview: PreviewState = restorePreview(this.saved?.preview);
   error: string | null = null;
   private planIndex: PlanIndex | null = null;
   private budgetTimer: ReturnType<typeof setTimeout> | undefined;
@@ -162,7 +190,6 @@ class RlPanel extends LitElement {
         if (!message.trace) this.detail = null;
         if (message.plan !== undefined) this.setPlan(message.plan);
         if (this.detail && this.active >= this.detail.steps.length) this.active = 0;
-        this.fixMetric();
         this.save();
         return;
       case 'plan':
@@ -170,6 +197,7 @@ class RlPanel extends LitElement {
         return;
       case 'settings': {
         this.settings = message.settings;
+        this.metric = message.settings.metric;
         const chosen = message.settings.chosen;
         // Follow the workspace's choice (also set from the palette), unless a drag is in progress.
         if (chosen && !this.dragging) {
@@ -224,14 +252,9 @@ class RlPanel extends LitElement {
     }
   }
 
-  private fixMetric(): void {
-    const metrics = availableMetrics(this.detail);
-    if (!metrics.includes(this.metric)) this.metric = metrics[0]!;
-  }
-
   private save(): void {
     this.channel.saveState({
-      trace: this.trace, method: this.method, budget: this.budget, metric: this.metric,
+      trace: this.trace, method: this.method, budget: this.budget,
       collapseDropped: this.collapseDropped, active: this.active, preview: this.preview,
     });
   }
@@ -257,7 +280,10 @@ class RlPanel extends LitElement {
       return text ? Number(text.replace(/[^\d]/g, '')) : undefined;
     };
     const steps = num('steps');
-    const chart = this.renderRoot.querySelector('rl-score-chart')?.shadowRoot?.querySelector('[data-bars]')?.getAttribute('data-bars');
+    const chartRoot = this.renderRoot.querySelector('rl-score-chart')?.shadowRoot;
+    const chart = chartRoot?.querySelector('[data-bars]')?.getAttribute('data-bars');
+    const legend = [...(chartRoot?.querySelectorAll('[data-field="heat-legend"] [data-heat]') ?? [])].map((e) => e.textContent?.trim() ?? '');
+    const metric = root.querySelector<HTMLInputElement>('[data-field="metric"]')?.value;
     const kept = num('kept');
     const before = num('tokens-before');
     const after = num('tokens-after');
@@ -271,6 +297,8 @@ class RlPanel extends LitElement {
       ...(before !== undefined ? { tokensBefore: before } : {}),
       ...(after !== undefined ? { tokensAfter: after } : {}),
       ...(chart ? { bars: Number(chart) } : {}),
+      ...(metric ? { metric } : {}),
+      ...(legend.length ? { legend } : {}),
       ...(last !== undefined ? { lastUpdateMs: last, updateMs: [...this.updateMs] } : {}),
     };
   }
@@ -360,32 +388,47 @@ class RlPanel extends LitElement {
           </span>` : nothing}
       </div>
       <div class="layout">
-        <section class="left" aria-label="Controls, chart and preview">
+        <section class="controls-area" aria-label="Pruning controls">
           ${this.renderControls()}
           ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing}
           ${plan?.notes.length ? html`<div class="note">${plan.notes.join(' · ')}</div>` : nothing}
-          ${this.detail && !this.detail.tokensEstimated ? nothing : html`<div class="note">Not scored yet: Score (or a file with logprobs) gives surprisal, entropy and exact token counts.</div>`}
-          <rl-score-chart .trace=${this.detail} .plan=${plan} .index=${this.planIndex} .metric=${this.metric}
+          ${this.renderScoreNote()}
+        </section>
+        <section class="chart-area" aria-label="Scores per step">
+          <rl-score-chart .trace=${this.detail} .plan=${plan} .index=${this.planIndex} .metric=${chartMetric(this.detail, this.metric)}
             @rl-step-activate=${this.onStepActivate}></rl-score-chart>
-          ${this.renderActive()}
+        </section>
+        <section class="diff-area" aria-label="Original and pruned steps">
+          <h3>Original ↔ pruned</h3>
+          <rl-diff-list .trace=${this.detail} .index=${this.planIndex} .collapseDropped=${this.collapseDropped} .active=${this.active}
+            @rl-step-activate=${this.onStepActivate} @rl-step-toggle=${this.onStepToggle}></rl-diff-list>
+        </section>
+        <section class="active-area" aria-label="The selected step">${this.renderActive()}</section>
+        <section class="preview-area" aria-label="Preview the compressed output">
           <h3>Preview the compressed output</h3>
           <rl-preview-pane .state=${this.preview} .canRun=${true} .hasAnswer=${this.detail?.hasAnswer ?? false}
             @rl-preview-start=${(e: CustomEvent<{ mode: 'generate' | 'retention'; maxTokens: number }>) => void this.ask({ kind: 'startPreview', ...e.detail })}
             @rl-preview-cancel=${() => void this.ask({ kind: 'cancelPreview' })}></rl-preview-pane>
         </section>
-        <section class="right" aria-label="Original and pruned steps">
-          <h3>Original ↔ pruned</h3>
-          <rl-diff-list .trace=${this.detail} .index=${this.planIndex} .collapseDropped=${this.collapseDropped} .active=${this.active}
-            @rl-step-activate=${this.onStepActivate} @rl-step-toggle=${this.onStepToggle}></rl-diff-list>
-        </section>
       </div>
     `;
+  }
+
+  /** Why the chart or the heat map may be empty, and what to do. */
+  private renderScoreNote() {
+    const d = this.detail;
+    if (!d) return nothing;
+    if (d.tokensEstimated) return html`<div class="note">Not scored yet: Score (or a file with logprobs) gives surprisal, entropy and exact token counts.</div>`;
+    if (d.metrics[this.metric] === undefined) {
+      return html`<div class="note" data-field="metric-note">No ${METRIC_INFO[this.metric].label} values for this trace: the chart shows token counts; pick another metric or Score.</div>`;
+    }
+    return nothing;
   }
 
   private renderControls() {
     const s = this.settings;
     const method = this.currentMethod();
-    const metrics = availableMetrics(this.detail);
+    const metrics = selectableMetrics(this.detail, this.metric);
     const has = (c: PanelCommand) => s?.commands.includes(c) ?? false;
     const enabled = (c: PanelCommand): boolean => {
       if (!has(c)) return false;
@@ -412,10 +455,11 @@ class RlPanel extends LitElement {
             @input=${this.onBudgetInput} @change=${this.onBudgetChange}>
           <span class="budget-value">${Math.round(this.budget * 100)}%</span></label>
         ${method && !method.live ? html`<vscode-button secondary @click=${() => void this.ask({ kind: 'applyBudget', method: this.method, budget: this.budget })}>Run</vscode-button>` : nothing}
-        <label class="field"><span>Metric</span>
-          <vscode-single-select aria-label="Metric shown in the chart" data-field="metric"
-            @change=${(e: Event) => { this.metric = (e.target as HTMLInputElement).value as ChartMetric; this.save(); }}>
-            ${metrics.map((m) => html`<vscode-option value=${m} ?selected=${m === this.metric}>${metricLabel(m)}</vscode-option>`)}
+        <label class="field"><span>Colour by</span>
+          <vscode-single-select aria-label="Metric of the heat map and the chart (the status bar shows the same)" data-field="metric"
+            .value=${this.metric} @change=${(e: Event) => this.onMetricChange((e.target as HTMLInputElement).value)}>
+            ${metrics.map((m) => html`<vscode-option value=${m} ?selected=${m === this.metric}
+              description=${this.detail?.metrics[m] === undefined ? 'no values for this trace' : ''}>${metricLabel(m)}</vscode-option>`)}
           </vscode-single-select></label>
         <label class="field"><span>Steps</span>
           <vscode-single-select aria-label="Segmentation (writes the reasoningLens.segmentation setting)" data-field="segmentation"
@@ -424,18 +468,26 @@ class RlPanel extends LitElement {
               const mode = SEGMENTATION_MODES.find((m) => m === value);
               if (mode && mode !== s?.segmentation) void this.ask({ kind: 'setSegmentation', segmentation: mode });
             }}>
-            ${SEGMENTATION_MODES.map((m) => html`<vscode-option value=${m} ?selected=${m === s?.segmentation}>${m}</vscode-option>`)}
+            ${SEGMENTATION_MODES.map((m) => html`<vscode-option value=${m} ?selected=${m === s?.segmentation}>${SEGMENTATION_WORDS[m]}</vscode-option>`)}
           </vscode-single-select></label>
         <vscode-checkbox ?checked=${this.collapseDropped} label="Collapse dropped"
           @change=${(e: Event) => { this.collapseDropped = (e.target as HTMLInputElement).checked; this.save(); }}></vscode-checkbox>
-        <span class="backend" title="Scoring backend">${s?.backendLabel ?? ''}${this.detail?.scoreSource ? ` · scores: ${this.detail.scoreSource}` : ''}</span>
+        <span class="backend" data-field="scored-by" title="The scoring backend, and who scored this trace">Backend: ${s?.backendLabel ?? ''}${this.detail?.scoredBy ? ` · scores from ${this.detail.scoredBy}` : ''}</span>
       </div>
       <div class="actions" role="toolbar" aria-label="Pruning actions">
         ${(['score', 'prune', 'reset', 'undo', 'redo', 'export', 'compare'] as const).map((c) => html`
-          <vscode-button ?secondary=${c !== 'prune'} ?disabled=${!enabled(c)} title=${title(c)} data-command=${c}
+          <vscode-button ?secondary=${c !== 'prune'} ?disabled=${!enabled(c)} title=${title(c)} data-command=${c} icon=${COMMAND_ICONS[c]}
             @click=${() => void this.ask({ kind: 'command', command: c })}>${COMMAND_LABELS[c]}</vscode-button>`)}
       </div>
     `;
+  }
+
+  /** Asks the host to colour by another metric; the host's settings (and the status bar) follow. */
+  private onMetricChange(value: string): void {
+    const metric = STEP_METRICS.find((m) => m === value);
+    if (!metric || metric === this.metric) return;
+    this.metric = metric;
+    void this.ask({ kind: 'setMetric', metric });
   }
 
   /** Re-prunes with the current method and budget without applying (method changed). */
@@ -452,15 +504,16 @@ class RlPanel extends LitElement {
     const status = this.planIndex.status[this.active]!;
     const drop = this.planIndex.drops.get(this.active);
     const change = this.planIndex.changes.get(this.active);
-    const scores = Object.entries(d.metrics).map(([m, v]) => `${metricLabel(m as ChartMetric)} ${formatScore(v?.[this.active])}`).join(' · ');
+    const scores = STEP_METRICS.filter((m) => d.metrics[m] !== undefined).map((m) => `${metricLabel(m)} ${formatScore(d.metrics[m]?.[this.active])}`).join(' · ');
     return html`
       <div class="detail" aria-label=${`Step ${this.active + 1} in full`} data-field="active-step">
-        <div class="meta">Step ${this.active + 1} · ${status} · ${formatCount(step.tokens)} tokens${scores ? ` · ${scores}` : ''}${drop ? ` · dropped: ${drop.rule}` : ''}
-          <vscode-button secondary title="Keep or drop this step by hand (Space in the list)" @click=${() => void this.ask({ kind: 'toggleStep', index: this.active })}>${status === 'dropped' ? 'Keep' : 'Drop'}</vscode-button>
-          <vscode-button secondary title="Pin: no method may drop it (P in the list)" @click=${() => void this.ask({ kind: 'togglePin', index: this.active })}>${status === 'pinned' ? 'Unpin' : 'Pin'}</vscode-button>
+        <div class="meta">Step ${this.active + 1} · ${STATUS_WORDS[status]} · ${formatCount(step.tokens)} tokens${scores ? ` · ${scores}` : ''}${drop ? ` · dropped: ${drop.rule}` : ''}
+          <vscode-button secondary icon=${status === 'dropped' ? 'check' : 'circle-slash'} title="Keep or drop this step by hand (Space in the list)" @click=${() => void this.ask({ kind: 'toggleStep', index: this.active })}>${status === 'dropped' ? 'Keep' : 'Drop'}</vscode-button>
+          <vscode-button secondary icon=${status === 'pinned' ? 'pinned' : 'pin'} title="Pin: no method may drop it (P in the list)" @click=${() => void this.ask({ kind: 'togglePin', index: this.active })}>${status === 'pinned' ? 'Unpin' : 'Pin'}</vscode-button>
         </div>
-        <pre aria-label="Original text">${step.text}</pre>
-        <pre aria-label="Pruned text">${status === 'dropped' ? '(dropped)' : change ? change.text : step.text}</pre>
+        ${change
+          ? html`<pre aria-label="Original text">${step.text}</pre><pre aria-label="Rewritten text">${change.text}</pre>`
+          : html`<pre class=${`whole ${status}`} aria-label=${`Step text (${STATUS_WORDS[status]})`}>${step.text}</pre>`}
       </div>`;
   }
 }

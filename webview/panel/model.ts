@@ -9,6 +9,21 @@ import { sentenceCase } from '../../src/shared/format';
 /** How a step fares under the plan. */
 export type StepStatus = 'kept' | 'dropped' | 'pinned' | 'changed';
 
+/**
+ * The heat colours the editor contributes (package.json `reasoningLens.heat0Background` …, the host's
+ * `HEAT_BUCKETS`). VS Code hands every theme colour to webviews as a `--vscode-…` variable, so the panel
+ * shows exactly what the editor paints, in every theme, and defines no colours of its own.
+ */
+export const HEAT_COLOURS = 5;
+
+/** The CSS variable of bucket `b`'s heat colour (0 coolest … 4 hottest). */
+export function heatColour(bucket: number): string {
+  return `var(--vscode-reasoningLens-heat${bucket}Background)`;
+}
+
+/** A status in words (legends, labels, tooltips). */
+export const STATUS_WORDS: Readonly<Record<StepStatus, string>> = { kept: 'kept', dropped: 'dropped', pinned: 'pinned', changed: 'rewritten' };
+
 /** Chart metrics: the protocol's plus token counts, which every trace has. */
 export type ChartMetric = StepMetric | 'tokens';
 
@@ -41,12 +56,31 @@ export function indexPlan(stepCount: number, plan: PanelPlan | null): PlanIndex 
   return { status, drops, changes };
 }
 
-/** The metrics a trace can be charted by (token counts always). */
-export function availableMetrics(trace: PanelTrace | null): ChartMetric[] {
-  const out: ChartMetric[] = [];
-  if (trace) for (const m of STEP_METRICS) if (trace.metrics[m]) out.push(m);
-  out.push('tokens');
-  return out;
+/**
+ * The metrics the panel's select lists: those the trace has values for, and the heat map's current
+ * one even when it has none (the select shows what the status bar names, never something else).
+ */
+export function selectableMetrics(trace: PanelTrace | null, current: StepMetric): StepMetric[] {
+  return STEP_METRICS.filter((m) => m === current || trace?.metrics[m] !== undefined);
+}
+
+/** What the chart draws for the heat map's metric: its values, or token counts when the trace has none. */
+export function chartMetric(trace: PanelTrace | null, current: StepMetric): ChartMetric {
+  return trace?.metrics[current] !== undefined ? current : 'tokens';
+}
+
+/** One colour of the heat legend: its bucket (0 coolest … hottest) and the values it covers. */
+export interface HeatLegendEntry {
+  readonly bucket: number;
+  readonly range: readonly [number, number] | null;
+}
+
+/** The heat legend of `metric`, hottest first (as the status bar's tooltip lists it); empty without values. */
+export function heatLegend(trace: PanelTrace | null, metric: ChartMetric): HeatLegendEntry[] {
+  if (!trace || metric === 'tokens') return [];
+  const heat = trace.heat[metric];
+  if (!heat) return [];
+  return heat.ranges.map((range, bucket) => ({ bucket, range })).reverse();
 }
 
 /** Per-step values of `metric` (null where a step has none). */

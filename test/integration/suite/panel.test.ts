@@ -4,6 +4,7 @@ import { CommandIds } from '../../../src/commands/commandIds';
 import { readTraces } from '../../../src/core/trace';
 import { segment } from '../../../src/core/steps';
 import type { ViewDescription, WebviewRequest } from '../../../src/shared/protocol';
+import { METRIC_INFO, type StepMetric } from '../../../src/shared/vocabulary';
 
 const SAMPLE = 'codeforces-r1-cot-174/response.md';
 
@@ -19,6 +20,12 @@ async function describePanel(until: (v: ViewDescription) => boolean, what: strin
 }
 
 const panelRequest = (request: WebviewRequest) => vscode.commands.executeCommand(CommandIds.panelRequest, request);
+
+/** The editor's metric and status bar text (what the user reads at the bottom of the window). */
+async function editorMetric(): Promise<{ metric: StepMetric; status: string }> {
+  const d = await vscode.commands.executeCommand<{ metric: StepMetric; statusBar: { text: string } }>(CommandIds.describeEditor);
+  return { metric: d!.metric, status: d!.statusBar.text };
+}
 
 describe('Side panel', () => {
   let path: string;
@@ -109,5 +116,52 @@ describe('Side panel', () => {
       await panelRequest({ kind: 'setSegmentation', segmentation: 'auto' });
     }
     await describePanel((v) => v.steps === expected.steps.length, 'auto (default) steps again');
+  });
+
+  it('the metric select and the status bar name the same metric, whichever of them changes it', async () => {
+    const start = (await editorMetric()).metric;
+    try {
+      // From the panel's select: the editor (heat map and status bar) follows.
+      await panelRequest({ kind: 'setMetric', metric: 'meanSurprisal' });
+      const editor = await editorMetric();
+      assert.equal(editor.metric, 'meanSurprisal');
+      assert.ok(editor.status.includes(METRIC_INFO.meanSurprisal.label), `status bar: ${editor.status}`);
+      await describePanel((v) => v.metric === 'meanSurprisal', 'the select on mean surprisal');
+      // From the palette ("Colour Steps By…"): the panel's select follows.
+      await vscode.commands.executeCommand(CommandIds.switchMetric, 'stepEntropy');
+      await describePanel((v) => v.metric === 'stepEntropy', 'the select on step entropy after "Colour Steps By…"');
+      assert.ok((await editorMetric()).status.includes(METRIC_INFO.stepEntropy.label));
+    } finally {
+      await vscode.commands.executeCommand(CommandIds.switchMetric, start);
+    }
+    await describePanel((v) => v.metric === start, `the select back on ${start}`);
+  });
+
+  it('Compare keeps the panel on the trace it came from, and the panel still acts on it', async () => {
+    const n = expected.steps.length;
+    await panelRequest({ kind: 'command', command: 'reset' });
+    await describePanel((v) => v.kept === n && /response\.md/.test(v.title), 'the sample, all kept');
+    await panelRequest({ kind: 'toggleStep', index: 0 });
+    await describePanel((v) => v.kept === n - 1, 'one step dropped');
+    await vscode.commands.executeCommand(CommandIds.compareOriginalPruned);
+    const deadline = Date.now() + 10_000;
+    while (vscode.window.activeTextEditor?.document.uri.scheme !== 'reasoning-lens-compare' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(vscode.window.activeTextEditor?.document.uri.scheme, 'reasoning-lens-compare', 'the diff editor is not active');
+    // Give a wrong switch the time it would take, then check the panel still shows the source trace.
+    await new Promise((r) => setTimeout(r, 500));
+    const view = await describePanel((v) => v.steps !== null, 'a trace');
+    assert.match(view.title, /response\.md/, 'the panel switched away from the trace Compare came from');
+    assert.equal(view.steps, n, 'the panel re-read the pruned text as a new trace');
+    assert.equal(view.kept, n - 1);
+    // Requests from the panel act on the source trace, and the open diff follows.
+    await panelRequest({ kind: 'toggleStep', index: 0 });
+    await describePanel((v) => v.kept === n, 'the step kept again, from the panel, with the diff editor active');
+    const pruned = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'reasoning-lens-compare' && d.uri.path.startsWith('/pruned/'));
+    const allKept = expected.steps.map((s) => s.text).join('\n\n');
+    const until = Date.now() + 5_000;
+    while (pruned && pruned.getText() !== allKept && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(pruned?.getText(), allKept, 'the open diff did not follow the plan');
   });
 });
