@@ -45,6 +45,16 @@ describe('panel snapshots', () => {
     assert.ok(parseToWebview(JSON.parse(JSON.stringify(message))), 'host snapshot rejected by the webview validator');
   });
 
+  test('the totals say who counted the tokens: the scoring model, then the trace model\'s tokenizer', () => {
+    const session = sampleSession();
+    assert.equal(panelPlan(session).totals.countedBy, 'the scoring model (test)');
+    session.setTokenCounts(session.steps.map(() => 7), 'Qwen2.5 / Qwen3 (R1-Distill-Qwen) tokenizer (model name in the record)');
+    const plan = panelPlan(session);
+    assert.equal(plan.totals.countedBy, 'Qwen2.5 / Qwen3 (R1-Distill-Qwen) tokenizer (model name in the record)');
+    assert.equal(plan.totals.tokensBefore, session.joinedTokens(session.steps.keys()));
+    assert.ok(parseToWebview(JSON.parse(JSON.stringify({ type: 'state', trace: null, detail: panelTrace(session), plan }))));
+  });
+
   test('a live preview applies pins, leaves the session alone, and totals add up', () => {
     const session = sampleSession();
     const budget = { kind: 'ratio', ratio: 0.5 } as const;
