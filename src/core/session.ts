@@ -8,8 +8,9 @@ import type { SegmentationMode, Step, StepScores, TraceScores } from './types';
 import { metricValues, rankMetric, type MetricColumn } from './metrics';
 import { detectLoops, type LoopReport } from './insights/loops';
 import { findDanglingReferences, type DanglingReference } from './prune/dangling';
+import { prunedReasoningText } from './prune/edits';
 import { stepScoresFromTable, type TokenTable } from './tokenTable';
-import { STEP_METRICS, STEP_SEPARATOR, TEXT_METRIC, type StepMetric } from '../shared/vocabulary';
+import { STEP_METRICS, TEXT_METRIC, type StepMetric } from '../shared/vocabulary';
 import { reasoningTokenStarts } from './insights/scan';
 import {
   applyControls, historyOf, historyPush, historyRedo, historyUndo, keepAllPlan, NO_CONTROLS,
@@ -223,12 +224,13 @@ export class TraceSession {
   }
 
   /**
-   * The pruned reasoning as the compare view and the preview use it: the kept steps joined by
-   * `STEP_SEPARATOR`. Export instead cuts the dropped steps out of the reasoning, so the kept steps keep
-   * their own separators (`prunedReasoningText` in `core/prune/edits.ts`).
+   * The pruned reasoning as export writes it (`prunedReasoningText`): the dropped steps cut out of the
+   * reasoning, the kept ones with their own separators, so Compare and the preview show and read
+   * exactly what an export would write. Empty when the plan keeps no step (which export refuses).
    */
   prunedReasoning(): string {
-    return this.plan.kept.map((i) => this.steps[i]!.text).join(STEP_SEPARATOR);
+    if (this.plan.kept.length === 0) return '';
+    return prunedReasoningText(this.trace.reasoning, this.steps, this.plan);
   }
 
   /** Tokens of the given steps joined by blank lines (any kept set, e.g. a plan being previewed). */

@@ -42,13 +42,11 @@ export class PreviewRunner {
     try {
       const model = await backend();
       this.emit({ kind: 'started', run, mode, backend: model.describe().name });
-      // With every step kept, the pruned reasoning is the full one: rejoining the steps would change only
-      // the white space between them, and the model would read (and may answer) something else.
-      const nothingDropped = session.plan.kept.length === session.steps.length;
+      // The pruned reasoning as export writes it: with every step kept, the full reasoning as written.
       const input: PreviewInput = {
         prompt: session.trace.prompt,
         fullReasoning: session.trace.reasoning,
-        prunedReasoning: nothingDropped ? session.trace.reasoning : session.prunedReasoning(),
+        prunedReasoning: session.prunedReasoning(),
         answer: session.trace.answer,
       };
       if (mode === 'retention') {

@@ -5,6 +5,7 @@ import { parseTraceText, readTraces } from '../../src/core/trace';
 import { segment } from '../../src/core/steps';
 import { SEPARATOR_TOKENS, TraceSession } from '../../src/core/session';
 import { previewPrune } from '../../src/pipeline/pruneRunner';
+import { prunedReasoningText } from '../../src/core/prune/edits';
 import { formatLabel, panelMethods, panelPlan, panelSummary, panelTrace, scoreSourceLabel } from '../../src/panel/panelModel';
 import { parseToWebview } from '../../src/shared/protocol';
 import { chartMetric, cutLine, HEAT_COLOURS, heatLegend, indexPlan, metricValues, selectableMetrics } from '../../webview/panel/model';
@@ -81,7 +82,15 @@ describe('panel snapshots', () => {
     assert.equal(p.preview, false);
     assert.equal(p.undoLabel, 'asap 60%');
     assert.ok(p.totals.tokensAfter <= p.totals.tokensBefore * 0.6 + 1);
-    assert.equal(session.prunedReasoning(), p.kept.map((i) => session.steps[i]!.text).join('\n\n'));
+    // What export writes: the dropped steps cut out, the kept ones in order with their own separators.
+    const pruned = session.prunedReasoning();
+    assert.equal(pruned, prunedReasoningText(session.trace.reasoning, session.steps, session.plan));
+    let at = 0;
+    for (const i of p.kept) {
+      const found = pruned.indexOf(session.steps[i]!.text, at);
+      assert.ok(found >= at, `kept step ${i} in order`);
+      at = found + session.steps[i]!.text.length;
+    }
     const t = panelTrace(session);
     const values = metricValues(t, 'firstTokenSurprisal');
     const cut = cutLine(p, values, 'firstTokenSurprisal');
