@@ -184,6 +184,10 @@ export const tests = [
       writeFileSync(join(workspace, name), '<think>\nThe garden is 4 by 9 metres.\n\nArea = 4 * 9 = 36 square metres.\n\nHalf of 36 is 18, and5 is a typo.\n\nSo each half is 18.\n</think>\n\n18\n');
       await wb.openFile(name);
       await statusText(page);
+      // The four steps' CodeLens lines arrive after the text and push the lines down: wait for them, so
+      // that the click lands on the line it aims at.
+      await page.locator('.codelens-decoration', { hasText: 'Drop' }).nth(3).waitFor({ timeout: 15_000 });
+      await page.waitForTimeout(300);
       // Right-click the line number of step 2 (line 4) and drop it from the menu.
       await page.locator('.margin-view-overlays .line-numbers', { hasText: /^4$/ }).first().click({ button: 'right' });
       await page.locator('.monaco-menu .action-label', { hasText: 'Drop Step' }).first().click();
