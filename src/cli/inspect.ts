@@ -1,6 +1,6 @@
 /**
  * `reasoning-lens inspect <file|folder>…`: reads traces and prints, per trace, its id, format, source,
- * step count, characters, tokens (when the file has logprobs), truncation, final answer and warnings.
+ * step count, characters, reasoning tokens (in the writing model's tokenizer: `--tokenizer`), truncation, final answer and warnings.
  * Streams: each trace is printed as it is read and then let go, so memory does not grow with the input.
  */
 import { segment } from '../core/steps';
@@ -11,9 +11,13 @@ import type { SegmentationMode } from '../core/types';
 import { ArgError, describeOptions, parseArgs } from './args';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './io';
 import { READ_OPTION_SPECS, readOptionsFrom } from './readOptions';
+import { TOKENIZER_OPTION_SPEC, tokenizerOptions } from './tokenCounting';
+import { alignStepsToTokens } from '../core/align';
+import { countTraceTokens, type StepTokenCounter } from '../pipeline/traceTokens';
 
 const specs = {
   ...READ_OPTION_SPECS,
+  ...TOKENIZER_OPTION_SPEC,
   segment: { type: 'string', choices: SEGMENTATION_MODES, description: 'segmentation mode (default: auto)' },
   json: { type: 'boolean', description: 'one JSON object per trace' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
@@ -36,9 +40,17 @@ function oneLine(text: string, max = 80): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function describe(trace: Trace, mode: SegmentationMode): { text: string; json: unknown } {
+/** Tokens of each step from the file's reasoning logprobs (the writing model's own tokens), if it has them. */
+function fileStepTokens(trace: Trace, steps: ReturnType<typeof segment>): { counts: number[]; reason: string } | undefined {
+  const reasoning = trace.logprobs?.filter((t) => t.region === 'reasoning' && t.start >= 0);
+  if (!reasoning?.length) return undefined;
+  return { counts: alignStepsToTokens(reasoning, steps, 0).map((r) => r.tokenCount), reason: 'the file\'s logprob tokens' };
+}
+
+function describe(trace: Trace, mode: SegmentationMode, named: StepTokenCounter): { text: string; json: unknown } {
   const steps = segment(trace.reasoning, mode, trace.chunks);
   const tokens = trace.logprobs?.length;
+  const counted = countTraceTokens(trace, steps.map((s) => s.text), named, fileStepTokens(trace, steps));
   const json = {
     id: trace.id,
     format: trace.format,
@@ -50,14 +62,19 @@ function describe(trace: Trace, mode: SegmentationMode): { text: string; json: u
     promptCharacters: trace.prompt.length,
     answerCharacters: trace.answer.length,
     ...(tokens !== undefined ? { tokens } : {}),
+    reasoningTokens: counted.tokens,
+    tokenizer: counted.tokenizer,
+    tokenizerReason: counted.tokenizerReason,
+    tokensEstimated: counted.tokensEstimated,
     steps: steps.map((s) => ({ index: s.index, start: s.start, end: s.end })),
+    stepTokens: counted.stepTokens,
     warnings: trace.warnings.map((w) => ({ code: w.code, message: w.message })),
   };
   const fields = Object.entries(trace.fields ?? {}).map(([role, path]) => `${role}=${path}`).join('  ');
   const lines = [
     `${trace.id}  [${trace.format}]  ${formatSource(trace.source)}`,
     ...(fields ? [`  fields: ${fields}`] : []),
-    `  steps ${steps.length} (${mode})  chars ${trace.reasoning.length} (prompt ${trace.prompt.length}, answer ${trace.answer.length})${tokens !== undefined ? `  tokens ${tokens}` : ''}${trace.truncated ? '  TRUNCATED' : ''}`,
+    `  steps ${steps.length} (${mode})  chars ${trace.reasoning.length} (prompt ${trace.prompt.length}, answer ${trace.answer.length})  tokens ${counted.tokensEstimated ? '~' : ''}${counted.tokens} (${counted.tokenizerReason})${trace.truncated ? '  TRUNCATED' : ''}`,
     `  answer: ${trace.finalAnswer !== undefined ? oneLine(trace.finalAnswer) : '(none found)'}`,
     ...trace.warnings.map((w) => `  warning [${w.code}]: ${w.message}`),
   ];
@@ -95,12 +112,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     throw e;
   }
   const mode = (options.segment ?? DEFAULT_SEGMENTATION) as SegmentationMode;
+  const { counter } = tokenizerOptions(options);
   let count = 0;
   for (const path of positionals) {
     for await (const item of traceItems(path, parse)) {
       if (item.kind === 'error') io.stderr(`${formatError(item.error)}\n`);
       if (item.kind !== 'trace') continue;
-      const d = describe(item.trace, mode);
+      const d = describe(item.trace, mode, counter);
       io.stdout(options.json ? `${JSON.stringify(d.json)}\n` : d.text);
       await io.drain?.();
       count++;

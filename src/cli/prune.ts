@@ -27,6 +27,7 @@ import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
 import { commandScope, OutputExistsError, runJsonlPipeline, type PipelineOptions } from './workerPool';
 import { recordTask } from './workerTask';
 import { FIELD_OPTION_SPECS, readOptionsFrom } from './readOptions';
+import { TOKENIZER_OPTION_SPEC, tokenizerHeader, tokenizerOptions, tokensLine } from './tokenCounting';
 import { formatCount } from '../shared/format';
 import { isAbortError } from '../core/cancel';
 
@@ -41,8 +42,9 @@ export const WATCHDOG_OPTION_SPEC = {
 const specs = {
   ...FIELD_OPTION_SPECS,
   ...WATCHDOG_OPTION_SPEC,
+  ...TOKENIZER_OPTION_SPEC,
   method: { type: 'string', short: 'm', description: `pruning method (${PICKABLE_METHODS.map((m) => m.id).join(', ')}), or a chain run in order such as ${CHAIN_EXAMPLE}` },
-  budget: { type: 'string', short: 'b', description: `kept share: 0.8, 80%, 1024 tokens, or auto (difficulty-aware); default 80% for budgeted methods; rule-based methods (${PICKABLE_METHODS.filter((m) => !m.budgeted).map((m) => m.id).join(', ')}) apply their whole rule unless it is given` },
+  budget: { type: 'string', short: 'b', description: `kept share: 0.8, 80%, 1024 tokens (in the --tokenizer's tokens), or auto (difficulty-aware); default 80% for budgeted methods; rule-based methods (${PICKABLE_METHODS.filter((m) => !m.budgeted).map((m) => m.id).join(', ')}) apply their whole rule unless it is given` },
   model: { type: 'string', description: 'score with a local model: an ONNX folder (HF / Optimum layout) or a .gguf file' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
@@ -57,7 +59,7 @@ const specs = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const;
 
-const USAGE = `usage: reasoning-lens prune <file|folder> --method M --budget B [--model DIR|FILE.gguf | --endpoint URLS --endpoint-model NAME] [--format same|sft] -o OUT\n${describeOptions(specs)}\n`;
+const USAGE = `usage: reasoning-lens prune <file|folder> --method M --budget B [--model DIR|FILE.gguf | --endpoint URLS --endpoint-model NAME] [--tokenizer NAME] [--format same|sft] -o OUT\n${describeOptions(specs)}\n`;
 
 /**
  * Refuses to send an API key where anyone on the path can read it: plain http to a host other than
@@ -125,22 +127,17 @@ function localBackend(modelDir: string, options: { watchdog?: string }): Scoring
 export async function runJsonlCommand(command: 'prune' | 'score', options: Omit<PipelineOptions, 'isTty' | 'batchSize'>): Promise<number> {
   const { asyncTask, ...rest } = options;
   const result = await runJsonlPipeline({ ...rest, ...(asyncTask ? { asyncTask, batchSize: 1 } : {}), isTty: process.stderr.isTTY === true });
-  printTotals(options.io, command, result.totals, {
-    resumed: result.resumed, seconds: result.seconds, processed: result.processed, workers: result.workers,
-    ...(command === 'score' ? { tokens: false } : {}),
-  });
+  printTotals(options.io, command, result.totals, { resumed: result.resumed, seconds: result.seconds, processed: result.processed, workers: result.workers });
   return result.totals.pruned > 0 || result.resumed > 0 ? EXIT_OK : EXIT_FAILURE;
 }
 
-/** Prints the totals block shared by `prune` and `score`. */
-export function printTotals(io: CliIo, command: string, totals: ExportTotals, extra: { resumed?: number; seconds?: number; processed?: number; workers?: number; tokens?: boolean } = {}): void {
+/** Prints the totals block shared by `prune` and `score` (`score`: the reasoning tokens, nothing is cut). */
+export function printTotals(io: CliIo, command: string, totals: ExportTotals, extra: { resumed?: number; seconds?: number; processed?: number; workers?: number } = {}): void {
   const n = formatCount;
   const done = command === 'score' ? 'scored' : 'pruned';
   const leftOut = totals.leftOut ?? [];
   const lines = [`${command}: ${n(totals.records)} records, ${n(totals.traces)} traces, ${n(totals.pruned)} ${done}, ${n(totals.skipped.length)} not ${done}${leftOut.length ? `, ${n(leftOut.length)} left out` : ''}`];
-  if (extra.tokens !== false && totals.tokensBefore) {
-    lines.push(`tokens: ${n(totals.tokensBefore)} → ${n(totals.tokensAfter)} (${((totals.tokensAfter / totals.tokensBefore) * 100).toFixed(1)}% kept)`);
-  }
+  if (totals.tokensBefore) lines.push(tokensLine(totals.tokensBefore, command === 'score' ? undefined : totals.tokensAfter, totals.tokensBy));
   if (extra.resumed) lines.push(`resumed: ${n(extra.resumed)} records were already in the output`);
   if (extra.seconds !== undefined && extra.processed !== undefined) {
     lines.push(`time: ${extra.seconds.toFixed(2)} s for ${n(extra.processed)} records (${n(Math.round(extra.processed / Math.max(extra.seconds, 1e-9)))}/s${extra.workers ? `, ${extra.workers} worker threads` : ''})`);
@@ -240,6 +237,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
     // `--format` is prune's output format; only delimiters and fields say how the input is read.
     const parse = readOptionsFrom({ ...(options['reasoning-tags'] !== undefined ? { 'reasoning-tags': options['reasoning-tags'] } : {}), ...(options.field ? { field: options.field } : {}) });
     const write: WriteOptions = { format, truncated, parse };
+    const tokenizer = tokenizerOptions(options);
     backend = hold(backendFromOptions(options));
     const modelMethod = methods.find((m) => pruneMethod(m).needs.model);
     if (!backend && modelMethod) {
@@ -252,7 +250,9 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
     const target = mirror ? { exists: existsSync(options.output) } : await checkOutput(input, options.output, options.force ? { force: true } : {});
     const budgetWords = methods.some((m) => pruneMethod(m).budgeted) || ruleBudget ? `budget ${formatBudget(budget)}` : 'no budget (the rule decides)';
     io.stderr(`prune: ${input} with ${methods.map((m) => pruneMethod(m).label).join(', then ')}, ${budgetWords}, ${backend ? `scores from ${backend.describe().name}` : 'scores from the file\'s logprobs'}\n`);
-    const methodOptions = { method, then, budget, ruleBudget, segmentation, placeholder };
+    const scoringTokens = backend ? `the scoring model's tokenizer (${backend.describe().name})` : 'the file\'s logprob tokens, else ~4 characters a token';
+    io.stderr(`${await tokenizerHeader(input, parse, tokenizer, scoringTokens)}\n`);
+    const methodOptions = { method, then, budget, ruleBudget, segmentation, placeholder, stepTokens: tokenizer.counter };
     const pruner: AsyncTracePruner = backend ? backendPruner({ ...methodOptions, backend, signal }) : filePruner(methodOptions);
 
     if (kind.kind === 'jsonl') {
@@ -267,6 +267,7 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
         config: {
           kind: 'prune', file: input, method, ...(then.length ? { then } : {}), budget, ...(ruleBudget ? { ruleBudget: true } : {}), segmentation, format,
           ...(format === 'sft' ? { truncated } : {}), placeholder, ...(Object.keys(parse).length ? { parse } : {}),
+          ...(tokenizer.setting !== 'auto' ? { tokenizer: tokenizer.setting } : {}),
         },
         ...(workers !== undefined ? { workers } : {}),
         ...(asyncTask ? { asyncTask } : {}),

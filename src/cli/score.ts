@@ -20,11 +20,14 @@ import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from './io';
 import { backendFromOptions, embeddedBackend, printTotals, runJsonlCommand, WATCHDOG_OPTION_SPEC } from './prune';
 import { READ_OPTION_SPECS, readOptionsFrom } from './readOptions';
 import { commandScope } from './workerPool';
-import { recordTask, scoreRow, type ScoreRow } from './workerTask';
+import { addScoredTokens, recordTask, scoreRow, type ScoreRow } from './workerTask';
+import { TOKENIZER_OPTION_SPEC, tokenizerHeader, tokenizerOptions } from './tokenCounting';
+import type { StepTokenCounter } from '../pipeline/traceTokens';
 
 const specs = {
   ...READ_OPTION_SPECS,
   ...WATCHDOG_OPTION_SPEC,
+  ...TOKENIZER_OPTION_SPEC,
   model: { type: 'string', description: 'score with a local model: an ONNX folder (HF / Optimum layout) or a .gguf file' },
   endpoint: { type: 'string', description: 'score with OpenAI-compatible endpoints, comma-separated base URLs (API key: $OPENAI_API_KEY)' },
   'endpoint-model': { type: 'string', description: 'model name sent to the endpoints' },
@@ -37,23 +40,23 @@ const specs = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const;
 
-const USAGE = `usage: reasoning-lens score <file|folder> [--model DIR|FILE.gguf | --endpoint URLS --endpoint-model NAME] [--segment MODE] [--json] [-o out.jsonl]\n${describeOptions(specs)}\n`;
+const USAGE = `usage: reasoning-lens score <file|folder> [--model DIR|FILE.gguf | --endpoint URLS --endpoint-model NAME] [--tokenizer NAME] [--segment MODE] [--json] [-o out.jsonl]\n${describeOptions(specs)}\n`;
 
 /**
  * The score row of one trace: from the backend, or from the file's logprobs (scores undefined when it
  * has none). A trace longer than the model's context is said so on stderr and in the row.
  */
-async function scoredRow(trace: Trace, segmentation: SegmentationMode, backend: ScoringBackend | undefined, io: CliIo, signal?: AbortSignal): Promise<{ row: ScoreRow; scored: boolean }> {
+async function scoredRow(trace: Trace, segmentation: SegmentationMode, backend: ScoringBackend | undefined, named: StepTokenCounter, io: CliIo, signal?: AbortSignal): Promise<{ row: ScoreRow; scored: boolean }> {
   const steps = segment(trace.reasoning, segmentation, trace.chunks);
   if (!backend) {
     const scores = fileStepScores(trace, steps);
-    return { row: scoreRow(trace, segmentation, scores, 'file'), scored: !!scores };
+    return { row: scoreRow(trace, segmentation, scores, 'file', named), scored: !!scores };
   }
   const table = await scoreTraceTokens(trace, backend, signal ? { signal } : {});
   const warning = windowWarning(table);
   if (warning) io.stderr(`warning: ${trace.id} (${trace.source.file}${trace.source.line !== undefined ? `:${trace.source.line}` : ''}): ${warning}\n`);
   const window = table.window ? { size: table.window.size, overlap: table.window.overlap, fromToken: table.window.from, fromChar: table.starts[table.window.from] ?? 0 } : undefined;
-  return { row: scoreRow(trace, segmentation, stepScoresFromTable(table, steps).scores.steps, backend.describe().id, window), scored: true };
+  return { row: scoreRow(trace, segmentation, stepScoresFromTable(table, steps).scores.steps, backend.describe().id, named, window), scored: true };
 }
 
 /** True when a trace carries token logprobs of its reasoning. */
@@ -78,7 +81,7 @@ function fmt(x: number | undefined, digits = 2): string {
 }
 
 function table(row: ScoreRow): string {
-  const head = `${row.id}  [${row.format}]  ${row.source}  (scores: ${row.scoredBy})`;
+  const head = `${row.id}  [${row.format}]  ${row.source}  (scores: ${row.scoredBy}; tokens ${row.tokensEstimated ? '~' : ''}${row.tokens}: ${row.tokenizerReason})`;
   const lines = row.steps.map((s) => `  ${String(s.index + 1).padStart(4)}  ${String(s.tokens).padStart(6)}  ${fmt(s.firstTokenSurprisal).padStart(8)}  ${fmt(s.stepEntropy).padStart(8)}  ${fmt(s.confidence).padStart(8)}  ${s.text.replace(/\s+/g, ' ').slice(0, 60)}`);
   return `${head}\n  step  tokens  1st-surp   entropy  confid.  text\n${lines.join('\n')}\n`;
 }
@@ -98,7 +101,10 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new ArgError('--workers takes a whole number ≥ 0');
     const segmentation = (options.segment ?? DEFAULT_SEGMENTATION) as SegmentationMode;
     const parse = readOptionsFrom(options);
+    const tokenizer = tokenizerOptions(options);
     backend = hold(backendFromOptions(options));
+    const scoringTokens = backend ? `the scoring model's tokenizer (${backend.describe().name})` : 'the file\'s logprob tokens, else the embedded model\'s tokenizer';
+    io.stderr(`${await tokenizerHeader(input, parse, tokenizer, scoringTokens)}\n`);
 
     if (options.output) {
       await checkOutput(input, options.output, options.force ? { force: true } : {});
@@ -118,14 +124,16 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
                 continue;
               }
               totals.pruned++;
-              output += `${JSON.stringify((await scoredRow(t, segmentation, b, io, signal)).row)}\n`;
+              const { row } = await scoredRow(t, segmentation, b, tokenizer.counter, io, signal);
+              addScoredTokens(totals, row);
+              output += `${JSON.stringify(row)}\n`;
             }
             return output;
           })
         : undefined;
       return await runJsonlCommand('score', {
         input, output: options.output, io, signal,
-        config: { kind: 'score', file: input, segmentation, ...(Object.keys(parse).length ? { parse } : {}) },
+        config: { kind: 'score', file: input, segmentation, ...(Object.keys(parse).length ? { parse } : {}), ...(tokenizer.setting !== 'auto' ? { tokenizer: tokenizer.setting } : {}) },
         ...(workers !== undefined ? { workers } : {}),
         ...(asyncTask ? { asyncTask } : {}),
         ...(options.force ? { force: true } : {}),
@@ -147,16 +155,17 @@ function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       let by = backend;
       if (!by && !hasReasoningLogprobs(trace)) by = fallback ??= hold(embeddedBackend(options));
-      const { scored, row } = await scoredRow(trace, segmentation, by, io, signal);
+      const { scored, row } = await scoredRow(trace, segmentation, by, tokenizer.counter, io, signal);
       if (!scored) {
         totals.skipped.push({ id: trace.id, where: trace.source.file, reason: 'no logprobs in the file and the embedded model is not built: give --model DIR or --endpoint URL to score it' });
         continue;
       }
       totals.pruned++;
+      addScoredTokens(totals, row);
       io.stdout(options.json ? `${JSON.stringify(row)}\n` : table(row));
       await io.drain?.();
     }
-    printTotals(io, 'score', totals, { tokens: false });
+    printTotals(io, 'score', totals);
     return totals.pruned > 0 ? EXIT_OK : EXIT_FAILURE;
   });
 }

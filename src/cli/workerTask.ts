@@ -12,6 +12,9 @@ import { segment } from '../core/steps';
 import { parseTraceRecord, safeParseJson } from '../core/trace';
 import type { ParseOptions, Trace } from '../core/trace/types';
 import type { SegmentationMode, StepScores } from '../core/types';
+import type { TokenizerSetting } from '../model/tokenizers';
+import { countTraceTokens, namedStepTokens, type StepTokenCounter, type TokenCounting } from '../pipeline/traceTokens';
+import { settingName } from './tokenCounting';
 
 /** What a task does with each record. */
 export type TaskConfig =
@@ -31,8 +34,16 @@ export type TaskConfig =
       readonly placeholder: boolean;
       /** How records are read (field mapping, delimiters); structured-clone safe. */
       readonly parse?: ParseOptions;
+      /** What counts tokens for budgets and totals (`--tokenizer`; default `auto`). */
+      readonly tokenizer?: TokenizerSetting;
     }
-  | { readonly kind: 'score'; readonly file: string; readonly segmentation: SegmentationMode; readonly parse?: ParseOptions };
+  | { readonly kind: 'score'; readonly file: string; readonly segmentation: SegmentationMode; readonly parse?: ParseOptions; readonly tokenizer?: TokenizerSetting };
+
+/** The tokenizer counter of a task (loads a tokenizer in this thread on the first trace that needs it). */
+function taskCounter(config: TaskConfig): StepTokenCounter {
+  const setting = config.tokenizer ?? 'auto';
+  return namedStepTokens(setting, undefined, settingName(setting));
+}
 
 /**
  * A batch of consecutive records, as byte ranges of the input file: the main thread only finds line
@@ -92,6 +103,13 @@ export interface ScoreRow {
   readonly source: string;
   readonly format: string;
   readonly scoredBy: string;
+  /** What counted `tokens` and each step's `tokens`: a tokenizer id (`qwen`), `scoring-model` or `estimate`. */
+  readonly tokenizer: string;
+  /** Why that tokenizer (`DeepSeek-R1 / DeepSeek-V3: model "deepseek-reasoner" in the record`). */
+  readonly tokenizerReason: string;
+  readonly tokensEstimated: boolean;
+  /** Reasoning tokens: the steps' tokens plus one per blank line between them. */
+  readonly tokens: number;
   /**
    * Present when the trace was longer than the model's context: tokens from reasoning token `fromToken`
    * (character `fromChar`) on were scored in windows of `size` tokens with at least `overlap` tokens of
@@ -101,29 +119,47 @@ export interface ScoreRow {
   readonly steps: readonly (StepScores & { readonly text: string; readonly windowed?: true | undefined })[];
 }
 
-/** The per-step scores of a trace as a `score` output row (undefined scores when the file has no logprobs). */
-export function scoreRow(trace: Trace, segmentation: SegmentationMode, scores: readonly StepScores[] | undefined, scoredBy: string, window?: ScoreRow['window']): ScoreRow {
+/**
+ * The per-step scores of a trace as a `score` output row (undefined scores when the file has no
+ * logprobs), with token counts in the tokenizer `named` picks for it, else the scores' own.
+ */
+export function scoreRow(trace: Trace, segmentation: SegmentationMode, scores: readonly StepScores[] | undefined, scoredBy: string, named: StepTokenCounter, window?: ScoreRow['window']): ScoreRow {
   const steps = segment(trace.reasoning, segmentation, trace.chunks);
+  const scoring = scores && { counts: scores.map((s) => s.tokens), reason: scoredBy === 'file' ? 'the file\'s logprob tokens' : `the scoring model's tokenizer (${scoredBy})` };
+  const counting = countTraceTokens(trace, steps.map((s) => s.text), named, scoring);
   return {
     id: trace.id,
     source: `${trace.source.file}${trace.source.line !== undefined ? `:${trace.source.line}` : ''}`,
     format: trace.format,
     scoredBy,
+    tokenizer: counting.tokenizer,
+    tokenizerReason: counting.tokenizerReason,
+    tokensEstimated: counting.tokensEstimated,
+    tokens: counting.tokens,
     window,
     steps: steps.map((s, i) => ({
       ...(scores?.[i] ?? { index: i, tokens: 0 }),
       index: i,
+      tokens: counting.stepTokens[i] ?? 0,
       text: s.text.length > 120 ? `${s.text.slice(0, 119)}…` : s.text,
       windowed: window && s.end > window.fromChar ? (true as const) : undefined,
     })),
   };
 }
 
+/** Counts a scored trace's tokens, and what counted them, in `totals` (before = after: nothing is cut). */
+export function addScoredTokens(totals: ExportTotals, row: Pick<TokenCounting, 'tokens' | 'tokenizer'>): void {
+  totals.tokensBefore += row.tokens;
+  totals.tokensAfter += row.tokens;
+  totals.tokensBy[row.tokenizer] = (totals.tokensBy[row.tokenizer] ?? 0) + 1;
+}
+
 /** Builds the function that processes one batch under `config`. */
 export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
   const reader = batchReader(config.file);
+  const named = taskCounter(config);
   if (config.kind === 'prune') {
-    const prune = filePruner(config);
+    const prune = filePruner({ ...config, stepTokens: named });
     const write = writeOptions(config);
     return (batch) => {
       const totals = emptyTotals();
@@ -161,7 +197,9 @@ export function makeTask(config: TaskConfig): (batch: TaskBatch) => TaskResult {
           continue;
         }
         totals.pruned++;
-        output += `${JSON.stringify(scoreRow(trace, config.segmentation, scores, 'file'))}\n`;
+        const row = scoreRow(trace, config.segmentation, scores, 'file', named);
+        addScoredTokens(totals, row);
+        output += `${JSON.stringify(row)}\n`;
       }
     });
     return { seq: batch.seq, output, records: lines.length, totals };

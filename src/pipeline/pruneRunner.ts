@@ -12,7 +12,7 @@ import { METHOD, pruneMethod } from '../core/prune/methods';
 import { resolveBudget } from '../core/prune/budget';
 import type { PruneProgress } from '../core/prune/asapIterative';
 import { PruneInputError, runCheapPrune, runPruneMethod, stepSumCounter, type PruneModel, type PruneRequest } from '../core/prune/run';
-import { filePruner, planOutcome, type AsyncTracePruner } from '../core/export/dataset';
+import { filePruner, planOutcome, type AsyncTracePruner, type StepTokenCounts } from '../core/export/dataset';
 import { segment } from '../core/steps';
 import { TraceSession } from '../core/session';
 import type { Trace } from '../core/trace/types';
@@ -250,6 +250,11 @@ export interface BackendPrunerOptions {
    * trace (the CLI's `--model`).
    */
   readonly preferFileScores?: boolean | undefined;
+  /**
+   * Token counts of a trace's steps in the tokenizer of the model that wrote it (budgets and totals in
+   * its tokens, as in the editor); where it gives none, the scoring model's tokenizer counts.
+   */
+  readonly stepTokens?: ((trace: Trace, steps: readonly string[]) => StepTokenCounts | undefined) | undefined;
 }
 
 /**
@@ -267,12 +272,17 @@ export function backendPruner(options: BackendPrunerOptions): AsyncTracePruner {
     const steps = segment(trace.reasoning, options.segmentation, trace.chunks);
     if (!steps.length) return { ok: false, reason: 'no steps' };
     const session = new TraceSession(trace, steps, options.segmentation);
+    // Counted like the editor's session: the writer's tokenizer where one applies, else the scoring model's.
+    const named = options.stepTokens?.(trace, steps.map((s) => s.text));
+    if (named) session.setTokenCounts(named.counts, named.by);
     try {
       const { backend, cache, signal, then, ruleBudget } = options;
       const plan = await runPrune(session, options.method, options.budget, { backend, cache, signal, then, ruleBudget });
       const totals = session.totals();
       const tokens = { before: plan.budget?.before ?? totals.before, after: plan.budget?.after ?? totals.after };
-      return planOutcome(trace, steps, plan, tokens, options.placeholder);
+      // Without a named tokenizer, a budget is counted with the backend's tokenizer (runPrune); totals without one may be estimates.
+      const by = named ? named.by : plan.budget || !totals.estimated ? 'scoring-model' : 'estimate';
+      return planOutcome(trace, steps, plan, { ...tokens, by }, options.placeholder);
     } catch (error) {
       if (error instanceof PruneInputError) return { ok: false, reason: error.message };
       throw error;

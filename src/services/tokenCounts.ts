@@ -11,7 +11,7 @@ import { Disposable } from '../util/disposable';
 import { onDidChangeSettings, readSettings } from './config';
 import type { LensContext } from './context';
 import type { OpenTrace, SessionManager } from './sessionManager';
-import { chooseTokenizer, modelNamesIn, type TokenizerChoice } from '../model/tokenizers';
+import { chooseTokenizerForTrace, type TokenizerChoice } from '../model/tokenizers';
 import { TokenizerClient } from '../model/tokenizerClient';
 
 export class TokenCountService extends Disposable {
@@ -39,9 +39,8 @@ export class TokenCountService extends Disposable {
   /** The tokenizer that counts `doc` under the current settings (undefined: the scoring model's). */
   choiceFor(doc: OpenTrace): TokenizerChoice | undefined {
     const s = readSettings();
-    const trace = doc.session.trace;
     const configured = s.backend === 'endpoint' ? s.endpointModel : s.modelPath ? basename(s.modelPath) : '';
-    return chooseTokenizer(s.tokenizer, { modelNames: modelNamesIn(trace.metadata), texts: [trace.prompt, trace.reasoning, trace.answer] }, configured);
+    return chooseTokenizerForTrace(s.tokenizer, doc.session.trace, configured);
   }
 
   private async update(doc: OpenTrace | undefined, settingsChanged = false): Promise<void> {

@@ -15,7 +15,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { alignStepsToTokens } from '../align';
 import { scoreSteps, type TokenScores } from '../scores';
-import { estimateTokens } from '../session';
+import { estimateTokens, SEPARATOR_TOKENS } from '../session';
 import { segment } from '../steps';
 import { budgetShortfall, runCheapPrune, stepSumCounter, PruneInputError } from '../prune/run';
 import type { Budget } from '../prune/budget';
@@ -46,6 +46,8 @@ export type TraceOutcome =
       readonly reasoning: string;
       readonly tokensBefore: number;
       readonly tokensAfter: number;
+      /** What counted the tokens (`ExportTotals.tokensBy`). */
+      readonly tokensBy?: string;
     }
   | {
       readonly ok: false;
@@ -81,11 +83,16 @@ export interface ExportTotals {
   /** Pruned, but the kept text is still above the budget, and why. */
   readonly unmet: SkippedTrace[];
   readonly notes: string[];
+  /**
+   * Pruned traces by what counted their tokens: a named tokenizer (`qwen`), `scoring-model` (the
+   * file's logprob tokens or the scoring model's tokenizer) or `estimate` (~4 characters a token).
+   */
+  readonly tokensBy: Record<string, number>;
 }
 
 /** Fresh zero totals. */
 export function emptyTotals(): ExportTotals {
-  return { records: 0, traces: 0, pruned: 0, tokensBefore: 0, tokensAfter: 0, skipped: [], leftOut: [], unmet: [], notes: [] };
+  return { records: 0, traces: 0, pruned: 0, tokensBefore: 0, tokensAfter: 0, skipped: [], leftOut: [], unmet: [], notes: [], tokensBy: {} };
 }
 
 /** Adds `b` into `a` (`b` may come from an older checkpoint without the newer lists). */
@@ -99,6 +106,14 @@ export function addTotals(a: ExportTotals, b: ExportTotals): void {
   a.leftOut.push(...(b.leftOut ?? []));
   a.unmet.push(...(b.unmet ?? []));
   for (const n of b.notes ?? []) if (!a.notes.includes(n)) a.notes.push(n);
+  for (const [by, n] of Object.entries(b.tokensBy ?? {})) a.tokensBy[by] = (a.tokensBy[by] ?? 0) + n;
+}
+
+/** Counts a pruned trace's tokens, and what counted them, in `totals`. */
+function addPrunedTokens(totals: ExportTotals, outcome: { readonly tokensBefore: number; readonly tokensAfter: number; readonly tokensBy?: string }): void {
+  totals.tokensBefore += outcome.tokensBefore;
+  totals.tokensAfter += outcome.tokensAfter;
+  if (outcome.tokensBy) totals.tokensBy[outcome.tokensBy] = (totals.tokensBy[outcome.tokensBy] ?? 0) + 1;
 }
 
 /** How records are written. */
@@ -126,7 +141,7 @@ function notPrunable(trace: Trace, options: WriteOptions): TraceOutcome | undefi
  * The outcome of a plan on a trace's steps: its edits and the pruned reasoning, or, for a plan that
  * keeps no step, the trace left as it was with the reason.
  */
-export function planOutcome(trace: Trace, steps: readonly Step[], plan: PrunePlan, tokens: { readonly before: number; readonly after: number }, placeholder?: string | boolean): TraceOutcome {
+export function planOutcome(trace: Trace, steps: readonly Step[], plan: PrunePlan, tokens: { readonly before: number; readonly after: number; readonly by?: string }, placeholder?: string | boolean): TraceOutcome {
   let edits: ReasoningEdit[];
   try {
     edits = pruneEdits(steps, plan, placeholder !== undefined ? { placeholder } : {});
@@ -136,7 +151,7 @@ export function planOutcome(trace: Trace, steps: readonly Step[], plan: PrunePla
   }
   const reasoning = applyEdits(trace.reasoning, edits);
   if (!reasoning.trim()) return { ok: false, reason: 'the pruned reasoning would be empty; the trace is left unpruned' };
-  return { ok: true, plan, edits, reasoning, tokensBefore: tokens.before, tokensAfter: tokens.after };
+  return { ok: true, plan, edits, reasoning, tokensBefore: tokens.before, tokensAfter: tokens.after, ...(tokens.by ? { tokensBy: tokens.by } : {}) };
 }
 
 /** A thrown pruner error as an outcome: the trace stays as it was, the run goes on. */
@@ -192,6 +207,21 @@ export interface FilePrunerOptions {
   readonly controls?: ((trace: Trace) => StepControls | undefined) | undefined;
   /** Anchor text per trace (default: the trace's visible answer). */
   readonly anchor?: ((trace: Trace) => string | undefined) | undefined;
+  /**
+   * Token counts of a trace's steps in the tokenizer of the model that wrote it (`--tokenizer`); for a
+   * trace it returns none for, the file's logprob tokens count, else the ~4-characters estimate.
+   */
+  readonly stepTokens?: ((trace: Trace, steps: readonly string[]) => StepTokenCounts | undefined) | undefined;
+}
+
+/** A trace's step token counts from a named tokenizer. */
+export interface StepTokenCounts {
+  /** Tokens of each step. */
+  readonly counts: readonly number[];
+  /** Counts a text the steps do not make up. */
+  readonly count: (text: string) => number;
+  /** What counted, for `ExportTotals.tokensBy` (a tokenizer id such as `qwen`). */
+  readonly by: string;
 }
 
 /**
@@ -235,8 +265,8 @@ function fileFirstTokenScores(trace: Trace, steps: ReturnType<typeof segment>): 
 
 /**
  * A pruner that runs cheap methods (asap, entropy, confidence, anchor, loops) on each trace with the
- * scores from the file's own logprobs, counting tokens with the file's tokens (else ~4 characters per
- * token).
+ * scores from the file's own logprobs, counting tokens in the writing model's tokenizer where
+ * `stepTokens` names one, else with the file's tokens (else ~4 characters per token).
  */
 export function filePruner(options: FilePrunerOptions): TracePruner {
   const methods = [options.method, ...(options.then ?? [])];
@@ -246,7 +276,11 @@ export function filePruner(options: FilePrunerOptions): TracePruner {
     if (steps.length === 0) return { ok: false, reason: 'no steps' };
     const texts = steps.map((s) => s.text);
     const scores = firstTokenOnly ? fileFirstTokenScores(trace, steps) : fileStepScores(trace, steps);
-    const countTokens = scores ? stepSumCounter(texts, scores.map((s) => s.tokens), estimateTokens) : estimateTokens;
+    const named = options.stepTokens?.(trace, texts);
+    const countTokens = named
+      ? stepSumCounter(texts, named.counts, named.count, STEP_SEPARATOR, SEPARATOR_TOKENS)
+      : scores ? stepSumCounter(texts, scores.map((s) => s.tokens), estimateTokens) : estimateTokens;
+    const by = named ? named.by : scores ? 'scoring-model' : 'estimate';
     const controls = options.controls?.(trace);
     const anchor = options.anchor?.(trace) ?? trace.answer;
     try {
@@ -265,7 +299,7 @@ export function filePruner(options: FilePrunerOptions): TracePruner {
       });
       const before = plan.budget?.before ?? countTokens(texts.join(STEP_SEPARATOR));
       const after = plan.budget?.after ?? countTokens(plan.kept.map((i) => texts[i]).join(STEP_SEPARATOR));
-      return planOutcome(trace, steps, plan, { before, after }, options.placeholder);
+      return planOutcome(trace, steps, plan, { before, after, by }, options.placeholder);
     } catch (error) {
       if (error instanceof PruneInputError) return { ok: false, reason: error.message };
       throw error;
@@ -301,8 +335,7 @@ export function writeRecord(text: string, value: unknown, traces: readonly Trace
     const notPlaced = failed.get(trace);
     if (o.ok && notPlaced === undefined) {
       totals.pruned++;
-      totals.tokensBefore += o.tokensBefore;
-      totals.tokensAfter += o.tokensAfter;
+      addPrunedTokens(totals, o);
       const short = budgetShortfall(o.plan);
       if (short) totals.unmet.push({ id: trace.id, where: where(trace), reason: short });
       if (options.format === 'sft') rows.push(JSON.stringify(sftRecord(trace, o.reasoning)));
@@ -615,8 +648,7 @@ export async function* exportSource(
     }
     if (written !== undefined) {
       totals.pruned++;
-      totals.tokensBefore += outcome.tokensBefore;
-      totals.tokensAfter += outcome.tokensAfter;
+      addPrunedTokens(totals, outcome);
       const short = budgetShortfall(outcome.plan);
       if (short) totals.unmet.push({ id: trace.id, where: file, reason: short });
       result = written;
@@ -705,8 +737,7 @@ export async function exportTrace(trace: Trace, outcome: TraceOutcome, write: Wr
     }
     const out = replaceReasoningInText(text, trace, outcome.edits);
     totals.pruned++;
-    totals.tokensBefore += outcome.tokensBefore;
-    totals.tokensAfter += outcome.tokensAfter;
+    addPrunedTokens(totals, outcome);
     return out;
   }
   const { kind } = await sourceKind(file);

@@ -17,6 +17,12 @@ export function decodeJsonString(s: string): unknown {
   return r.ok && (isRecord(r.value) || Array.isArray(r.value)) ? r.value : undefined;
 }
 
+/**
+ * Keys that name the model that wrote a record (`model`, `model_name`, `generator`…): readers keep these
+ * in `Trace.metadata`, and token counting picks the writer's tokenizer from them.
+ */
+export const MODEL_NAME_KEY = /^(?:model|model_name|model_id|generator|source_model|teacher|generation_model)$/i;
+
 /** The roles a field can play. */
 export const FIELD_ROLES = ['prompt', 'reasoning', 'answer', 'id', 'correct'] as const;
 

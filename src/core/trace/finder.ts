@@ -9,7 +9,7 @@
  * to a path. Never throws on data, never writes to prototypes. Pure.
  */
 import { makeTrace, promptFromTemplate, splitAsReasoning, tagsOf, type ReadContext, type Rec } from './build';
-import { decodeJsonString, familyRank, formatPath, getPath, parsePath, textOf, type FieldMapping, type PathSegment, type TraceFields } from './fields';
+import { decodeJsonString, familyRank, formatPath, getPath, MODEL_NAME_KEY, parsePath, textOf, type FieldMapping, type PathSegment, type TraceFields } from './fields';
 import { lastUserText } from './formats/common';
 import type { RecordFormat, StreamFormat } from './formats/spec';
 import { RECORD_FORMATS, STREAM_FORMATS } from './registry';
@@ -183,6 +183,8 @@ interface RecordFacts {
   id?: { value: string; path: string };
   correct?: boolean;
   reference?: string;
+  /** Names of the model that wrote the record (`model_name: "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"`), kept as metadata. */
+  metadata?: Rec;
 }
 
 function recordFacts(record: unknown, leaves: readonly Leaf[], scalars: readonly Scalar[], used: ReadonlySet<string>, mapping: FieldMapping | undefined): RecordFacts {
@@ -233,6 +235,8 @@ function recordFacts(record: unknown, leaves: readonly Leaf[], scalars: readonly
   const answerScalar = isRecord(record) ? own(record, 'answer') : undefined;
   const reference = refLeaf?.text ?? (refScalar ? String(refScalar.value) : undefined) ?? (typeof answerScalar === 'number' ? String(answerScalar) : typeof answerScalar === 'string' && answerScalar.length <= 100 && !used.has('answer') ? answerScalar : undefined);
   if (reference !== undefined) facts.reference = reference;
+  const models = leaves.filter((l) => l.depth <= 2 && !l.input && MODEL_NAME_KEY.test(l.key) && l.text.trim() !== '' && l.text.length <= 200);
+  if (models.length) facts.metadata = Object.fromEntries(models.map((l) => [l.key, l.text]));
   return facts;
 }
 
@@ -296,6 +300,7 @@ function traceFromText(ctx: ReadContext, leaf: Leaf, facts: RecordFacts, extra: 
   if (facts.id) fields.id = facts.id.path;
   return makeTrace(ctx, {
     ...(extra.idSuffix !== undefined ? { idSuffix: extra.idSuffix, idIsFull: !!facts.id } : {}),
+    ...(facts.metadata ? { metadata: facts.metadata } : {}),
     prompt,
     reasoning,
     truncated,
@@ -324,6 +329,8 @@ function withFacts(traces: Trace[], facts: RecordFacts, ctx: ReadContext, reques
       prompt,
       fields,
       ...(reference ? { reference } : {}),
+      // The nested response's own fields (its `model`) win over the record's.
+      ...(facts.metadata ? { metadata: { ...facts.metadata, ...t.metadata } } : {}),
     };
   });
 }

@@ -25,6 +25,14 @@ export function tokenizerWorkerScript(): Promise<string> {
   return tokenizerWorkerPromise;
 }
 
+let cliWorkerPromise: Promise<string> | undefined;
+
+/** Bundles src/cli/worker.ts (the CLI's worker threads) once per test process; returns its path. */
+export function cliWorkerScript(): Promise<string> {
+  cliWorkerPromise ??= bundle('src/cli/worker.ts', 'cliWorker');
+  return cliWorkerPromise;
+}
+
 async function bundle(entry: string, name: string): Promise<string> {
   // Inside the repository so that `require('onnxruntime-node')` resolves from its node_modules.
   const outfile = repoPath('out', 'test-worker', `${name}-${process.pid}.js`);
