@@ -257,16 +257,21 @@ export async function readWholeFile(path: string, maxBytes: number = DEFAULT_MAX
   }
 }
 
-/** Reads a whole (size-limited) text file; binary and oversized files become errors. */
-async function readText(path: string, opts: ReadOptions, out: ReadResult): Promise<{ text: string; invalid: boolean } | undefined> {
-  let bytes: Buffer;
+/** The whole (size-limited) file, or undefined with the reason (too large, unreadable) in `out.errors`. */
+async function readWholeOrReport(path: string, opts: ReadOptions, out: ReadResult): Promise<Buffer | undefined> {
   try {
-    bytes = await readWholeFile(path, opts.maxFileBytes);
+    return await readWholeFile(path, opts.maxFileBytes);
   } catch (e) {
     if (!(e instanceof TraceFileError)) throw e;
     out.errors.push({ message: e.message, source: { file: path } });
     return undefined;
   }
+}
+
+/** Reads a whole (size-limited) text file; binary and oversized files become errors. */
+async function readText(path: string, opts: ReadOptions, out: ReadResult): Promise<{ text: string; invalid: boolean } | undefined> {
+  const bytes = await readWholeOrReport(path, opts, out);
+  if (!bytes) return undefined;
   if (looksBinary(bytes)) {
     out.errors.push({ message: `not a trace file: ${path} looks binary (NUL bytes or control characters)`, source: { file: path } });
     return undefined;
@@ -479,14 +484,8 @@ export function headRecords(index: JsonlIndex, n: number): unknown[] {
 
 /** A file that wraps API bodies (YAML cassette, HTTP recording, SSE capture), read whole and parsed. */
 async function readContainer(path: string, opts: ReadOptions, out: ReadResult, fromText?: (text: string) => ContainerResult, fromBytes?: (bytes: Uint8Array) => ContainerResult): Promise<void> {
-  let bytes: Buffer;
-  try {
-    bytes = await readWholeFile(path, opts.maxFileBytes);
-  } catch (e) {
-    if (!(e instanceof TraceFileError)) throw e;
-    out.errors.push({ message: e.message, source: { file: path } });
-    return;
-  }
+  const bytes = await readWholeOrReport(path, opts, out);
+  if (!bytes) return;
   const parsed = fromBytes ? fromBytes(bytes) : fromText!(decodeUtf8(bytes).text.replace(/^\uFEFF/, ''));
   if (!parsed.ok) {
     out.errors.push({ message: `${path}: ${parsed.message}`, source: { file: path } });
