@@ -10,10 +10,18 @@ import { parseOptionsFor, readSettings } from '../services/config';
 import { pruneMethod } from '../core/prune';
 import { formatBudget } from '../core/prune/budgetText';
 import { checkOutput, writeFileAtomic } from '../core/export/atomicWrite';
-import { emptyTotals, exportSource, exportTrace, filePruner, planOutcome, sourceKind, type AsyncTracePruner, type ExportTotals } from '../core/export/dataset';
+import { emptyTotals, exportSource, exportTrace, filePruner, planOutcome, sourceKind, type AsyncTracePruner, type ExportTotals, type StepTokenCounts } from '../core/export/dataset';
 import type { ExportFormat } from '../core/export/serialize';
 import type { ScoringBackend } from '../model/backend';
 import { backendPruner } from '../pipeline/pruneRunner';
+import { describeTokensBy } from '../pipeline/traceTokens';
+import { chooseTokenizerForTrace, type TokenizerSetting } from '../model/tokenizers';
+import { TokenizerClient } from '../model/tokenizerClient';
+import { segment } from '../core/steps';
+import { estimateTokens } from '../core/session';
+import type { Trace } from '../core/trace/types';
+import type { SegmentationMode } from '../shared/vocabulary';
+import { configuredModelName } from '../services/tokenCounts';
 import { formatCount } from '../shared/format';
 import { withCancellableProgress } from '../services/progress';
 
@@ -157,7 +165,8 @@ export class ExportCommand extends Disposable {
   ): Promise<AsyncIterable<string>> {
     const { method, budget } = this.ctx.pruneSettings.current;
     const info = pruneMethod(method);
-    const segmentation = readSettings(doc.uri).segmentation;
+    const settings = readSettings(doc.uri);
+    const segmentation = settings.segmentation;
     let backend: ScoringBackend | undefined;
     if (info.needs.scores !== 'none' || info.needs.model) {
       try {
@@ -168,16 +177,32 @@ export class ExportCommand extends Disposable {
         totals.notes.push(`no scoring backend (${error instanceof Error ? error.message : String(error)}): only traces with logprobs in the file are pruned`);
       }
     }
-    const options = { method, budget, segmentation, placeholder: placeholders };
-    const pruner: AsyncTracePruner = backend
+    // Token budgets and totals in the writing model's tokenizer, chosen per trace as the status bar
+    // does, counted in the tokenizer worker (never on the extension host) before each trace is pruned.
+    const counting = new StepCountPrefetch(this.ctx.extension.extensionUri, settings.tokenizer, configuredModelName(settings), segmentation);
+    const options = { method, budget, segmentation, placeholder: placeholders, stepTokens: counting.lookup };
+    const inner: AsyncTracePruner = backend
       ? backendPruner({ ...options, backend, cache: this.ctx.scoring.cache, signal, preferFileScores: true })
       : filePruner(options);
+    const pruner: AsyncTracePruner = async (trace) => {
+      await counting.prepare(trace);
+      return inner(trace);
+    };
     // Read (and so written) with the field mapping set for the source file, whichever view is active.
-    return exportSource(source, pruner, format, totals, { signal, onProgress, parse: parseOptionsFor(vscode.Uri.file(source)) });
+    const records = exportSource(source, pruner, format, totals, { signal, onProgress, parse: parseOptionsFor(vscode.Uri.file(source)) });
+    return (async function* () {
+      try {
+        yield* records;
+      } finally {
+        await counting.dispose();
+      }
+    })();
   }
 
   private report(target: string, totals: ExportTotals): void {
-    const saved = totals.tokensBefore ? ` ${formatCount(totals.tokensBefore)} → ${formatCount(totals.tokensAfter)} tokens.` : '';
+    const by = Object.entries(totals.tokensBy).sort((a, b) => b[1] - a[1])[0]?.[0];
+    const countedBy = by ? ` (counted by ${describeTokensBy(by)}${Object.keys(totals.tokensBy).length > 1 ? ' for most traces' : ''})` : '';
+    const saved = totals.tokensBefore ? ` ${formatCount(totals.tokensBefore)} → ${formatCount(totals.tokensAfter)} tokens${countedBy}.` : '';
     const unpruned = totals.skipped.length ? ` ${formatCount(totals.skipped.length)} written unpruned (see the log).` : '';
     const leftOut = totals.leftOut.length ? ` ${formatCount(totals.leftOut.length)} left out (see the log).` : '';
     for (const s of totals.skipped.slice(0, 200)) this.ctx.log.warn(`export: not pruned ${s.where}: ${s.reason}`);
@@ -212,4 +237,37 @@ function sourcePath(doc: OpenTrace): string | undefined {
 function isJsonArray(doc: OpenTrace): boolean {
   const text = vscode.workspace.textDocuments.find((d) => d.uri.toString() === doc.uri.toString())?.getText() ?? '';
   return text.trimStart().startsWith('[');
+}
+
+/**
+ * Step token counts for a dataset export in the tokenizer `reasoningLens.tokenizer` picks per trace,
+ * from the tokenizer worker: `prepare` counts a trace's steps (asynchronously) before the pruner runs,
+ * and `lookup` (the pruners' synchronous `stepTokens`) hands those counts over.
+ */
+class StepCountPrefetch {
+  private readonly client: TokenizerClient;
+  private counted: { trace: Trace; texts: readonly string[]; result: StepTokenCounts } | undefined;
+
+  constructor(extensionUri: vscode.Uri, private readonly setting: TokenizerSetting, private readonly configuredModel: string, private readonly segmentation: SegmentationMode) {
+    this.client = new TokenizerClient(vscode.Uri.joinPath(extensionUri, 'out', 'tokenizerWorker.js').fsPath);
+  }
+
+  async prepare(trace: Trace): Promise<void> {
+    this.counted = undefined;
+    const choice = chooseTokenizerForTrace(this.setting, trace, this.configuredModel);
+    if (!choice) return;
+    const texts = segment(trace.reasoning, this.segmentation, trace.chunks).map((step) => step.text);
+    const counts = await this.client.count(choice.id, texts);
+    // A text that is not made of these steps (rare) falls back to the estimate.
+    this.counted = { trace, texts, result: { counts, by: choice.id, count: estimateTokens } };
+  }
+
+  readonly lookup = (trace: Trace, steps: readonly string[]): StepTokenCounts | undefined => {
+    const c = this.counted;
+    return c && c.trace === trace && c.texts.length === steps.length && c.texts.every((t, i) => t === steps[i]) ? c.result : undefined;
+  };
+
+  dispose(): Promise<void> {
+    return this.client.dispose();
+  }
 }

@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { Disposable } from '../util/disposable';
-import { onDidChangeSettings, readSettings } from './config';
+import { onDidChangeSettings, readSettings, type ReasoningLensSettings } from './config';
 import type { LensContext } from './context';
 import type { OpenTrace, SessionManager } from './sessionManager';
 import { chooseTokenizerForTrace, type TokenizerChoice } from '../model/tokenizers';
@@ -39,8 +39,7 @@ export class TokenCountService extends Disposable {
   /** The tokenizer that counts `doc` under the current settings (undefined: the scoring model's). */
   choiceFor(doc: OpenTrace): TokenizerChoice | undefined {
     const s = readSettings();
-    const configured = s.backend === 'endpoint' ? s.endpointModel : s.modelPath ? basename(s.modelPath) : '';
-    return chooseTokenizerForTrace(s.tokenizer, doc.session.trace, configured);
+    return chooseTokenizerForTrace(s.tokenizer, doc.session.trace, configuredModelName(s));
   }
 
   private async update(doc: OpenTrace | undefined, settingsChanged = false): Promise<void> {
@@ -64,4 +63,9 @@ export class TokenCountService extends Disposable {
       this.log.warn(`token counts with the ${choice.label} tokenizer failed: ${(e as Error).message}`);
     }
   }
+}
+
+/** The configured model's name, which `auto` falls back on: the endpoint's model, or the model folder or file name. */
+export function configuredModelName(s: Pick<ReasoningLensSettings, 'backend' | 'endpointModel' | 'modelPath'>): string {
+  return s.backend === 'endpoint' ? s.endpointModel : s.modelPath ? basename(s.modelPath) : '';
 }

@@ -73,7 +73,8 @@ describe('Editor parity: prompt.md, dataset export with the configured backend, 
     this.timeout(180_000);
     const reasoning = (n: number) => Array.from({ length: 8 }, (_, k) => `Step ${k + 1}: add ${n + k} and ${k * 3}, which gives ${n + 4 * k}; keep it for the total.`).join('\n\n');
     const data = join(scratch, 'plain.jsonl');
-    writeFileSync(data, [1, 2, 3].map((n) => JSON.stringify({ question: `What is ${n}?`, solution: `<think>\n${reasoning(n)}\n</think>\nThe answer is \\boxed{${n}}.` })).join('\n') + '\n');
+    // The records name the model that wrote them: budgets and totals count in its tokenizer (`auto`).
+    writeFileSync(data, [1, 2, 3].map((n) => JSON.stringify({ question: `What is ${n}?`, solution: `<think>\n${reasoning(n)}\n</think>\nThe answer is \\boxed{${n}}.`, generator: 'DeepSeek-R1-Distill-Qwen-7B' })).join('\n') + '\n');
     await openAsActive(data);
     await vscode.commands.executeCommand(CommandIds.pruneWith, 'asap', '60%');
     const target = join(scratch, 'new', 'folder', 'plain.pruned.jsonl');
@@ -83,6 +84,7 @@ describe('Editor parity: prompt.md, dataset export with the configured backend, 
     assert.equal(result.totals.records, 3);
     assert.equal(result.totals.pruned, 3, JSON.stringify(result.totals.skipped));
     assert.ok(result.totals.tokensAfter <= result.totals.tokensBefore * 0.6 + 3, JSON.stringify(result.totals));
+    assert.deepEqual(result.totals.tokensBy, { qwen: 3 }, 'counted in the writing model\'s tokenizer, as the status bar counts');
     const before = (await readTraces(data)).traces;
     const after = (await readTraces(target)).traces;
     assert.equal(after.length, 3);
