@@ -30,7 +30,8 @@ if (hasDesktopCode) {
   cpSync(samples, workspace, { recursive: true });
   installVsix(scratch, join(root, 'dist', `${pkg.name}-linux-x64-${pkg.version}.vsix`));
   const port = process.env.PORT ? Number(process.env.PORT) : undefined;
-  const server = await startCodeServer({ scratch, port });
+  // The Welcome page lists the "Get Started with Reasoning Lens" walkthrough.
+  const server = await startCodeServer({ scratch, port, settings: { 'workbench.startupEditor': 'welcomePage' } });
   console.log(`\nReasoning Lens is running in VS Code (code-server) at:\n\n  ${workbenchUrl(server, workspace)}\n`);
   console.log(`Workspace: a scratch copy of media/samples (${workspace}). Press Ctrl+C to stop.`);
   const shutdown = async () => {

@@ -27,6 +27,9 @@ export function makeScratch(tag) {
 
 const DEFAULT_SETTINGS = {
   'chat.disableAIFeatures': true,
+  // With AI features off, the secondary side bar would open on an empty Chat container in every new
+  // window; it opens when a view is shown there (the side panel: Show Side Panel, the status bar).
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'security.workspace.trust.enabled': false,
