@@ -56,6 +56,17 @@ async function switchTheme(page, wb, theme) {
 }
 
 
+/** Waits (up to ~2 s) until `locator`'s box is the same twice 200 ms apart. */
+async function stayedPut(page, locator) {
+  let last = await locator.boundingBox();
+  for (let i = 0; i < 10; i++) {
+    await page.waitForTimeout(200);
+    const box = await locator.boundingBox();
+    if (box && last && box.x === last.x && box.y === last.y) return;
+    last = box;
+  }
+}
+
 /**
  * Right-click the file in the explorer and choose "Open with Reasoning Lens". Right after the workbench
  * appears the extension's menu contributions may not be registered yet: reopen the menu until it lists it.
@@ -65,6 +76,9 @@ async function openFromExplorer(page, file = FILE) {
   await item.waitFor({ timeout: 30_000 });
   const deadline = Date.now() + 40_000;
   for (;;) {
+    // A refresh that lists a new file moves the rows: right-click only once the row has stayed put, or
+    // the click lands on the file that was there a moment ago.
+    await stayedPut(page, item);
     await item.click({ button: 'right' });
     const entry = page.locator('.context-view .action-item', { hasText: 'Open with Reasoning Lens' }).first();
     try {
