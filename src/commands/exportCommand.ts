@@ -194,6 +194,7 @@ export class ExportCommand extends Disposable {
       try {
         yield* records;
       } finally {
+        if (counting.failure) totals.notes.push(counting.failure);
         await counting.dispose();
       }
     })();
@@ -247,6 +248,8 @@ function isJsonArray(doc: OpenTrace): boolean {
 class StepCountPrefetch {
   private readonly client: TokenizerClient;
   private counted: { trace: Trace; texts: readonly string[]; result: StepTokenCounts } | undefined;
+  /** The first counting failure, for the export's notes. */
+  failure: string | undefined;
 
   constructor(extensionUri: vscode.Uri, private readonly setting: TokenizerSetting, private readonly configuredModel: string, private readonly segmentation: SegmentationMode) {
     this.client = new TokenizerClient(vscode.Uri.joinPath(extensionUri, 'out', 'tokenizerWorker.js').fsPath);
@@ -257,9 +260,14 @@ class StepCountPrefetch {
     const choice = chooseTokenizerForTrace(this.setting, trace, this.configuredModel);
     if (!choice) return;
     const texts = segment(trace.reasoning, this.segmentation, trace.chunks).map((step) => step.text);
-    const counts = await this.client.count(choice.id, texts);
-    // A text that is not made of these steps (rare) falls back to the estimate.
-    this.counted = { trace, texts, result: { counts, by: choice.id, count: estimateTokens } };
+    try {
+      const counts = await this.client.count(choice.id, texts);
+      // A text that is not made of these steps (rare) falls back to the estimate.
+      this.counted = { trace, texts, result: { counts, by: choice.id, count: estimateTokens } };
+    } catch (error) {
+      // The trace is still pruned, counted as without a tokenizer; the export's log says why.
+      this.failure ??= `the ${choice.label} tokenizer failed (${error instanceof Error ? error.message : String(error)}): tokens counted from the file or estimated`;
+    }
   }
 
   readonly lookup = (trace: Trace, steps: readonly string[]): StepTokenCounts | undefined => {
