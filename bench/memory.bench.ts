@@ -19,10 +19,10 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonlChunks } from './pruneFixture';
+import { buildCli } from './cliBuild';
 import { TextTokenizer } from '../src/model/onnx/textTokenizer';
 
 const repo = process.env.RL_REPO_ROOT ?? process.cwd();
@@ -79,23 +79,6 @@ function longTrace(tokens: number, tokenizer: TextTokenizer, pieces: readonly st
   if (encoded.ids.length < tokens) throw new Error(`only ${encoded.ids.length} tokens in ${text.length} characters`);
   writeFileSync(path, `<think>\n${text.slice(0, encoded.ends[tokens - 1])}\n</think>\n\nThe answer is 42.\n`);
   return path;
-}
-
-async function buildCli(): Promise<string> {
-  // Inside the repository, so that the externals resolve from its node_modules.
-  const outdir = join(repo, 'out', 'bench-memory-cli');
-  const { build } = createRequire(join(repo, 'package.json'))('esbuild') as typeof import('esbuild');
-  await build({
-    entryPoints: { cli: join(repo, 'src/cli/main.ts'), cliWorker: join(repo, 'src/cli/worker.ts'), onnxWorker: join(repo, 'src/model/onnx/worker.ts') },
-    outdir,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['onnxruntime-node', 'node-llama-cpp', 'vscode'],
-    logLevel: 'warning',
-  });
-  return join(outdir, 'cli.js');
 }
 
 function status(pid: number): { rss: number; hwm: number } | undefined {
@@ -161,7 +144,7 @@ async function measure(args: readonly string[]): Promise<Measured> {
 const mb = (x: number): string => `${Math.round(x).toLocaleString('en-US')} MB`;
 
 async function main(): Promise<void> {
-  const cli = await buildCli();
+  const cli = await buildCli(repo, 'bench-memory-cli');
   const data = await chatDataset();
   const gb = statSync(data).size / 1e9;
   console.log(`dataset: ${data} (${gb.toFixed(2)} GB, ${CHAT_RECORDS.toLocaleString('en-US')} chat completions with token logprobs); ${cpus().length} cores; load average ${loadavg()[0]!.toFixed(2)}`);

@@ -7,12 +7,12 @@
  * Env: RL_BENCH_RECORDS (default 20000), RL_BENCH_TOKENS (default 300), RL_BENCH_WORKERS (default: cores).
  */
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { jsonlChunks } from './pruneFixture';
+import { buildCli } from './cliBuild';
 
 const repo = process.env.RL_REPO_ROOT ?? process.cwd();
 const records = Number(process.env.RL_BENCH_RECORDS ?? 20_000);
@@ -33,23 +33,6 @@ async function dataset(): Promise<string> {
   return path;
 }
 
-async function buildCli(): Promise<string> {
-  // Inside the repository, so that the external `onnxruntime-node` resolves from its node_modules.
-  const outdir = join(repo, 'out', 'bench-prune-cli');
-  const { build } = createRequire(join(repo, 'package.json'))('esbuild') as typeof import('esbuild');
-  await build({
-    entryPoints: { cli: join(repo, 'src/cli/main.ts'), cliWorker: join(repo, 'src/cli/worker.ts') },
-    outdir,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['onnxruntime-node', 'node-llama-cpp', 'vscode'],
-    logLevel: 'warning',
-  });
-  return join(outdir, 'cli.js');
-}
-
 /** CPU seconds (user + system, all threads) a Node child reports on exit, as `cpu=<s>` on stderr. */
 const CPU_HOOK = `process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\ncpu='+((u.user+u.system)/1e6)+'\\n')});`;
 
@@ -62,7 +45,7 @@ function timed(cmd: string, args: string[]): { seconds: number; cpu?: number; st
 
 async function main(): Promise<void> {
   const data = await dataset();
-  const cli = await buildCli();
+  const cli = await buildCli(repo, 'bench-prune-cli');
   const mb = statSync(data).size / 1e6;
   console.log(`dataset: ${records.toLocaleString('en-US')} records × ~${tokens} tokens, ${mb.toFixed(0)} MB; ${cpus().length} cores; load average ${loadavg()[0]!.toFixed(2)}`);
 
