@@ -128,7 +128,7 @@ async function bench(): Promise<void> {
 
   const n = (x: number): string => x.toLocaleString('en-US');
   console.log(`file                      ${(size / 1e9).toFixed(2)} GB, ${n(records)} records, ${n(traces)} traces, ${n(steps)} steps, ${(reasoningChars / 1e6).toFixed(0)} M reasoning characters`);
-  console.log(`                          one thread; ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)} at the end (CPU time is the figure that other work on the machine disturbs least)`);
+  console.log(`                          one thread; ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at the end (CPU time is the figure that other work on the machine disturbs least)`);
   console.log(`JSON.parse every line     wall ${seconds(parse.wall)}, CPU ${seconds(parse.cpu)}  (${rate(records, parse.cpu)} by CPU)  ← peer`);
   console.log(`loop detection alone      CPU ${seconds(loopCpu)}  (${rate(traces, loopCpu)}, ${(reasoningChars / 1e6 / (loopCpu / 1000)).toFixed(0)} M characters/s)  ratio to JSON.parse ${(loopCpu / parse.cpu).toFixed(2)}x`);
   console.log(`  parse+segment+loops     wall ${seconds(loops.wall)}, CPU ${seconds(loops.cpu)}  ratio ${(loops.cpu / parse.cpu).toFixed(2)}x; ${n(looping)} traces with loops, ${n(wasted)} tokens of repeats`);

@@ -144,7 +144,7 @@ async function loadPeer(dir: string, dtype: 'fp32' | 'q8'): Promise<Peer | strin
       const { logits } = await m(tensors(ids));
       const t1 = now();
       // The fastest plain-JS reduction (the same loop our fallback uses): logprob, entropy, top-5.
-      const V = logits.dims[2];
+      const V = logits.dims[2]!;
       const rows = ids.length - 1;
       const out = createReductionOutput(rows, TOP_K, true);
       reduceRows(logits.data, 0, rows, V, Int32Array.from(ids.slice(1)), out, 0, new TopKScratch(TOP_K));
@@ -154,7 +154,7 @@ async function loadPeer(dir: string, dtype: 'fp32' | 'q8'): Promise<Peer | strin
     async generate(ids, tokens) {
       const t0 = now();
       const out = await m.generate({ ...tensors(ids), max_new_tokens: tokens, min_new_tokens: tokens, do_sample: false });
-      return { seconds: (now() - t0) / 1000, tokens: out.dims[1] - ids.length };
+      return { seconds: (now() - t0) / 1000, tokens: out.dims[1]! - ids.length };
     },
     async dispose() {
       await m.dispose();
@@ -209,7 +209,7 @@ interface Verdict {
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
 };
 
 /**
@@ -253,7 +253,7 @@ async function benchShape(label: string, dir: string, rounds: number, peak: numb
     }
   }
   const params = paramsOf(dir);
-  const tokens = sides[0].ids.length;
+  const tokens = sides[0]!.ids.length;
   console.log(`| precision | backend | tokens | s (best of ${rounds} rounds) | tokens/s | GFLOP/s | % of fp32 MatMul peak | vs peer, same precision (median of rounds) |`);
   console.log('|---|---|---|---|---|---|---|---|');
   const row = (precision: Precision, backend: string, seconds: number, vsPeer: string): void => {
@@ -263,7 +263,7 @@ async function benchShape(label: string, dir: string, rounds: number, peak: numb
   for (const side of sides) {
     const { precision } = side;
     const peerTotals = side.peerTimes.map((p) => p.forward + p.reduce);
-    const ratio = side.peer ? `${median(side.ourTimes.map((t, i) => peerTotals[i] / t)).toFixed(2)}×` : '—';
+    const ratio = side.peer ? `${median(side.ourTimes.map((t, i) => peerTotals[i]! / t)).toFixed(2)}×` : '—';
     row(precision, `ours, onnxruntime (${precision.variant}.onnx, chunks + reduction in the graph)`, Math.min(...side.ourTimes), ratio);
     if (side.peer) {
       row(precision, `peer: transformers.js dtype ${precision.peerDtype}, forward pass only`, Math.min(...side.peerTimes.map((p) => p.forward)), '');
