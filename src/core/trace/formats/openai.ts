@@ -18,6 +18,14 @@ function firstChoice(r: Rec): Rec | undefined {
   return Array.isArray(choices) && isRecord(choices[0]) ? choices[0] : undefined;
 }
 
+/**
+ * True when the response or its choice carries vLLM's `prompt_logprobs` (vLLM always sends the key:
+ * `null` means none), which makes it a `vllm-prompt-logprobs` response rather than a plain one.
+ */
+function hasPromptLogprobs(r: Rec, c: Rec): boolean {
+  return (own(r, 'prompt_logprobs') ?? null) !== null || (own(c, 'prompt_logprobs') ?? null) !== null;
+}
+
 /** Regions of a response split, as spans of the response string. */
 function responseRegions(split: SplitResponse, separateReasoning: boolean, responseLength: number): RegionSpan[] {
   if (separateReasoning || !split.tags) return [{ region: 'answer', start: 0, end: responseLength }];
@@ -156,7 +164,7 @@ export const openAiChat = recordFormat({
   nestable: true,
   detect: (r) => {
     const c = firstChoice(r);
-    return !!c && isRecord(own(c, 'message')) && (own(r, 'prompt_logprobs') ?? null) === null && (own(c, 'prompt_logprobs') ?? null) === null;
+    return !!c && isRecord(own(c, 'message')) && !hasPromptLogprobs(r, c);
   },
   read: (r, ctx) => readOpenAiResponse(r, ctx),
 });
@@ -167,7 +175,7 @@ export const openAiCompletion = recordFormat({
   nestable: true,
   detect: (r) => {
     const c = firstChoice(r);
-    return !!c && typeof own(c, 'text') === 'string' && (own(r, 'prompt_logprobs') ?? null) === null && (own(c, 'prompt_logprobs') ?? null) === null;
+    return !!c && typeof own(c, 'text') === 'string' && !hasPromptLogprobs(r, c);
   },
   read: (r, ctx) => readOpenAiResponse(r, ctx),
 });
@@ -179,7 +187,7 @@ export const vllmPromptLogprobs = recordFormat({
   detect: (r) => {
     const c = firstChoice(r);
     // `prompt_logprobs: null` (vLLM always sends the key) is a plain response.
-    return !!c && ((own(r, 'prompt_logprobs') ?? null) !== null || (own(c, 'prompt_logprobs') ?? null) !== null);
+    return !!c && hasPromptLogprobs(r, c);
   },
   read: (r, ctx) => readOpenAiResponse(r, ctx),
 });
