@@ -68,7 +68,7 @@ export class TraceSession {
   /** Metric columns of the current scores, computed on first use (cleared when the scores change). */
   private readonly columns = new Map<StepMetric, MetricColumn>();
   private effective: PrunePlan | undefined;
-  private counted: { readonly counts: readonly number[]; readonly tokenizer: string } | undefined;
+  private counted: { readonly counts: readonly number[]; readonly tokenizer: string; readonly name?: string | undefined } | undefined;
   private loopReport: LoopReport | undefined;
   private dangling: { plan: PrunePlan; refs: DanglingReference[] } | undefined;
   private readonly listeners = new Listeners<SessionChange>();
@@ -186,10 +186,18 @@ export class TraceSession {
     return this.counted?.tokenizer ?? (this.scoreData ? `the scoring model (${this.scoredBy ?? 'unknown'})` : undefined);
   }
 
-  /** Step token counts from a named tokenizer (reasoningLens.tokenizer); undefined goes back to the scores' counts. */
-  setTokenCounts(counts: readonly number[] | undefined, tokenizer = ''): void {
+  /** The named tokenizer's name (`Qwen2.5 / Qwen3 (R1-Distill-Qwen)`) when one counted and said its name. */
+  get tokenizerName(): string | undefined {
+    return this.counted?.name;
+  }
+
+  /**
+   * Step token counts from a named tokenizer (reasoningLens.tokenizer); undefined goes back to the
+   * scores' counts. `tokenizer` says who counted and why (`tokenCountSource`), `name` just its name.
+   */
+  setTokenCounts(counts: readonly number[] | undefined, tokenizer = '', name?: string): void {
     if (counts && counts.length !== this.steps.length) throw new Error(`${counts.length} token counts for ${this.steps.length} steps`);
-    this.counted = counts ? { counts, tokenizer } : undefined;
+    this.counted = counts ? { counts, tokenizer, name } : undefined;
     this.listeners.fire('scores');
   }
 

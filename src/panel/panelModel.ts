@@ -95,7 +95,7 @@ export function panelPlan(session: TraceSession, preview?: { plan: PrunePlan; la
       ...(d.reason.score !== undefined && Number.isFinite(d.reason.score) ? { score: d.reason.score } : {}),
     })),
     changed,
-    totals: { stepsBefore: session.steps.length, stepsAfter: plan.kept.length, tokensBefore, tokensAfter, estimated: session.tokensEstimated, countedBy: session.tokenCountSource ?? null },
+    totals: { stepsBefore: session.steps.length, stepsAfter: plan.kept.length, tokensBefore, tokensAfter, estimated: session.tokensEstimated, countedBy: session.tokenCountSource ?? null, tokenizer: session.tokenizerName ?? null },
     budget: plan.budget ? { target: plan.budget.target, description: plan.budget.description, met: plan.budget.met } : null,
     notes: plan.notes ?? [],
     undoLabel: session.undoLabel ?? null,

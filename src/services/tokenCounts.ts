@@ -56,7 +56,7 @@ export class TokenCountService extends Disposable {
     try {
       const counts = await this.client.count(choice.id, session.steps.map((s) => s.text));
       if (this.counted.get(session) !== key) return; // the settings changed meanwhile
-      session.setTokenCounts(counts, `${choice.label} tokenizer (${choice.reason})`);
+      session.setTokenCounts(counts, `${choice.label} tokenizer (${choice.reason})`, choice.label);
       this.withCounts.add(session);
     } catch (e) {
       this.counted.delete(session);

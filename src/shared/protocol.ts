@@ -107,6 +107,8 @@ export interface PanelPlan {
     readonly estimated: boolean;
     /** Who counted the tokens, in words (`DeepSeek-R1 / DeepSeek-V3 tokenizer (…)`); null for the estimate. */
     readonly countedBy: string | null;
+    /** The named tokenizer that counted (`Qwen2.5 / Qwen3 (R1-Distill-Qwen)`), else null. */
+    readonly tokenizer: string | null;
   };
   readonly budget: { readonly target: number; readonly description: string; readonly met: boolean } | null;
   readonly notes: readonly string[];
@@ -309,7 +311,7 @@ function isPanelPlan(v: unknown): v is PanelPlan {
   return (
     isStr(v.method) && isStr(v.label) && isBool(v.preview) && isArrayOf(v.kept, isCount) && isArrayOf(v.pinned, isCount) &&
     isArrayOf(v.dropped, isDrop) && isArrayOf(v.changed, isChange) &&
-    isObj(t) && isCount(t.stepsBefore) && isCount(t.stepsAfter) && isCount(t.tokensBefore) && isCount(t.tokensAfter) && isBool(t.estimated) && (t.countedBy === null || isStr(t.countedBy)) &&
+    isObj(t) && isCount(t.stepsBefore) && isCount(t.stepsAfter) && isCount(t.tokensBefore) && isCount(t.tokensAfter) && isBool(t.estimated) && (t.countedBy === null || isStr(t.countedBy)) && (t.tokenizer === null || isStr(t.tokenizer)) &&
     (b === null || (isObj(b) && isNum(b.target) && isStr(b.description) && isBool(b.met))) &&
     isArrayOf(v.notes, isStr) && (v.undoLabel === null || isStr(v.undoLabel)) && isBool(v.canRedo)
   );

@@ -49,9 +49,11 @@ describe('panel snapshots', () => {
   test('the totals say who counted the tokens: the scoring model, then the trace model\'s tokenizer', () => {
     const session = sampleSession();
     assert.equal(panelPlan(session).totals.countedBy, 'the scoring model (test)');
-    session.setTokenCounts(session.steps.map(() => 7), 'Qwen2.5 / Qwen3 (R1-Distill-Qwen) tokenizer (model name in the record)');
+    assert.equal(panelPlan(session).totals.tokenizer, null);
+    session.setTokenCounts(session.steps.map(() => 7), 'Qwen2.5 / Qwen3 (R1-Distill-Qwen) tokenizer (model name in the record)', 'Qwen2.5 / Qwen3 (R1-Distill-Qwen)');
     const plan = panelPlan(session);
     assert.equal(plan.totals.countedBy, 'Qwen2.5 / Qwen3 (R1-Distill-Qwen) tokenizer (model name in the record)');
+    assert.equal(plan.totals.tokenizer, 'Qwen2.5 / Qwen3 (R1-Distill-Qwen)');
     assert.equal(plan.totals.tokensBefore, session.joinedTokens(session.steps.keys()));
     assert.ok(parseToWebview(JSON.parse(JSON.stringify({ type: 'state', trace: null, detail: panelTrace(session), plan }))));
   });

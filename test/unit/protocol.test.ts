@@ -25,7 +25,7 @@ const plan: PanelPlan = {
   method: 'asap', label: 'asap, budget 80%', preview: true, kept: [0], pinned: [],
   dropped: [{ index: 1, rule: '1st lowest', scoreName: 'firstTokenSurprisal', scoreLabel: 'first-token surprisal', rank: 1, score: 0.4 }],
   changed: [{ index: 0, text: 'Hallo', inline: [{ op: 'replace', originalStart: 1, originalEnd: 2, prunedStart: 1, prunedEnd: 2 }] }],
-  totals: { stepsBefore: 2, stepsAfter: 1, tokensBefore: 9, tokensAfter: 2, estimated: false, countedBy: null },
+  totals: { stepsBefore: 2, stepsAfter: 1, tokensBefore: 9, tokensAfter: 2, estimated: false, countedBy: null, tokenizer: null },
   budget: { target: 7, description: '80% of 9 tokens = 7', met: true },
   notes: [], undoLabel: 'original', canRedo: false,
 };

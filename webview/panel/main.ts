@@ -382,7 +382,7 @@ class RlPanel extends LitElement {
         ${totals ? html`<span class="totals" aria-live="polite">
             kept <b data-field="kept">${formatCount(totals.stepsAfter)}</b>/${formatCount(totals.stepsBefore)} steps ·
             <b data-field="tokens-before">${formatCount(totals.tokensBefore)}</b> → <b data-field="tokens-after">${formatCount(totals.tokensAfter)}</b>
-            <span data-field="counted-by" title=${totals.countedBy ? `Tokens counted by ${totals.countedBy}` : 'Estimated at ~4 characters per token until a tokenizer counts (Score, or reasoningLens.tokenizer)'}>${totals.estimated ? 'tokens (estimated)' : namedTokenizer(totals.countedBy) ? `${namedTokenizer(totals.countedBy)} tokens` : 'tokens'}</span>
+            <span data-field="counted-by" title=${totals.countedBy ? `Tokens counted by ${totals.countedBy}` : 'Estimated at ~4 characters per token until a tokenizer counts (Score, or reasoningLens.tokenizer)'}>${totals.estimated ? 'tokens (estimated)' : totals.tokenizer ? `${totals.tokenizer} tokens` : 'tokens'}</span>
             <b class="saving" data-field="saving">−${(saved * 100).toFixed(1)}%</b>
             ${plan.preview ? html`<span class="preview-tag">preview: release to apply</span>` : html`<span>· ${plan.label}</span>`}
           </span>` : nothing}
@@ -519,9 +519,3 @@ class RlPanel extends LitElement {
 }
 
 customElements.define('rl-panel', RlPanel);
-
-/** The tokenizer's name when a named one counted (`Qwen2.5 / Qwen3 (R1-Distill-Qwen) tokenizer (…)` → its label). */
-function namedTokenizer(countedBy: string | null): string | undefined {
-  const at = countedBy?.indexOf(' tokenizer') ?? -1;
-  return countedBy && at > 0 ? countedBy.slice(0, at) : undefined;
-}
