@@ -176,6 +176,13 @@ export function asCorrect(v: unknown): boolean | undefined {
   return undefined;
 }
 
+/** The id and correctness at the paths a user mapping names (each absent when unmapped or unusable). */
+export function mappedFacts(record: unknown, mapping: FieldMapping | undefined): { id?: string; correct?: boolean } {
+  const id = mapping?.id !== undefined ? getPath(record, mapping.id) : undefined;
+  const correct = mapping?.correct !== undefined ? asCorrect(getPath(record, mapping.correct)) : undefined;
+  return { ...(typeof id === 'string' || typeof id === 'number' ? { id: String(id) } : {}), ...(correct !== undefined ? { correct } : {}) };
+}
+
 /** Prompt, id, correctness and reference from fields named like them. */
 interface RecordFacts {
   /** `raw`: the field as written (a template prompt ending in `<think>` tells that the reasoning was opened). */
@@ -200,9 +207,9 @@ function recordFacts(record: unknown, leaves: readonly Leaf[], scalars: readonly
       }
     }
   }
+  const mapped = mappedFacts(record, mapping);
   if (mapping?.id !== undefined) {
-    const v = getPath(record, mapping.id);
-    if (typeof v === 'string' || typeof v === 'number') facts.id = { value: String(v), path: mapping.id };
+    if (mapped.id !== undefined) facts.id = { value: mapped.id, path: mapping.id };
   } else {
     const ids = [...leaves, ...scalars.filter((s) => typeof s.value === 'number')]
       .filter((l) => l.depth <= 2 && familyRank(l.key, 'id') >= 0 && !isReference(l))
@@ -211,8 +218,7 @@ function recordFacts(record: unknown, leaves: readonly Leaf[], scalars: readonly
     if (id) facts.id = { value: 'text' in id ? id.text : String(id.value), path: formatPath(id.path) };
   }
   if (mapping?.correct !== undefined) {
-    const c = asCorrect(getPath(record, mapping.correct));
-    if (c !== undefined) facts.correct = c;
+    if (mapped.correct !== undefined) facts.correct = mapped.correct;
   } else {
     const correct = [...scalars, ...leaves.map((l) => ({ ...l, value: l.text }))]
       .filter((s) => s.depth <= 2 && familyRank(s.key, 'correct') >= 0 && asCorrect(s.value) !== undefined)

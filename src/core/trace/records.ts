@@ -4,8 +4,8 @@
  * general pass (`finder.ts`). No I/O; the readers in `read.ts` and `jsonlIndex.ts` feed them.
  */
 import type { ReadContext } from './build';
-import { getPath, mapsContent } from './fields';
-import { asCorrect, findTraces, readStreamEvents } from './finder';
+import { mapsContent } from './fields';
+import { findTraces, mappedFacts, readStreamEvents } from './finder';
 import { formatSpec, RECORD_FORMATS, streamOf, TEXT_FORMATS, type TraceFormat } from './registry';
 import { isRecord, safeKeys, safeParseJson } from './safeJson';
 import type { ParseOptions, ParseResult, SourceLocation, Trace } from './types';
@@ -62,7 +62,6 @@ export function parseTraceText(text: string, opts: ParseOptions = {}, source: So
   return res.traces[0]!;
 }
 
-/** Applies a user-set `id` path to the traces of a record read by a known schema. */
 /**
  * The id and correctness a user mapping points at (`--field id=PATH`, `--field correct=PATH`), put on
  * the traces a known schema read from the record (several traces share the id with `/k`).
@@ -71,9 +70,7 @@ function withMappedFacts(res: ParseResult, record: unknown, opts: ParseOptions):
   const idPath = opts.fields?.id;
   const correctPath = opts.fields?.correct;
   if (idPath === undefined && correctPath === undefined) return res;
-  const idValue = idPath !== undefined ? getPath(record, idPath) : undefined;
-  const id = typeof idValue === 'string' || typeof idValue === 'number' ? String(idValue) : undefined;
-  const correct = correctPath !== undefined ? asCorrect(getPath(record, correctPath)) : undefined;
+  const { id, correct } = mappedFacts(record, opts.fields);
   if (id === undefined && correct === undefined) return res;
   const n = res.traces.length;
   return {
