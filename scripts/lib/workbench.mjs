@@ -49,6 +49,16 @@ export class Workbench {
     await this.page.locator('.quick-input-widget :is(.quick-input-title, .quick-input-message)', { hasText: text }).first().waitFor({ timeout: 15_000 });
   }
 
+  /**
+   * Chooses an item of an open context menu. VS Code's menu takes mouse-up events only after its
+   * opening animation, so a click can do nothing: hover, then Enter.
+   */
+  async chooseMenuItem(item) {
+    await item.hover();
+    await this.page.waitForTimeout(300);
+    await this.page.keyboard.press('Enter');
+  }
+
   /** Picks an item in an open quick pick by (part of) its label. */
   async pick(text) {
     const page = this.page;

@@ -71,7 +71,7 @@ async function stayedPut(page, locator) {
  * Right-click the file in the explorer and choose "Open with Reasoning Lens". Right after the workbench
  * appears the extension's menu contributions may not be registered yet: reopen the menu until it lists it.
  */
-async function openFromExplorer(page, file = FILE) {
+async function openFromExplorer(page, wb, file = FILE) {
   const item = page.locator('.explorer-folders-view .monaco-list-row', { hasText: file }).first();
   await item.waitFor({ timeout: 30_000 });
   const deadline = Date.now() + 40_000;
@@ -83,10 +83,7 @@ async function openFromExplorer(page, file = FILE) {
     const entry = page.locator('.context-view .action-item', { hasText: 'Open with Reasoning Lens' }).first();
     try {
       await entry.waitFor({ timeout: 2_000 });
-      // VS Code's menu takes mouse-up events only after its opening animation; hover then Enter is reliable.
-      await entry.hover();
-      await page.waitForTimeout(300);
-      await page.keyboard.press('Enter');
+      await wb.chooseMenuItem(entry);
       await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5_000 }).catch(() => {});
       return;
     } catch (e) {
@@ -99,7 +96,7 @@ async function openFromExplorer(page, file = FILE) {
 
 async function openDataset(page, wb, file = FILE) {
   try {
-    await openFromExplorer(page, file);
+    await openFromExplorer(page, wb, file);
     return 'explorer';
   } catch (e) {
     console.log(`    explorer context menu not reachable (${String(e).split('\n')[0]}); using the palette`);

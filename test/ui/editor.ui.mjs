@@ -190,12 +190,9 @@ export const tests = [
       await page.waitForTimeout(300);
       // Right-click the line number of step 2 (line 4) and drop it from the menu.
       await page.locator('.margin-view-overlays .line-numbers', { hasText: /^4$/ }).first().click({ button: 'right' });
-      // The menu takes mouse-up events only after its opening animation: hover, then Enter.
       const drop = page.locator('.monaco-menu .action-item', { hasText: 'Drop Step' }).first();
       await drop.waitFor({ timeout: 15_000 });
-      await drop.hover();
-      await page.waitForTimeout(300);
-      await page.keyboard.press('Enter');
+      await wb.chooseMenuItem(drop);
       await page.waitForFunction(() => /\(−\d+%\)/.test([...document.querySelectorAll('.statusbar-item')].find((e) => e.textContent.includes('tokens ('))?.textContent ?? ''), null, { timeout: 15_000 });
       await page.keyboard.press('Control+Shift+M');
       const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'uses the number 36' }).first();

@@ -48,17 +48,6 @@ export const THEMES = {
   hc: { label: 'Dark High Contrast', workbenchClass: 'hc-black' },
 };
 
-/** Opens a workspace file with Quick Open, as a person would. */
-export async function openFile(page, name) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.tab', { hasText: name }).first().waitFor({ timeout: 30_000 });
-}
-
 /** Shows the side panel from the palette and returns its webview frame once it shows `name`. */
 export async function panelFor(wb, name) {
   await wb.runCommand('Reasoning Lens: Show Side Panel');
@@ -214,7 +203,7 @@ export const tests = [
     name: 'side panel: opens in the secondary side bar; prune 1,000 steps from the palette, drag the budget live',
     async run({ page, wb, workspace }) {
       writeFileSync(join(workspace, LONG), JSON.stringify(longTrace()));
-      await openFile(page, LONG);
+      await wb.openFile(LONG);
       const frame = await panelFor(wb, LONG);
       assert.equal(await panelPart(page, 'auxiliarybar'), 'auxiliarybar', 'the panel does not open in the secondary side bar');
       assert.equal(await num(frame, 'steps'), 1000);
@@ -316,7 +305,7 @@ export const tests = [
       const dialogs = [];
       page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
       writeFileSync(join(workspace, HOSTILE), HOSTILE_TEXT);
-      await openFile(page, HOSTILE);
+      await wb.openFile(HOSTILE);
       const frame = await panelFor(wb, HOSTILE);
       await frame.locator('rl-diff-list .row[data-step="0"]').waitFor({ timeout: 30_000 });
 
